@@ -1,0 +1,20 @@
+namespace Re4.Recommenders.Scoring;
+
+/// <summary>
+/// The retrieval hot path: given K interest vectors per user, score every candidate item of a gallery by
+/// max<sub>k</sub> ⟨u<sub>k</sub>, e<sub>j</sub>⟩ and return each user's top N with the interest that won each item.
+/// A scorer is bound to one gallery at construction and holds no per-query state.
+/// </summary>
+/// <remarks>Implementations are thread-safe: concurrent <see cref="Retrieve"/> calls are allowed. Ties are broken by the
+/// lower item id so that every implementation returns identical lists.</remarks>
+public interface ICandidateScorer
+{
+    /// <summary>Number of items in the gallery; item ids are 1..ItemCount.</summary>
+    int ItemCount { get; }
+
+    /// <summary>d: the embedding size.</summary>
+    int Dimension { get; }
+
+    /// <summary>Retrieves the top <paramref name="topN"/> items of each user in <paramref name="query"/>.</summary>
+    CandidateResult Retrieve(CandidateQuery query, int topN, CancellationToken cancellationToken = default);
+}
