@@ -1,1 +1,72 @@
-Console.WriteLine(TorchSharp.torch.ones(2).sum().item<float>());
+using Microsoft.Extensions.Logging;
+using Re4.Recommenders.Data;
+
+namespace Re4.Cli;
+
+/// <summary>The <c>re4</c> command line: whole jobs (evaluate; train, recommend and bench come with later releases).</summary>
+public static class Program
+{
+    private const string Usage =
+        "re4: multi-interest recommendation (Re4, ComiRec) on the command line\n\n" +
+        "usage: re4 <verb> [options]    (re4 <verb> --help for the verb's options)\n\n" +
+        "verbs:\n" +
+        "  evaluate   evaluate a model on a data split; writes metrics.json (and with --dump the split and the recommendations)\n";
+
+    private static readonly IReadOnlySet<string> Flags = new HashSet<string> { "dump", "help", "exclude-history", "verbose", "quiet" };
+
+    /// <summary>Runs a verb; returns 0 on success, 1 on a failed job, 2 on a usage error.</summary>
+    public static int Main(string[] args) => Run(args, Console.Out, Console.Error);
+
+    /// <summary>Runs a verb writing results to <paramref name="stdout"/> and logs and errors to <paramref name="stderr"/>.</summary>
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        if (args.Length == 0 || args[0] is "--help" or "-h" or "help")
+        {
+            stdout.Write(Usage);
+            return args.Length == 0 ? 2 : 0;
+        }
+
+        var verb = args[0];
+        try
+        {
+            var parsed = new CliArguments(args.Skip(1), Flags);
+            var help = verb switch
+            {
+                "evaluate" => EvaluateCommand.Help,
+                _ => throw new UsageException($"unknown verb '{verb}'; verbs: evaluate"),
+            };
+            if (parsed.Flag("help"))
+            {
+                stdout.Write(help);
+                return 0;
+            }
+
+            var level = parsed.Flag("verbose") ? LogLevel.Debug : parsed.Flag("quiet") ? LogLevel.Warning : LogLevel.Information;
+            using var loggers = LoggerFactory.Create(b => b
+                .SetMinimumLevel(level)
+                .AddSimpleConsole(o =>
+                {
+                    o.SingleLine = true;
+                    o.TimestampFormat = "HH:mm:ss ";
+                })
+                .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace));
+            return verb switch
+            {
+                "evaluate" => EvaluateCommand.Run(parsed, loggers, stdout),
+                _ => 2,
+            };
+        }
+        catch (UsageException e)
+        {
+            stderr.WriteLine($"re4 {verb}: {e.Message}");
+            return 2;
+        }
+        catch (Exception e) when (e is DataFormatException or FileNotFoundException or DirectoryNotFoundException or IOException
+                                      or InvalidOperationException or ArgumentException or UnauthorizedAccessException)
+        {
+            stderr.WriteLine($"re4 {verb}: error: {e.Message}");
+            return 1;
+        }
+    }
+}

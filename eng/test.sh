@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The project's test command: native prerequisites, then the whole test suite in Release, then one summary line
+# "N passed, N failed, N skipped" counted from the TRX results (so a run that executed no test is visible).
+# Extra arguments go to `dotnet test` (e.g. --filter "FullyQualifiedName~Data").
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash eng/install-prereqs.sh
+
+results=artifacts/test-results
+rm -rf "$results"
+status=0
+dotnet test Re4.Recommenders.sln -c Release --logger "trx;LogFileName=re4.trx" --results-directory "$results" "$@" || status=$?
+
+trx=$(find "$results" -name '*.trx' 2>/dev/null | head -n 1)
+if [ -z "$trx" ]; then
+  echo "no test results were written (build failure?)"
+  echo "0 passed, 0 failed"
+  exit $(( status == 0 ? 1 : status ))
+fi
+
+counters=$(grep -o '<Counters [^>]*>' "$trx" | head -n 1)
+get() { printf '%s' "$counters" | grep -o " $1=\"[0-9]*\"" | grep -o '[0-9]*' || echo 0; }
+passed=$(get passed)
+failed=$(get failed)
+total=$(get total)
+executed=$(get executed)
+skipped=$(( total - executed ))
+errors=$(get error)
+failed=$(( failed + errors ))
+if [ "$executed" = "0" ]; then
+  echo "no test was executed"
+  status=1
+fi
+echo "${passed} passed, ${failed} failed, ${skipped} skipped"
+exit "$status"

@@ -1,0 +1,76 @@
+using Microsoft.Extensions.Logging;
+using Re4.Recommenders.Data;
+
+namespace Re4.Cli;
+
+/// <summary>The options every data-consuming verb shares, and the pipeline they drive: load, filter, split.</summary>
+internal sealed record DataSource(string Data, InteractionFormat Format, DatasetFilter Filter, SplitProtocol Protocol, int Seed, int MaxLength)
+{
+    public const string Synthetic = "synthetic";
+
+    public static readonly IReadOnlyDictionary<string, InteractionFormat> Formats = new Dictionary<string, InteractionFormat>
+    {
+        ["auto"] = InteractionFormat.Auto,
+        ["sequence"] = InteractionFormat.SequencePerLine,
+        ["comirec-csv"] = InteractionFormat.ComiRecCsv,
+        ["movielens-tsv"] = InteractionFormat.MovieLensTsv,
+        ["movielens-dat"] = InteractionFormat.MovieLensDat,
+        ["taobao"] = InteractionFormat.TaobaoCsv,
+    };
+
+    public static readonly IReadOnlyDictionary<string, SplitProtocol> Protocols = new Dictionary<string, SplitProtocol>
+    {
+        ["comirec"] = SplitProtocol.ComiRec,
+        ["leave-one-out"] = SplitProtocol.LeaveOneOut,
+    };
+
+    public const string Help =
+        "  --data PATH|synthetic     interaction file, or 'synthetic' for the built-in planted-interest data\n" +
+        "  --format F                auto|sequence|comirec-csv|movielens-tsv|movielens-dat|taobao (default auto)\n" +
+        "  --filter F                comirec|kcore:N|none (default comirec: items >= 5, then users >= 5)\n" +
+        "  --protocol P              comirec|leave-one-out (default comirec)\n" +
+        "  --seed S                  seed of the user split (default 2022)\n" +
+        "  --max-len L               longest history given to a model (default 20)\n";
+
+    public static DataSource Parse(CliArguments args)
+    {
+        var data = args.Required("data");
+        var format = args.Choice("format", InteractionFormat.Auto, Formats);
+        DatasetFilter filter;
+        try
+        {
+            filter = DatasetFilter.Parse(args.Optional("filter") ?? "comirec");
+        }
+        catch (FormatException e)
+        {
+            throw new UsageException("option --filter: " + e.Message);
+        }
+
+        var protocol = args.Choice("protocol", SplitProtocol.ComiRec, Protocols);
+        var seed = args.Int("seed", 2022);
+        var maxLen = args.Int("max-len", DataSplitter.DefaultMaxLength, min: 1);
+        return new DataSource(data, format, filter, protocol, seed, maxLen);
+    }
+
+    public string ProtocolName => Protocols.First(p => p.Value == Protocol).Key;
+
+    public (SequenceDataset Dataset, DataSplit Split) Load(ILogger logger)
+    {
+        SequenceDataset raw;
+        if (string.Equals(Data, Synthetic, StringComparison.OrdinalIgnoreCase))
+        {
+            logger.LogInformation("Generating the planted-interest synthetic data set");
+            raw = PlantedInterestGenerator.Generate(new SyntheticDataOptions());
+        }
+        else
+        {
+            raw = InteractionFileReader.Load(Data, new LoadOptions { Format = Format, Logger = logger });
+        }
+
+        var dataset = DatasetPreparation.Prepare(raw, Filter, logger);
+        var split = DataSplitter.Split(dataset, Protocol, Seed, MaxLength);
+        logger.LogInformation("Split ({Protocol}): {Train} training, {Valid} validation, {Test} test users; {Skipped} evaluation users skipped (empty history or ground truth)",
+            ProtocolName, split.TrainCount, split.Valid.Count, split.Test.Count, split.SkippedEvaluationUsers);
+        return (dataset, split);
+    }
+}
