@@ -64,7 +64,10 @@ internal sealed record DataSource(string Data, InteractionFormat Format, Dataset
         }
         else
         {
-            raw = InteractionFileReader.Load(Data, new LoadOptions { Format = Format, Logger = logger });
+            // "folder/file" names a data set better than the file alone (MovieLens' file is just "u.data").
+            var full = Path.GetFullPath(Data);
+            var name = $"{Path.GetFileName(Path.GetDirectoryName(full))}/{Path.GetFileName(full)}";
+            raw = InteractionFileReader.Load(Data, new LoadOptions { Format = Format, Logger = logger, Name = name });
         }
 
         var dataset = DatasetPreparation.Prepare(raw, Filter, logger);
