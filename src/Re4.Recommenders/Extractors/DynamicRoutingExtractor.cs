@@ -1,0 +1,111 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Re4.Recommenders.Extractors;
+
+/// <summary>
+/// Capsule dynamic routing (ComiRec-DR, or MIND with <see cref="DynamicRoutingOptions.Mind"/>). Per position and interest
+/// bilinear maps give ê<sub>k,l</sub> = W<sub>l,k</sub>·x<sub>l</sub>; routing logits b (<c>[B, K, L]</c>, no gradient) start at 0;
+/// each iteration c = softmax over the <b>interests</b> (K, not L: the axis is the classic re-implementation bug), c = 0 on
+/// padding, s<sub>k</sub> = Σ<sub>l</sub> c<sub>k,l</sub> ê<sub>k,l</sub> (ê without gradient except in the last iteration),
+/// v<sub>k</sub> = squash(s<sub>k</sub>), b += ⟨ê, v⟩. The interests are v; the attention given to the backward flows is the
+/// final c renormalised over the valid history items of each interest.
+/// </summary>
+public sealed class DynamicRoutingExtractor : nn.Module, IInterestExtractor
+{
+    private readonly Parameter? w_bilinear;   // [L, K·d, d] per position and interest (ComiRec-DR)
+    private readonly Linear? w_shared;        // d → d shared by all (MIND)
+    private readonly Linear? head;            // d → d, relu (MIND)
+    private readonly DynamicRoutingOptions _options;
+
+    /// <summary>Creates ComiRec-DR with d, K and L.</summary>
+    public DynamicRoutingExtractor(int dimension = 64, int interests = 4, int maxLength = 20)
+        : this(new DynamicRoutingOptions { Dimension = dimension, Interests = interests, MaxLength = maxLength })
+    {
+    }
+
+    /// <summary>Creates the extractor from options (validated here).</summary>
+    public DynamicRoutingExtractor(DynamicRoutingOptions options)
+        : base(nameof(DynamicRoutingExtractor))
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        _options = options;
+        var d = options.Dimension;
+        if (options.SharedBilinearMap)
+        {
+            w_shared = nn.Linear(d, d, hasBias: false);
+        }
+        else
+        {
+            // ComiRec draws these from a standard normal.
+            w_bilinear = nn.Parameter(randn(options.MaxLength, options.Interests * d, d));   // [L, K·d, d]
+        }
+
+        if (options.ReluHead) head = nn.Linear(d, d, hasBias: true);
+        RegisterComponents();
+    }
+
+    /// <inheritdoc />
+    public int InterestCount => _options.Interests;
+
+    /// <inheritdoc />
+    public int Dimension => _options.Dimension;
+
+    /// <summary>The options this extractor was built with.</summary>
+    public DynamicRoutingOptions Options => _options;
+
+    /// <inheritdoc />
+    public InterestOutput Extract(Tensor history, Tensor mask)
+    {
+        ExtractorChecks.Shapes(history, mask, Dimension, _options.MaxLength);
+        using var scope = NewDisposeScope();
+        long b = history.shape[0], l = history.shape[1], k = InterestCount, d = Dimension;
+        Tensor itemHat;   // ê, [B, K, L, d]
+        if (w_shared is not null)
+        {
+            itemHat = w_shared.forward(history).unsqueeze(1).expand(-1, k, -1, -1);
+        }
+        else
+        {
+            // ê[b, l, :] = W[l] · x[b, l]: [L, K·d, d] × [B, L, d, 1] → [B, L, K·d]
+            var w = w_bilinear!.narrow(0, 0, l);
+            itemHat = w.unsqueeze(0).matmul(history.unsqueeze(-1)).squeeze(-1)
+                .view(b, l, k, d).permute(0, 2, 1, 3);
+        }
+
+        var valid = mask.unsqueeze(1);                                         // [B, 1, L]
+        var logits = zeros(b, k, l, dtype: history.dtype, device: history.device);   // routing logits, no gradient
+        if (w_shared is not null) nn.init.trunc_normal_(logits, 0, 1, -2, 2);          // MIND: truncated-normal start
+        var detachedHat = itemHat.detach();
+        Tensor coupling = null!, interests = null!;
+        for (var i = 0; i < _options.Iterations; i++)
+        {
+            var last = i == _options.Iterations - 1;
+            coupling = logits.softmax(1) * valid;                                    // softmax over K, 0 on padding: [B, K, L]
+            var hat = last ? itemHat : detachedHat;
+            var s = coupling.unsqueeze(2).matmul(hat).squeeze(2);                    // [B, K, d]
+            interests = Squash(s);
+            if (!last) logits = logits + hat.matmul(interests.unsqueeze(-1)).squeeze(-1);   // [B, K, L]
+        }
+
+        // The backward flows want a distribution over L per interest: renormalise c over the valid items.
+        var coupled = coupling.sum(-1, keepdim: true);                          // [B, K, 1], > 0 when n_b ≥ 1
+        var attention = coupling / coupled;
+        var logAttention = (logits.log_softmax(1) - coupled.log()).masked_fill(mask.eq(0).unsqueeze(1), MaskedAttention.MaskValue);
+        var retrieval = head is null ? interests : head.forward(interests).relu();
+        return new InterestOutput(
+            interests.MoveToOuterDisposeScope(),
+            attention.MoveToOuterDisposeScope(),
+            logAttention.MoveToOuterDisposeScope(),
+            ReferenceEquals(retrieval, interests) ? null : retrieval.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>squash(s) = (‖s‖²/(1 + ‖s‖²)) · s/√(‖s‖² + 1e-9), over the last axis.</summary>
+    internal static Tensor Squash(Tensor s)
+    {
+        var norm2 = s.square().sum(-1, keepdim: true);
+        return norm2 / (1 + norm2) / (norm2 + 1e-9).sqrt() * s;
+    }
+}

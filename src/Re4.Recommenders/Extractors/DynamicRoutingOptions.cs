@@ -1,0 +1,43 @@
+namespace Re4.Recommenders.Extractors;
+
+/// <summary>Options of <see cref="DynamicRoutingExtractor"/>. Defaults are ComiRec-DR; <see cref="Mind"/> gives MIND.</summary>
+public sealed class DynamicRoutingOptions
+{
+    /// <summary>d (default 64).</summary>
+    public int Dimension { get; set; } = 64;
+
+    /// <summary>K (default 4).</summary>
+    public int Interests { get; set; } = 4;
+
+    /// <summary>L: one bilinear map per position (ComiRec-DR) needs the longest history (default 20).</summary>
+    public int MaxLength { get; set; } = 20;
+
+    /// <summary>Routing iterations (default 3).</summary>
+    public int Iterations { get; set; } = 3;
+
+    /// <summary>One bilinear map shared by every position and interest (MIND) instead of one per position and interest
+    /// (ComiRec-DR). A shared map makes every interest identical unless routing starts from random logits, so this also
+    /// starts the routing logits from a standard normal draw (no gradient), as ComiRec's MIND does.</summary>
+    public bool SharedBilinearMap { get; set; }
+
+    /// <summary>Retrieval vectors U = relu(Linear(V)) (MIND) instead of U = V.</summary>
+    public bool ReluHead { get; set; }
+
+    /// <summary>MIND: a shared bilinear map, random initial routing logits and a relu head.</summary>
+    public static DynamicRoutingOptions Mind(int dimension = 64, int interests = 4, int maxLength = 20) => new()
+    {
+        Dimension = dimension,
+        Interests = interests,
+        MaxLength = maxLength,
+        SharedBilinearMap = true,
+        ReluHead = true,
+    };
+
+    internal void Validate()
+    {
+        ExtractorChecks.Positive(Dimension, nameof(Dimension));
+        ExtractorChecks.Positive(Interests, nameof(Interests));
+        ExtractorChecks.Positive(MaxLength, nameof(MaxLength));
+        ExtractorChecks.Positive(Iterations, nameof(Iterations));
+    }
+}

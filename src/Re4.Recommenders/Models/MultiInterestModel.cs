@@ -1,0 +1,83 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using Re4.Recommenders.Extractors;
+using static TorchSharp.torch;
+
+namespace Re4.Recommenders.Models;
+
+/// <summary>
+/// An item embedding table (ids 1..N, row 0 the all-zero padding) and an <see cref="IInterestExtractor"/>: histories of
+/// item ids become interests. The output (softmax) embeddings are tied to the input ones, as in ComiRec and Re4.
+/// </summary>
+public sealed class MultiInterestModel : nn.Module
+{
+    private readonly Embedding items;     // [N + 1, d], row 0 padding
+    private readonly nn.Module extractor;
+    private readonly IInterestExtractor _extractor;
+
+    /// <summary>Builds a model from its configuration (weights freshly initialised from torch's global generator).</summary>
+    public MultiInterestModel(ModelConfig config)
+        : base(nameof(MultiInterestModel))
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        config.Validate();
+        Config = config;
+        items = nn.Embedding(config.ItemCount + 1, config.Dimension, padding_idx: 0);
+        using (no_grad())
+        {
+            if (config.ItemInitialization == EmbeddingInitialization.XavierUniform) nn.init.xavier_uniform_(items.weight!);
+            else nn.init.normal_(items.weight!, 0, 1);
+            items.weight![0].zero_();
+        }
+
+        _extractor = CreateExtractor(config);
+        extractor = (nn.Module)_extractor;
+        RegisterComponents();
+    }
+
+    /// <summary>The architecture.</summary>
+    public ModelConfig Config { get; }
+
+    /// <summary>The forward flow.</summary>
+    public IInterestExtractor Extractor => _extractor;
+
+    /// <summary>The item embedding table, <c>[N + 1, d]</c> (row 0 zeros).</summary>
+    public Tensor ItemEmbeddings => items.weight!;
+
+    /// <summary>Encodes histories of item ids.</summary>
+    /// <param name="history">Item ids, <c>[B, L]</c> int64, 0 for padding, each row with at least one item.</param>
+    /// <returns>The extractor's output, the history embeddings X <c>[B, L, d]</c> and the mask m <c>[B, L]</c>.</returns>
+    public (InterestOutput Output, Tensor History, Tensor Mask) Encode(Tensor history)
+    {
+        ArgumentNullException.ThrowIfNull(history);
+        if (history.dim() != 2) throw new ArgumentException($"history must be [B, L] item ids; got {history.dim()} dimensions.", nameof(history));
+        using var scope = NewDisposeScope();
+        var mask = history.ne(0).to(ScalarType.Float32);     // [B, L]
+        var x = items.forward(history);                      // [B, L, d], padding rows exactly 0 (padding_idx)
+        var output = _extractor.Extract(x, mask);
+        output.Interests.MoveToOuterDisposeScope();
+        output.Attention.MoveToOuterDisposeScope();
+        output.LogAttention.MoveToOuterDisposeScope();
+        output.RetrievalInterests.MoveToOuterDisposeScope();
+        return (output, x.MoveToOuterDisposeScope(), mask.MoveToOuterDisposeScope());
+    }
+
+    private static IInterestExtractor CreateExtractor(ModelConfig c) => c.Kind switch
+    {
+        ModelKind.ComiRecSA => new SelfAttentiveExtractor(new SelfAttentiveOptions
+        {
+            Dimension = c.Dimension,
+            Interests = c.Interests,
+            MaxLength = c.MaxLength,
+            PositionEmbedding = c.SelfAttentive?.PositionEmbedding ?? true,
+            Bias = c.SelfAttentive?.Bias ?? true,
+            ValueProjection = c.SelfAttentive?.ValueProjection ?? false,
+            OutputHead = c.SelfAttentive?.OutputHead ?? false,
+        }),
+        ModelKind.ComiRecDR => new DynamicRoutingExtractor(c.Dimension, c.Interests, c.MaxLength),
+        ModelKind.Mind => new DynamicRoutingExtractor(DynamicRoutingOptions.Mind(c.Dimension, c.Interests, c.MaxLength)),
+        ModelKind.YouTubeDnn => new MeanPoolingExtractor(c.Dimension),
+        ModelKind.Gru4Rec => new GruExtractor(c.Dimension),
+        _ => throw new ArgumentOutOfRangeException(nameof(c), c.Kind, "Unknown model kind."),
+    };
+}

@@ -1,0 +1,114 @@
+using Re4.Recommenders.Data;
+using Re4.Recommenders.Evaluation;
+using Re4.Recommenders.Scoring;
+using static TorchSharp.torch;
+
+namespace Re4.Recommenders.Models;
+
+/// <summary>
+/// Serves a trained <see cref="MultiInterestModel"/>: encodes histories into K retrieval vectors on the model's device,
+/// then retrieves candidates through an <see cref="ICandidateScorer"/> (max over interests, top N).
+/// </summary>
+/// <remarks>Thread-safe: the encoder runs under a lock (TorchSharp modules are not re-entrant), the scorer concurrently.
+/// The scorer holds a snapshot of the item table taken at construction: build a new recommender after more training.</remarks>
+public sealed class MultiInterestRecommender : IRecommender
+{
+    private readonly MultiInterestModel _model;
+    private readonly ICandidateScorer _scorer;
+    private readonly object _gate = new();
+
+    /// <summary>Serves <paramref name="model"/> with the exact managed scorer over a snapshot of its item table.</summary>
+    public MultiInterestRecommender(MultiInterestModel model, string? name = null)
+        : this(model, new ManagedCandidateScorer(ItemTable(model)), name)
+    {
+    }
+
+    /// <summary>Serves <paramref name="model"/> with a given scorer (e.g. an ANN index over the same item ids).</summary>
+    public MultiInterestRecommender(MultiInterestModel model, ICandidateScorer scorer, string? name = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(scorer);
+        if (scorer.ItemCount != model.Config.ItemCount || scorer.Dimension != model.Config.Dimension)
+            throw new ArgumentException($"The scorer's gallery ({scorer.ItemCount} items, d = {scorer.Dimension}) does not match the model ({model.Config.ItemCount} items, d = {model.Config.Dimension}).", nameof(scorer));
+        _model = model;
+        _scorer = scorer;
+        Name = name ?? model.Config.Kind.ToString();
+    }
+
+    /// <inheritdoc />
+    public string Name { get; }
+
+    /// <inheritdoc />
+    public int ItemCount => _model.Config.ItemCount;
+
+    /// <summary>A CPU copy of the model's item table, <c>[N + 1, d]</c>.</summary>
+    public static ItemEmbeddingTable ItemTable(MultiInterestModel model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        using var scope = NewDisposeScope();
+        var data = model.ItemEmbeddings.detach().cpu().contiguous().data<float>().ToArray();
+        return new ItemEmbeddingTable(data, model.Config.Dimension);
+    }
+
+    /// <summary>The retrieval vectors U of each history, row-major <c>[B, K, d]</c> on managed memory.</summary>
+    public float[] InterestVectors(HistoryBatch histories)
+    {
+        if (histories.Count == 0) return [];
+        var config = _model.Config;
+        var l = Math.Min(config.MaxLength, Math.Max(1, histories.MaxLength));
+        var ids = new long[histories.Count * l];   // [B, L], left-aligned, 0 = padding
+        for (var b = 0; b < histories.Count; b++)
+        {
+            var h = histories[b];
+            if (h.IsEmpty) throw new ArgumentException($"History {b} is empty: a multi-interest model needs at least one item.", nameof(histories));
+            h = h[Math.Max(0, h.Length - l)..];
+            for (var i = 0; i < h.Length; i++)
+            {
+                var item = h[config.ReverseHistory ? h.Length - 1 - i : i];
+                if ((uint)(item - 1) >= (uint)config.ItemCount)
+                    throw new ArgumentOutOfRangeException(nameof(histories), item, $"Item id {item} in history {b} is outside 1..{config.ItemCount}.");
+                ids[b * l + i] = item;
+            }
+        }
+
+        lock (_gate)
+        {
+            var wasTraining = _model.training;
+            _model.eval();
+            try
+            {
+                using var scope = NewDisposeScope();
+                using var noGrad = no_grad();
+                var device = _model.ItemEmbeddings.device;
+                var input = tensor(ids, [histories.Count, l], device: device);
+                var (output, _, _) = _model.Encode(input);
+                return output.RetrievalInterests.detach().cpu().contiguous().data<float>().ToArray();
+            }
+            finally
+            {
+                _model.train(wasTraining);
+            }
+        }
+    }
+
+    /// <summary>Top-N with scores and the winning interest of each item.</summary>
+    public CandidateResult Retrieve(HistoryBatch histories, int topN, bool excludeHistory, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(topN);
+        var vectors = InterestVectors(histories);
+        var query = new CandidateQuery(vectors, histories.Count, _model.Config.EffectiveInterests, excludeHistory ? histories : null);
+        return _scorer.Retrieve(query, topN, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public void Recommend(HistoryBatch histories, int topN, bool excludeHistory, Span<int> items, Span<float> scores, CancellationToken cancellationToken = default)
+    {
+        var needed = histories.Count * topN;
+        if (items.Length < needed || scores.Length < needed)
+            throw new ArgumentException($"Outputs need {needed} slots ({histories.Count} users × {topN}).");
+        if (histories.Count == 0) return;
+        var result = Retrieve(histories, topN, excludeHistory, cancellationToken);
+        result.Items.AsSpan(0, needed).CopyTo(items);
+        result.Scores.AsSpan(0, needed).CopyTo(scores);
+    }
+}

@@ -1,0 +1,93 @@
+using Re4.Recommenders.Evaluation;
+
+namespace Re4.Recommenders.Training;
+
+/// <summary>Which training sampler the trainer uses.</summary>
+public enum TrainingSamplerKind
+{
+    /// <summary>ComiRec's random user and random cut per example (<see cref="RandomCutSampler"/>).</summary>
+    RandomCut,
+
+    /// <summary>Every prefix of every training user, shuffled once (<see cref="EveryPrefixSampler"/>; Re4 reference).</summary>
+    EveryPrefix,
+}
+
+/// <summary>Options of <see cref="MultiInterestTrainer"/>. Defaults follow ComiRec's reference setup (spec §6).</summary>
+public sealed class TrainerOptions
+{
+    /// <summary>B (default 128).</summary>
+    public int BatchSize { get; set; } = 128;
+
+    /// <summary>Adam's learning rate (default 0.001; ComiRec-DR used 0.005, Re4 0.003).</summary>
+    public double LearningRate { get; set; } = 0.001;
+
+    /// <summary>Adam's L2 weight decay (default 0; Re4 reference 1e-6).</summary>
+    public double WeightDecay { get; set; }
+
+    /// <summary>Softmax approximation (default log-uniform, ComiRec's).</summary>
+    public NegativeSampling Negatives { get; set; } = NegativeSampling.LogUniform;
+
+    /// <summary>Negatives per batch; null means 10·B for log-uniform and 5000 for uniform.</summary>
+    public int? NegativeCount { get; set; }
+
+    /// <summary>The training sampler (default ComiRec's random cut).</summary>
+    public TrainingSamplerKind Sampler { get; set; } = TrainingSamplerKind.RandomCut;
+
+    /// <summary>Stop after this many steps (default 1,000,000, ComiRec's cap).</summary>
+    public long MaxSteps { get; set; } = 1_000_000;
+
+    /// <summary>Stop after this many epochs (sampler epochs); null for no limit.</summary>
+    public int? MaxEpochs { get; set; }
+
+    /// <summary>Stop after this much training time; null for no limit. Not deterministic: prefer steps for experiments.</summary>
+    public TimeSpan? MaxDuration { get; set; }
+
+    /// <summary>Validate every N steps (default 1000).</summary>
+    public int EvaluateEvery { get; set; } = 1000;
+
+    /// <summary>Stop after this many validations without a gain in <see cref="SelectionMetric"/> (default 50, ComiRec).</summary>
+    public int Patience { get; set; } = 50;
+
+    /// <summary>The validation metric that selects the checkpoint (default <c>recall@50</c>).</summary>
+    public string SelectionMetric { get; set; } = "recall@50";
+
+    /// <summary>The seed of the weights, the sampler and the negatives (default 2022).</summary>
+    public int Seed { get; set; } = 2022;
+
+    /// <summary>Validation users per batch (default 256).</summary>
+    public int EvaluationBatchSize { get; set; } = 256;
+
+    /// <summary>Filter history items from the candidates during evaluation (default false, as ComiRec).</summary>
+    public bool ExcludeHistory { get; set; }
+
+    /// <summary>Cutoffs evaluated (default 20 and 50).</summary>
+    public IReadOnlyList<int> Cutoffs { get; set; } = new[] { 20, 50 };
+
+    /// <summary>Where the best model and the resume state are written at each validation; null keeps them in memory only.</summary>
+    public string? CheckpointDirectory { get; set; }
+
+    internal int ResolvedNegativeCount => NegativeCount ?? (Negatives == NegativeSampling.Uniform ? 5000 : 10 * BatchSize);
+
+    internal void Validate()
+    {
+        Positive(BatchSize, nameof(BatchSize));
+        if (!(LearningRate > 0) || double.IsInfinity(LearningRate)) throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "LearningRate must be a positive finite number.");
+        if (!(WeightDecay >= 0) || double.IsInfinity(WeightDecay)) throw new ArgumentOutOfRangeException(nameof(WeightDecay), WeightDecay, "WeightDecay must be a non-negative finite number.");
+        if (NegativeCount is { } n && n <= 0) throw new ArgumentOutOfRangeException(nameof(NegativeCount), n, "NegativeCount must be positive.");
+        if (MaxSteps <= 0) throw new ArgumentOutOfRangeException(nameof(MaxSteps), MaxSteps, "MaxSteps must be positive.");
+        if (MaxEpochs is { } e && e <= 0) throw new ArgumentOutOfRangeException(nameof(MaxEpochs), e, "MaxEpochs must be positive.");
+        if (MaxDuration is { } t && t <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(MaxDuration), t, "MaxDuration must be positive.");
+        Positive(EvaluateEvery, nameof(EvaluateEvery));
+        Positive(Patience, nameof(Patience));
+        Positive(EvaluationBatchSize, nameof(EvaluationBatchSize));
+        if (Cutoffs is null || Cutoffs.Count == 0 || Cutoffs.Any(c => c <= 0)) throw new ArgumentException("Cutoffs must be positive and not empty.", nameof(Cutoffs));
+        var known = Cutoffs.SelectMany(MetricNames.All).ToHashSet();
+        if (!known.Contains(SelectionMetric))
+            throw new ArgumentException($"SelectionMetric '{SelectionMetric}' is not computed; choose one of {string.Join(", ", known)}.", nameof(SelectionMetric));
+    }
+
+    private static void Positive(int value, string name)
+    {
+        if (value <= 0) throw new ArgumentOutOfRangeException(name, value, $"{name} must be positive.");
+    }
+}
