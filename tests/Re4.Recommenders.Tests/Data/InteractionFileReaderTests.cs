@@ -533,6 +533,38 @@ public sealed class InteractionFileReaderTests : IDisposable
         reader.TryReadLine(out _).Should().BeFalse();
     }
 
+    [Fact]
+    public void More_interactions_than_one_storage_chunk_group_and_sort_like_a_stable_LINQ_sort()
+    {
+        // 1,100,000 rows cross the loader's 2^20-row column chunks (released while grouping). Expected result from an
+        // independent computation: group rows by user in order of first appearance, then a stable OrderBy on time.
+        const int rows = 1_100_000;
+        var users = new int[rows];
+        var items = new int[rows];
+        var times = new long[rows];
+        var text = new StringBuilder(rows * 16);
+        for (var r = 0; r < rows; r++)
+        {
+            users[r] = (int)((r * 7L) % 997);
+            items[r] = r % 5003;
+            times[r] = (r * 7919L) % 1000;   // many ties
+            text.Append(users[r]).Append(',').Append(items[r]).Append(',').Append(times[r]).Append('\n');
+        }
+
+        using var stream = new MemoryStream(Encoding.ASCII.GetBytes(text.ToString()));
+        var ds = InteractionFileReader.Load(stream, "big", InteractionFormat.ComiRecCsv, null, out var report);
+
+        report.Interactions.Should().Be(rows);
+        var expected = Enumerable.Range(0, rows).GroupBy(r => users[r])
+            .Select(g => (User: (long)g.Key, Items: g.OrderBy(r => times[r]).Select(r => (long)items[r]).ToArray())).ToArray();
+        ds.UserCount.Should().Be(expected.Length);
+        for (var u = 0; u < expected.Length; u++)
+        {
+            ds.OriginalUserId(u).Should().Be(expected[u].User);
+            Originals(ds, u).Should().Equal(expected[u].Items);
+        }
+    }
+
     // ---------------------------------------------------------------- Detection
 
     [Theory]
