@@ -77,11 +77,22 @@ internal sealed class ByteLineReader : IDisposable
         _end += read;
         if (_first)
         {
-            _first = false;
-            if (_end >= 3 && _buffer[0] == 0xEF && _buffer[1] == 0xBB && _buffer[2] == 0xBF)
-                _start = 3;
+            // A stream may return fewer than 3 bytes per read: decide only once 3 bytes are in, or they cannot be a BOM.
+            // (No line can end before then: the BOM's bytes are not '\n'.)
+            if (_end >= 3)
+            {
+                _first = false;
+                if (_buffer[0] == 0xEF && _buffer[1] == 0xBB && _buffer[2] == 0xBF)
+                    _start = 3;
+            }
+            else if (!Bom[.._end].SequenceEqual(_buffer.AsSpan(0, _end)))
+            {
+                _first = false;
+            }
         }
     }
+
+    private static ReadOnlySpan<byte> Bom => [0xEF, 0xBB, 0xBF];
 
     private static ReadOnlySpan<byte> Trim(ReadOnlySpan<byte> s)
     {

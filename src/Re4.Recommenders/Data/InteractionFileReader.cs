@@ -125,6 +125,7 @@ public static class InteractionFileReader
         var firstLine = new List<long>();
         var offsets = new List<int> { 0 };
         var data = new List<int>(1 << 20);
+        var lineItems = new List<long>();
         while (reader.TryReadLine(out var line))
         {
             if (line.IsEmpty) continue;
@@ -150,7 +151,8 @@ public static class InteractionFileReader
                 continue;
             }
 
-            var start = data.Count;
+            // Parse the whole line before interning anything, so that a line skipped in lenient mode leaves no item behind.
+            lineItems.Clear();
             var ok = true;
             while (!rest.IsEmpty)
             {
@@ -162,15 +164,11 @@ public static class InteractionFileReader
                     break;
                 }
 
-                data.Add(items.Intern(itemId) + 1);
+                lineItems.Add(itemId);
             }
 
-            if (!ok)
-            {
-                data.RemoveRange(start, data.Count - start);
-                continue;
-            }
-
+            if (!ok) continue;
+            foreach (var itemId in lineItems) data.Add(items.Intern(itemId) + 1);
             users.Intern(userId);
             firstLine.Add(lineNo);
             offsets.Add(data.Count);

@@ -121,14 +121,14 @@ public sealed class EveryPrefixSampler : ITrainingSampler
         var batch = new TrainingBatch(_batchSize, _split.MaxLength);
         for (var b = 0; b < _batchSize; b++)
         {
+            var e = _examples[_position++];
+            SamplerRows.Fill(batch, b, _split.TrainSequence((int)(e >> 32)), (int)(e & 0xFFFFFFFF), _reverse);
             if (_position == _examples.Length)
             {
+                // Count the pass as soon as its last example is taken, so Epoch reads as completed passes after this call.
                 _position = 0;
                 Epoch++;
             }
-
-            var e = _examples[_position++];
-            SamplerRows.Fill(batch, b, _split.TrainSequence((int)(e >> 32)), (int)(e & 0xFFFFFFFF), _reverse);
         }
 
         return batch;

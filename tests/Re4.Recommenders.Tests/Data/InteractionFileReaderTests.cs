@@ -1,0 +1,642 @@
+using System.Text;
+using Re4.Recommenders.Data;
+using static Re4.Recommenders.Tests.Data.DataTestHelpers;
+
+namespace Re4.Recommenders.Tests.Data;
+
+public sealed class InteractionFileReaderTests : IDisposable
+{
+    private readonly TempDir _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    private static LoadOptions As(InteractionFormat format, bool lenient = false) => new() { Format = format, Lenient = lenient };
+
+    private static DataFormatException LoadFails(string path, LoadOptions? options = null)
+    {
+        var act = () => InteractionFileReader.Load(path, options);
+        return act.Should().Throw<DataFormatException>().Which;
+    }
+
+    // ---------------------------------------------------------------- SequencePerLine
+
+    [Fact]
+    public void SequencePerLine_reads_users_items_in_order_and_accepts_a_single_item_user()
+    {
+        // User 10: items 5 7 5; user 20: item 7 (one item is fine). Dense ids by first appearance: 5 -> 1, 7 -> 2.
+        var path = _dir.File("seq.txt", "10 5 7 5\n20 7\n");
+
+        var ds = InteractionFileReader.Load(path, As(InteractionFormat.SequencePerLine), out var report);
+
+        ds.UserCount.Should().Be(2);
+        ds.ItemCount.Should().Be(2);
+        ds.InteractionCount.Should().Be(4);
+        ds.Sequence(0).ToArray().Should().Equal(1, 2, 1);
+        ds.Sequence(1).ToArray().Should().Equal(2);
+        UserIds(ds).Should().Equal(10L, 20L);
+        ds.OriginalItemId(1).Should().Be(5);
+        ds.OriginalItemId(2).Should().Be(7);
+        ds.Name.Should().Be("seq");
+        report.Should().Be(new LoadReport(InteractionFormat.SequencePerLine, 2, 4, 0, 0, false));
+    }
+
+    [Fact]
+    public void SequencePerLine_accepts_tabs_and_repeated_spaces_between_fields()
+    {
+        var path = _dir.File("seq.txt", "1\t3  4 \t5\n");
+
+        var ds = InteractionFileReader.Load(path, As(InteractionFormat.SequencePerLine));
+
+        Originals(ds, 0).Should().Equal(3L, 4L, 5L);
+    }
+
+    [Fact]
+    public void SequencePerLine_rejects_a_non_numeric_item_naming_line_file_and_token()
+    {
+        // Line 2 holds "x5" where an item id belongs.
+        var path = _dir.File("seq.txt", "1 2 3\n2 4 x5 6\n");
+
+        var e = LoadFails(path, As(InteractionFormat.SequencePerLine));
+
+        e.Line.Should().Be(2);
+        e.FilePath.Should().Be(path);
+        e.Text.Should().Be("2 4 x5 6");
+        e.Message.Should().Contain("x5").And.Contain("non-negative integer item ids").And.Contain($"{path}:2");
+    }
+
+    [Fact]
+    public void SequencePerLine_rejects_a_non_numeric_user_id()
+    {
+        var path = _dir.File("seq.txt", "u1 2 3\n");
+
+        var e = LoadFails(path, As(InteractionFormat.SequencePerLine));
+
+        e.Line.Should().Be(1);
+        e.FilePath.Should().Be(path);
+        e.Message.Should().Contain("u1 2 3").And.Contain("user id");
+    }
+
+    [Fact]
+    public void SequencePerLine_rejects_a_user_without_items()
+    {
+        var path = _dir.File("seq.txt", "1 2\n3\n");
+
+        var e = LoadFails(path, As(InteractionFormat.SequencePerLine));
+
+        e.Line.Should().Be(2);
+        e.Message.Should().Contain("\"3\"").And.Contain("at least one item");
+    }
+
+    [Fact]
+    public void SequencePerLine_rejects_a_repeated_user_in_strict_mode_naming_the_first_line()
+    {
+        // User 1 appears on lines 1 and 3.
+        var path = _dir.File("seq.txt", "1 2 3\n2 4\n1 5\n");
+
+        var e = LoadFails(path, As(InteractionFormat.SequencePerLine));
+
+        e.Line.Should().Be(3);
+        e.Text.Should().Be("1 5");
+        e.Message.Should().Contain("user 1 already appeared on line 1");
+    }
+
+    [Fact]
+    public void SequencePerLine_lenient_mode_skips_and_counts_bad_lines()
+    {
+        // Line 2 has a bad item, line 4 repeats user 1: both skipped; users 1 and 3 remain.
+        var path = _dir.File("seq.txt", "1 2 3\n2 4 x\n3 4\n1 5\n");
+
+        var ds = InteractionFileReader.Load(path, As(InteractionFormat.SequencePerLine, lenient: true), out var report);
+
+        UserIds(ds).Should().Equal(1L, 3L);
+        Originals(ds, 0).Should().Equal(2L, 3L);
+        Originals(ds, 1).Should().Equal(4L);
+        ds.ItemCount.Should().Be(3, "item 5 was only on a skipped line; items 2, 3, 4 remain");
+        report.SkippedMalformed.Should().Be(2);
+        report.Lines.Should().Be(4);
+        report.Interactions.Should().Be(3);
+    }
+
+    [Fact]
+    public void SequencePerLine_lenient_mode_keeps_no_item_from_a_skipped_line()
+    {
+        // Line 2 is skipped at "x"; its item 9 must not become a catalogue item with no interaction.
+        var path = _dir.File("seq.txt", "1 2\n2 9 x\n");
+
+        var ds = InteractionFileReader.Load(path, As(InteractionFormat.SequencePerLine, lenient: true));
+
+        ds.ItemCount.Should().Be(1);
+        ds.TryGetItem(9, out _).Should().BeFalse();
+        ds.ItemFrequencies().Skip(1).Should().OnlyContain(c => c > 0);
+    }
+
+    [Fact]
+    public void Line_numbers_count_blank_lines()
+    {
+        var path = _dir.File("seq.txt", "1 2\n\n2 x\n");
+
+        LoadFails(path, As(InteractionFormat.SequencePerLine)).Line.Should().Be(3);
+    }
+
+    [Fact]
+    public void SequencePerLine_reads_crlf_endings_and_a_utf8_bom()
+    {
+        // With the BOM not stripped the first user id would not parse; with the \r kept the last item would not.
+        var bytes = new byte[] { 0xEF, 0xBB, 0xBF }.Concat(Encoding.UTF8.GetBytes("7 8 9\r\n6 9\r\n")).ToArray();
+        var path = _dir.FileBytes("seq.txt", bytes);
+
+        var ds = InteractionFileReader.Load(path, As(InteractionFormat.SequencePerLine));
+
+        UserIds(ds).Should().Equal(7L, 6L);
+        Originals(ds, 0).Should().Equal(8L, 9L);
+        Originals(ds, 1).Should().Equal(9L);
+    }
+
+    [Theory]
+    [InlineData(InteractionFormat.SequencePerLine)]
+    [InlineData(InteractionFormat.ComiRecCsv)]
+    [InlineData(InteractionFormat.MovieLensTsv)]
+    [InlineData(InteractionFormat.MovieLensDat)]
+    [InlineData(InteractionFormat.TaobaoCsv)]
+    public void An_empty_file_is_rejected_in_every_format(InteractionFormat format)
+    {
+        var path = _dir.File("empty.txt", "\n\n");
+
+        var e = LoadFails(path, As(format));
+
+        e.Line.Should().Be(0);
+        e.FilePath.Should().Be(path);
+        e.Message.Should().Contain("no interactions");
+    }
+
+    [Fact]
+    public void An_empty_file_is_rejected_by_auto_detection()
+    {
+        var path = _dir.File("empty.txt", string.Empty);
+
+        var e = LoadFails(path);
+
+        e.Line.Should().Be(0);
+        e.Message.Should().Contain("empty");
+    }
+
+    [Fact]
+    public void A_missing_file_is_a_FileNotFoundException()
+    {
+        var act = () => InteractionFileReader.Load(Path.Combine(_dir.Path, "nope.txt"));
+
+        act.Should().Throw<FileNotFoundException>();
+    }
+
+    // ---------------------------------------------------------------- ComiRec CSV
+
+    [Fact]
+    public void ComiRecCsv_skips_the_header_and_sorts_each_user_stably_by_time()
+    {
+        // User 1: (100,30) (101,10) (102,30) (103,20) -> by time 101(10), 103(20), then the tie at 30 in file order: 100, 102.
+        // User 2: 200 alone. Users in first appearance: 1, 2.
+        var path = _dir.File("data.csv", "user_id,item_id,timestamp\n1,100,30\n2,200,5\n1,101,10\n1,102,30\n1,103,20\n");
+
+        var ds = InteractionFileReader.Load(path, As(InteractionFormat.ComiRecCsv), out var report);
+
+        UserIds(ds).Should().Equal(1L, 2L);
+        Originals(ds, 0).Should().Equal(101L, 103L, 100L, 102L);
+        Originals(ds, 1).Should().Equal(200L);
+        ds.ItemCount.Should().Be(5);
+        report.Should().Be(new LoadReport(InteractionFormat.ComiRecCsv, 5, 5, 0, 0, true));
+    }
+
+    [Fact]
+    public void Timestamp_ties_keep_file_order_even_when_the_user_needs_sorting()
+    {
+        // Times 7, 7, 7, 1: item 2 (time 1) first, then 5, 3, 4 in file order.
+        var path = _dir.File("data.csv", "1,5,7\n1,3,7\n1,4,7\n1,2,1\n");
+
+        var ds = InteractionFileReader.Load(path, As(InteractionFormat.ComiRecCsv));
+
+        Originals(ds, 0).Should().Equal(2L, 5L, 3L, 4L);
+    }
+
+    [Fact]
+    public void Exact_duplicate_rows_are_kept_as_repeated_interactions()
+    {
+        var path = _dir.File("data.csv", "1,5,10\n1,5,10\n1,6,20\n");
+
+        var ds = InteractionFileReader.Load(path, As(InteractionFormat.ComiRecCsv));
+
+        ds.InteractionCount.Should().Be(3);
+        ds.ItemCount.Should().Be(2);
+        Originals(ds, 0).Should().Equal(5L, 5L, 6L);
+    }
+
+    [Fact]
+    public void ComiRecCsv_with_bom_crlf_and_header_is_read_and_detected()
+    {
+        var bytes = new byte[] { 0xEF, 0xBB, 0xBF }.Concat(Encoding.UTF8.GetBytes("user_id,item_id,timestamp\r\n3,9,2\r\n3,8,1\r\n")).ToArray();
+        var path = _dir.FileBytes("data.csv", bytes);
+
+        InteractionFileReader.DetectFormat(path).Should().Be(InteractionFormat.ComiRecCsv);
+        var ds = InteractionFileReader.Load(path, null, out var report);
+
+        report.Format.Should().Be(InteractionFormat.ComiRecCsv);
+        report.HeaderSkipped.Should().BeTrue();
+        Originals(ds, 0).Should().Equal(8L, 9L);
+    }
+
+    [Theory]
+    [InlineData("1,2,3\n1,2\n", "\"1,2\"", "found 2")]
+    [InlineData("1,2,3\n1,2,3,4\n", "\"1,2,3,4\"", "found more")]
+    public void ComiRecCsv_rejects_a_wrong_column_count(string contents, string shown, string found)
+    {
+        var path = _dir.File("data.csv", contents);
+
+        var e = LoadFails(path, As(InteractionFormat.ComiRecCsv));
+
+        e.Line.Should().Be(2);
+        e.FilePath.Should().Be(path);
+        e.Message.Should().Contain(shown).And.Contain("expected 3 fields 'user_id,item_id,timestamp'").And.Contain(found);
+    }
+
+    [Fact]
+    public void ComiRecCsv_rejects_a_non_numeric_timestamp()
+    {
+        var path = _dir.File("data.csv", "1,2,3\n1,3,abc\n");
+
+        var e = LoadFails(path, As(InteractionFormat.ComiRecCsv));
+
+        e.Line.Should().Be(2);
+        e.Text.Should().Be("1,3,abc");
+        e.Message.Should().Contain("\"1,3,abc\"").And.Contain("integer timestamp in field 3");
+    }
+
+    [Fact]
+    public void ComiRecCsv_rejects_a_non_numeric_item_id()
+    {
+        var path = _dir.File("data.csv", "1,2,3\n1,x,4\n");
+
+        var e = LoadFails(path, As(InteractionFormat.ComiRecCsv));
+
+        e.Line.Should().Be(2);
+        e.Message.Should().Contain("\"1,x,4\"").And.Contain("item id in field 2");
+    }
+
+    [Fact]
+    public void A_header_like_line_after_the_first_is_an_error_not_a_header()
+    {
+        var path = _dir.File("data.csv", "1,2,3\nuser,2,4\n");
+
+        var e = LoadFails(path, As(InteractionFormat.ComiRecCsv));
+
+        e.Line.Should().Be(2);
+        e.Message.Should().Contain("\"user,2,4\"").And.Contain("user id in field 1");
+    }
+
+    [Fact]
+    public void A_negative_id_is_rejected()
+    {
+        var path = _dir.File("data.csv", "-1,2,3\n");
+
+        var e = LoadFails(path, As(InteractionFormat.ComiRecCsv));
+
+        e.Line.Should().Be(1);
+        e.Message.Should().Contain("user id");
+    }
+
+    [Fact]
+    public void A_header_only_file_holds_no_interactions()
+    {
+        var path = _dir.File("data.csv", "user_id,item_id,timestamp\n");
+
+        var e = LoadFails(path, As(InteractionFormat.ComiRecCsv));
+
+        e.Line.Should().Be(0);
+        e.Message.Should().Contain("no interactions");
+    }
+
+    [Fact]
+    public void ComiRecCsv_lenient_mode_skips_and_counts_bad_lines()
+    {
+        // Lines 2 (one field) and 3 (bad timestamp) are skipped; lines 1 and 4 give users 1 and 2.
+        var path = _dir.File("data.csv", "1,2,3\nbad\n1,3,x\n2,4,5\n");
+
+        var ds = InteractionFileReader.Load(path, As(InteractionFormat.ComiRecCsv, lenient: true), out var report);
+
+        report.SkippedMalformed.Should().Be(2);
+        report.Lines.Should().Be(4);
+        report.Interactions.Should().Be(2);
+        UserIds(ds).Should().Equal(1L, 2L);
+        Originals(ds, 0).Should().Equal(2L);
+        Originals(ds, 1).Should().Equal(4L);
+    }
+
+    [Fact]
+    public void Lenient_mode_with_nothing_valid_still_fails()
+    {
+        var path = _dir.File("data.csv", "a,b\nc,d\n");
+
+        var e = LoadFails(path, As(InteractionFormat.ComiRecCsv, lenient: true));
+
+        e.Line.Should().Be(0);
+    }
+
+    // ---------------------------------------------------------------- MovieLens
+
+    [Fact]
+    public void MovieLensTsv_reads_and_sorts_by_the_fourth_field()
+    {
+        // User 1: item 10 at 300, item 11 at 100 -> 11, 10. User 2: item 10.
+        var path = _dir.File("u.data", "1\t10\t5\t300\n1\t11\t3\t100\n2\t10\t4\t200\n");
+
+        var ds = InteractionFileReader.Load(path, As(InteractionFormat.MovieLensTsv), out var report);
+
+        report.Format.Should().Be(InteractionFormat.MovieLensTsv);
+        UserIds(ds).Should().Equal(1L, 2L);
+        Originals(ds, 0).Should().Equal(11L, 10L);
+        Originals(ds, 1).Should().Equal(10L);
+        ds.ItemCount.Should().Be(2);
+    }
+
+    [Fact]
+    public void MovieLensTsv_rejects_a_wrong_column_count()
+    {
+        var path = _dir.File("u.data", "1\t10\t5\t300\n1\t10\t5\n");
+
+        var e = LoadFails(path, As(InteractionFormat.MovieLensTsv));
+
+        e.Line.Should().Be(2);
+        e.Message.Should().Contain("expected 4 fields 'user<TAB>item<TAB>rating<TAB>timestamp'").And.Contain("found 3");
+    }
+
+    [Fact]
+    public void MovieLensTsv_rejects_a_non_numeric_rating_and_timestamp()
+    {
+        var rating = _dir.File("r.data", "1\t10\tx\t300\n");
+        var time = _dir.File("t.data", "1\t10\t5\t30a\n");
+
+        var e1 = LoadFails(rating, As(InteractionFormat.MovieLensTsv));
+        var e2 = LoadFails(time, As(InteractionFormat.MovieLensTsv));
+
+        e1.Line.Should().Be(1);
+        e1.Message.Should().Contain("numeric rating in field 3");
+        e2.Line.Should().Be(1);
+        e2.Message.Should().Contain("30a").And.Contain("integer timestamp in field 4");
+    }
+
+    [Fact]
+    public void MovieLensDat_reads_fractional_ratings_and_sorts_by_time()
+    {
+        var path = _dir.File("ratings.dat", "1::10::5::300\n1::11::3.5::100\n");
+
+        var ds = InteractionFileReader.Load(path, As(InteractionFormat.MovieLensDat));
+
+        Originals(ds, 0).Should().Equal(11L, 10L);
+    }
+
+    [Theory]
+    [InlineData("1::10::5\n", "found 3")]
+    [InlineData("1:10:5:300\n", "found 1")]
+    public void MovieLensDat_rejects_a_wrong_column_count(string contents, string found)
+    {
+        var path = _dir.File("ratings.dat", contents);
+
+        var e = LoadFails(path, As(InteractionFormat.MovieLensDat));
+
+        e.Line.Should().Be(1);
+        e.Message.Should().Contain("expected 4 fields 'user::item::rating::timestamp'").And.Contain(found);
+    }
+
+    [Fact]
+    public void MovieLensDat_rejects_a_non_numeric_user()
+    {
+        var path = _dir.File("ratings.dat", "1::10::5::300\nab1::10::5::300\n");
+
+        var e = LoadFails(path, As(InteractionFormat.MovieLensDat));
+
+        e.Line.Should().Be(2);
+        e.Message.Should().Contain("ab1").And.Contain("user id in field 1");
+    }
+
+    // ---------------------------------------------------------------- Taobao
+
+    private const string Taobao = "1,100,7,pv,50\n1,101,7,buy,40\n1,102,8,pv,30\n2,100,7,cart,10\n2,103,9,pv,20\n";
+
+    [Fact]
+    public void TaobaoCsv_keeps_page_views_by_default()
+    {
+        // pv rows: user 1 (100 at 50, 102 at 30) -> 102, 100; user 2: 103. The buy and cart rows are skipped.
+        var path = _dir.File("UserBehavior.csv", Taobao);
+
+        var ds = InteractionFileReader.Load(path, As(InteractionFormat.TaobaoCsv), out var report);
+
+        UserIds(ds).Should().Equal(1L, 2L);
+        Originals(ds, 0).Should().Equal(102L, 100L);
+        Originals(ds, 1).Should().Equal(103L);
+        ds.ItemCount.Should().Be(3, "item 101 only occurs in a skipped buy row");
+        report.SkippedBehavior.Should().Be(2);
+        report.Lines.Should().Be(5);
+        report.Interactions.Should().Be(3);
+    }
+
+    [Fact]
+    public void TaobaoCsv_keeps_the_behaviours_asked_for()
+    {
+        // pv and buy: user 1 has 102 (30), 101 (40), 100 (50); only the cart row is skipped.
+        var path = _dir.File("UserBehavior.csv", Taobao);
+
+        var ds = InteractionFileReader.Load(path, new LoadOptions { Format = InteractionFormat.TaobaoCsv, TaobaoBehaviors = ["pv", "buy"] }, out var report);
+
+        Originals(ds, 0).Should().Equal(102L, 101L, 100L);
+        report.SkippedBehavior.Should().Be(1);
+    }
+
+    [Fact]
+    public void TaobaoCsv_rejects_an_unknown_behaviour()
+    {
+        var path = _dir.File("UserBehavior.csv", "1,100,7,pv,50\n1,100,7,click,60\n");
+
+        var e = LoadFails(path, As(InteractionFormat.TaobaoCsv));
+
+        e.Line.Should().Be(2);
+        e.Message.Should().Contain("\"1,100,7,click,60\"").And.Contain("pv, buy, cart or fav");
+    }
+
+    [Fact]
+    public void TaobaoCsv_rejects_a_non_numeric_category()
+    {
+        var path = _dir.File("UserBehavior.csv", "1,100,c7,pv,50\n");
+
+        var e = LoadFails(path, As(InteractionFormat.TaobaoCsv));
+
+        e.Line.Should().Be(1);
+        e.Message.Should().Contain("category id in field 3");
+    }
+
+    [Fact]
+    public void TaobaoCsv_with_no_kept_behaviour_says_so()
+    {
+        var path = _dir.File("UserBehavior.csv", "1,100,7,buy,50\n");
+
+        var e = LoadFails(path, As(InteractionFormat.TaobaoCsv));
+
+        e.Line.Should().Be(0);
+        e.Message.Should().Contain("behavior pv");
+    }
+
+    [Fact]
+    public void TaobaoCsv_skips_a_header()
+    {
+        var path = _dir.File("UserBehavior.csv", "user,item,category,behavior,timestamp\n5,6,7,pv,8\n");
+
+        var ds = InteractionFileReader.Load(path, null, out var report);
+
+        report.Format.Should().Be(InteractionFormat.TaobaoCsv);
+        report.HeaderSkipped.Should().BeTrue();
+        Originals(ds, 0).Should().Equal(6L);
+    }
+
+    // ---------------------------------------------------------------- Streams
+
+    [Fact]
+    public void A_stream_that_returns_one_byte_per_read_is_read_like_a_file()
+    {
+        // Stream.Read may return fewer bytes than asked; the BOM and lines must still be recognised.
+        var bytes = new byte[] { 0xEF, 0xBB, 0xBF }.Concat(Encoding.UTF8.GetBytes("4 1 2\r\n5 2\n")).ToArray();
+        using var stream = new TrickleStream(bytes);
+
+        var ds = InteractionFileReader.Load(stream, "trickle", InteractionFormat.SequencePerLine, null, out _);
+
+        UserIds(ds).Should().Equal(4L, 5L);
+        Originals(ds, 0).Should().Equal(1L, 2L);
+    }
+
+    [Fact]
+    public void A_stream_needs_an_explicit_format()
+    {
+        using var stream = new MemoryStream(Encoding.UTF8.GetBytes("1 2\n"));
+
+        var act = () => InteractionFileReader.Load(stream, "s", InteractionFormat.Auto, null, out _);
+
+        act.Should().Throw<ArgumentException>().WithParameterName("format");
+    }
+
+    [Fact]
+    public void Lines_longer_than_the_buffer_are_read_whole()
+    {
+        // A 4-byte buffer must grow to hold the 8-byte first line.
+        using var reader = new ByteLineReader(new MemoryStream(Encoding.ASCII.GetBytes("12345678\nab\n")), 4);
+
+        reader.TryReadLine(out var first).Should().BeTrue();
+        Encoding.ASCII.GetString(first).Should().Be("12345678");
+        reader.TryReadLine(out var second).Should().BeTrue();
+        Encoding.ASCII.GetString(second).Should().Be("ab");
+        reader.LineNumber.Should().Be(2);
+        reader.TryReadLine(out _).Should().BeFalse();
+    }
+
+    [Fact]
+    public void More_interactions_than_one_storage_chunk_group_and_sort_like_a_stable_LINQ_sort()
+    {
+        // 1,100,000 rows cross the loader's 2^20-row column chunks (released while grouping). Expected result from an
+        // independent computation: group rows by user in order of first appearance, then a stable OrderBy on time.
+        const int rows = 1_100_000;
+        var users = new int[rows];
+        var items = new int[rows];
+        var times = new long[rows];
+        var text = new StringBuilder(rows * 16);
+        for (var r = 0; r < rows; r++)
+        {
+            users[r] = (int)((r * 7L) % 997);
+            items[r] = r % 5003;
+            times[r] = (r * 7919L) % 1000;   // many ties
+            text.Append(users[r]).Append(',').Append(items[r]).Append(',').Append(times[r]).Append('\n');
+        }
+
+        using var stream = new MemoryStream(Encoding.ASCII.GetBytes(text.ToString()));
+        var ds = InteractionFileReader.Load(stream, "big", InteractionFormat.ComiRecCsv, null, out var report);
+
+        report.Interactions.Should().Be(rows);
+        var expected = Enumerable.Range(0, rows).GroupBy(r => users[r])
+            .Select(g => (User: (long)g.Key, Items: g.OrderBy(r => times[r]).Select(r => (long)items[r]).ToArray())).ToArray();
+        ds.UserCount.Should().Be(expected.Length);
+        for (var u = 0; u < expected.Length; u++)
+        {
+            ds.OriginalUserId(u).Should().Be(expected[u].User);
+            Originals(ds, u).Should().Equal(expected[u].Items);
+        }
+    }
+
+    // ---------------------------------------------------------------- Detection
+
+    [Theory]
+    [InlineData("1 2 3\n2 3\n", InteractionFormat.SequencePerLine)]
+    [InlineData("1 2\n", InteractionFormat.SequencePerLine)]
+    [InlineData("1,2,3\n2,3,4\n", InteractionFormat.ComiRecCsv)]
+    [InlineData("user_id,item_id,timestamp\n1,2,3\n", InteractionFormat.ComiRecCsv)]
+    [InlineData("1\t2\t5\t881250949\n", InteractionFormat.MovieLensTsv)]
+    [InlineData("1::2::5::978300760\n", InteractionFormat.MovieLensDat)]
+    [InlineData("1,2,3,pv,1511544070\n", InteractionFormat.TaobaoCsv)]
+    public void DetectFormat_recognises_each_format(string contents, InteractionFormat expected)
+    {
+        var path = _dir.File("detect.txt", contents);
+
+        InteractionFileReader.DetectFormat(path).Should().Be(expected);
+    }
+
+    [Fact]
+    public void DetectFormat_rejects_a_file_whose_lines_disagree()
+    {
+        var path = _dir.File("mixed.txt", "1,2,3\n1 2 3\n");
+
+        var e = ((Action)(() => InteractionFileReader.DetectFormat(path))).Should().Throw<DataFormatException>().Which;
+
+        e.Line.Should().Be(2);
+        e.FilePath.Should().Be(path);
+        e.Message.Should().Contain("ComiRecCsv").And.Contain("SequencePerLine").And.Contain("\"1 2 3\"");
+    }
+
+    [Fact]
+    public void DetectFormat_rejects_an_unknown_comma_layout()
+    {
+        var path = _dir.File("four.csv", "1,2,3,4\n");
+
+        var e = ((Action)(() => InteractionFileReader.DetectFormat(path))).Should().Throw<DataFormatException>().Which;
+
+        e.Line.Should().Be(1);
+        e.Message.Should().Contain("\"1,2,3,4\"").And.Contain("3 comma-separated fields");
+    }
+
+    [Fact]
+    public void Auto_detection_is_what_Load_uses_by_default()
+    {
+        var path = _dir.File("ratings.dat", "2::10::5::300\n2::11::3::100\n");
+
+        var ds = InteractionFileReader.Load(path, null, out var report);
+
+        report.Format.Should().Be(InteractionFormat.MovieLensDat);
+        Originals(ds, 0).Should().Equal(11L, 10L);
+    }
+
+    /// <summary>Returns at most one byte per Read call.</summary>
+    private sealed class TrickleStream(byte[] data) : Stream
+    {
+        private int _position;
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            if (_position == data.Length || count == 0) return 0;
+            buffer[offset] = data[_position++];
+            return 1;
+        }
+
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+}

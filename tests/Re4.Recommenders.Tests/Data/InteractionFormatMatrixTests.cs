@@ -1,0 +1,149 @@
+using System.Text;
+using Re4.Recommenders.Data;
+using static Re4.Recommenders.Tests.Data.DataTestHelpers;
+
+namespace Re4.Recommenders.Tests.Data;
+
+/// <summary>The same checks for each interaction format: a row is written as (user, item, timestamp) in the format's layout.</summary>
+public sealed class InteractionFormatMatrixTests : IDisposable
+{
+    private readonly TempDir _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    private static string Row(InteractionFormat format, string user, string item, string time) => format switch
+    {
+        InteractionFormat.ComiRecCsv => $"{user},{item},{time}",
+        InteractionFormat.MovieLensTsv => $"{user}\t{item}\t4\t{time}",
+        InteractionFormat.MovieLensDat => $"{user}::{item}::4::{time}",
+        InteractionFormat.TaobaoCsv => $"{user},{item},3,pv,{time}",
+        _ => throw new ArgumentOutOfRangeException(nameof(format)),
+    };
+
+    private static int Fields(InteractionFormat format) => format switch
+    {
+        InteractionFormat.ComiRecCsv => 3,
+        InteractionFormat.TaobaoCsv => 5,
+        _ => 4,
+    };
+
+    private static string Separator(InteractionFormat format) => format switch
+    {
+        InteractionFormat.MovieLensTsv => "\t",
+        InteractionFormat.MovieLensDat => "::",
+        _ => ",",
+    };
+
+    public static TheoryData<InteractionFormat, string> FormatsAndEndings()
+    {
+        var data = new TheoryData<InteractionFormat, string>();
+        foreach (var f in new[] { InteractionFormat.ComiRecCsv, InteractionFormat.MovieLensTsv, InteractionFormat.MovieLensDat, InteractionFormat.TaobaoCsv })
+        {
+            foreach (var ending in new[] { "lf", "crlf", "bom+crlf" }) data.Add(f, ending);
+        }
+
+        return data;
+    }
+
+    public static TheoryData<InteractionFormat> Formats() =>
+        new(InteractionFormat.ComiRecCsv, InteractionFormat.MovieLensTsv, InteractionFormat.MovieLensDat, InteractionFormat.TaobaoCsv);
+
+    [Theory]
+    [MemberData(nameof(FormatsAndEndings))]
+    public void Reads_sorts_and_detects_each_format_with_any_line_ending(InteractionFormat format, string ending)
+    {
+        // Rows (1, 10, 300), (1, 11, 100), (2, 10, 200): user 1 sorted by time is 11, 10; user 2 has one item (accepted).
+        var newline = ending == "lf" ? "\n" : "\r\n";
+        var text = string.Join(newline, Row(format, "1", "10", "300"), Row(format, "1", "11", "100"), Row(format, "2", "10", "200")) + newline;
+        var bytes = Encoding.UTF8.GetBytes(text);
+        if (ending.StartsWith("bom", StringComparison.Ordinal)) bytes = new byte[] { 0xEF, 0xBB, 0xBF }.Concat(bytes).ToArray();
+        var path = _dir.FileBytes("data.txt", bytes);
+
+        InteractionFileReader.DetectFormat(path).Should().Be(format);
+        var ds = InteractionFileReader.Load(path, null, out var report);
+
+        report.Format.Should().Be(format);
+        report.Lines.Should().Be(3);
+        UserIds(ds).Should().Equal(1L, 2L);
+        Originals(ds, 0).Should().Equal(11L, 10L);
+        Originals(ds, 1).Should().Equal(10L);
+    }
+
+    [Theory]
+    [MemberData(nameof(Formats))]
+    public void Rejects_a_non_numeric_user_id(InteractionFormat format)
+    {
+        var bad = Row(format, "7a", "10", "300");
+        var e = Fails(format, bad);
+
+        e.Message.Should().Contain("user id in field 1");
+    }
+
+    [Theory]
+    [MemberData(nameof(Formats))]
+    public void Rejects_a_non_numeric_item_id(InteractionFormat format)
+    {
+        var bad = Row(format, "7", "i10", "300");
+        var e = Fails(format, bad);
+
+        e.Message.Should().Contain("item id in field 2");
+    }
+
+    [Theory]
+    [MemberData(nameof(Formats))]
+    public void Rejects_a_non_numeric_timestamp(InteractionFormat format)
+    {
+        var bad = Row(format, "7", "10", "2017-11-25");
+        var e = Fails(format, bad);
+
+        e.Message.Should().Contain($"integer timestamp in field {Fields(format)}");
+    }
+
+    [Theory]
+    [MemberData(nameof(Formats))]
+    public void Rejects_a_missing_column(InteractionFormat format)
+    {
+        // Drop the last field: one field fewer than expected.
+        var good = Row(format, "7", "10", "300");
+        var bad = good[..good.LastIndexOf(Separator(format), StringComparison.Ordinal)];
+        var e = Fails(format, bad);
+
+        e.Message.Should().Contain($"expected {Fields(format)} fields").And.Contain($"found {Fields(format) - 1}");
+    }
+
+    [Theory]
+    [MemberData(nameof(Formats))]
+    public void Rejects_an_extra_column(InteractionFormat format)
+    {
+        var bad = Row(format, "7", "10", "300") + Separator(format) + "1";
+        var e = Fails(format, bad);
+
+        e.Message.Should().Contain($"expected {Fields(format)} fields").And.Contain("found more");
+    }
+
+    [Theory]
+    [MemberData(nameof(Formats))]
+    public void Lenient_mode_skips_the_bad_row_and_counts_it(InteractionFormat format)
+    {
+        var path = _dir.File("data.txt", string.Join("\n", Row(format, "1", "10", "300"), Row(format, "1", "x", "300"), Row(format, "1", "11", "100")) + "\n");
+
+        var ds = InteractionFileReader.Load(path, new LoadOptions { Format = format, Lenient = true }, out var report);
+
+        report.SkippedMalformed.Should().Be(1);
+        report.Lines.Should().Be(3);
+        Originals(ds, 0).Should().Equal(11L, 10L);
+    }
+
+    /// <summary>Writes a good first row and <paramref name="bad"/> as line 2; strict loading must stop at line 2.</summary>
+    private DataFormatException Fails(InteractionFormat format, string bad)
+    {
+        var path = _dir.File("data.txt", Row(format, "1", "10", "300") + "\n" + bad + "\n");
+        var act = () => InteractionFileReader.Load(path, new LoadOptions { Format = format });
+        var e = act.Should().Throw<DataFormatException>().Which;
+        e.Line.Should().Be(2);
+        e.FilePath.Should().Be(path);
+        e.Text.Should().Be(bad);
+        e.Message.Should().Contain($"\"{bad}\"");
+        return e;
+    }
+}
