@@ -27,7 +27,7 @@ internal sealed record DataSource(string Data, InteractionFormat Format, Dataset
     public const string Help =
         "  --data PATH|synthetic     interaction file, or 'synthetic' for the built-in planted-interest data\n" +
         "  --format F                auto|sequence|comirec-csv|movielens-tsv|movielens-dat|taobao (default auto)\n" +
-        "  --filter F                comirec|kcore:N|none (default comirec: items >= 5, then users >= 5)\n" +
+        "  --filter F                comirec|comirec:I,U|kcore:N|none (default comirec: items >= 5, then users >= 5)\n" +
         "  --protocol P              comirec|leave-one-out (default comirec)\n" +
         "  --seed S                  seed of the user split (default 2022)\n" +
         "  --max-len L               longest history given to a model (default 20)\n";

@@ -54,7 +54,8 @@ public sealed record DatasetFilter
         return new(DatasetFilterKind.KCore, k, k);
     }
 
-    /// <summary>Parses <c>none</c>, <c>comirec</c> or <c>kcore:N</c> (the CLI's <c>--filter</c> values).</summary>
+    /// <summary>Parses <c>none</c>, <c>comirec</c>, <c>comirec:I,U</c> (item and user minimums) or <c>kcore:N</c>
+    /// (the CLI's <c>--filter</c> values); the inverse of <see cref="ToString"/>.</summary>
     /// <exception cref="FormatException">The text is none of these.</exception>
     public static DatasetFilter Parse(string text)
     {
@@ -62,10 +63,19 @@ public sealed record DatasetFilter
         var t = text.Trim().ToLowerInvariant();
         if (t == "none") return None;
         if (t == "comirec") return ComiRec();
+        if (t.StartsWith("comirec:", StringComparison.Ordinal))
+        {
+            var parts = t[8..].Split(',');
+            if (parts.Length == 2 &&
+                int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var minItem) && minItem > 0 &&
+                int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var minUser) && minUser > 0)
+                return ComiRec(minItem, minUser);
+        }
+
         if (t.StartsWith("kcore:", StringComparison.Ordinal) &&
             int.TryParse(t.AsSpan(6), NumberStyles.None, CultureInfo.InvariantCulture, out var k) && k > 0)
             return KCore(k);
-        throw new FormatException($"Unknown filter '{text}': expected none, comirec or kcore:N with N a positive integer.");
+        throw new FormatException($"Unknown filter '{text}': expected none, comirec, comirec:I,U or kcore:N with positive integers.");
     }
 
     /// <inheritdoc />

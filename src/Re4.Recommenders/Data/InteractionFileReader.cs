@@ -212,7 +212,8 @@ public static class InteractionFileReader
             var userField = line[fields[0]];
             if (!TryParseId(userField, out var userId))
             {
-                if (lineNo == 1 && state.Lines == 1 && format != InteractionFormat.MovieLensTsv && LooksLikeHeader(userField))
+                // A header is the first non-empty line, every field of it a name (letters, '_'): "abc,5,100" is data gone wrong.
+                if (state.Lines == 1 && !state.HeaderSkipped && format != InteractionFormat.MovieLensTsv && IsHeader(line, fields[..n]))
                 {
                     state.HeaderSkipped = true;
                     state.Lines--;
@@ -272,7 +273,7 @@ public static class InteractionFileReader
         if (userCol.Count == 0)
             throw new DataFormatException(state.Source, 0, string.Empty, state.SkippedBehavior > 0
                 ? $"the file holds no interactions with behavior {string.Join('/', options.TaobaoBehaviors)}"
-                : "the file holds no interactions");
+                : state.HeaderSkipped ? "the file holds no interactions, only a header line" : "the file holds no interactions");
         if (userCol.Count > int.MaxValue)
             throw new DataFormatException(state.Source, 0, string.Empty, $"at most {int.MaxValue} interactions are supported; found {userCol.Count}");
         return GroupByUser(name, users, items, userCol, itemCol, timeCol);
@@ -406,6 +407,16 @@ public static class InteractionFileReader
 
     private static bool IsNumber(ReadOnlySpan<byte> s) =>
         System.Buffers.Text.Utf8Parser.TryParse(s, out double _, out var consumed) && consumed == s.Length;
+
+    private static bool IsHeader(ReadOnlySpan<byte> line, ReadOnlySpan<Range> fields)
+    {
+        foreach (var f in fields)
+        {
+            if (!LooksLikeHeader(line[f])) return false;
+        }
+
+        return true;
+    }
 
     private static bool LooksLikeHeader(ReadOnlySpan<byte> field)
     {

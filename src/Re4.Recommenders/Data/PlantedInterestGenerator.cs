@@ -25,8 +25,8 @@ public static class PlantedInterestGenerator
         }
 
         var items = new int[offsets[^1]];   // original ids first; renumbered below
-        Span<int> topics = stackalloc int[options.MaxTopicsPerUser];
-        Span<double> weights = stackalloc double[options.MaxTopicsPerUser];
+        Span<int> topics = new int[options.MaxTopicsPerUser];
+        Span<double> weights = new double[options.MaxTopicsPerUser];
         for (var u = 0; u < options.Users; u++)
         {
             var count = rng.Next(options.MinTopicsPerUser, options.MaxTopicsPerUser + 1);

@@ -12,7 +12,7 @@ public enum TrainingSamplerKind
     EveryPrefix,
 }
 
-/// <summary>Options of <see cref="MultiInterestTrainer"/>. Defaults follow ComiRec's reference setup (spec §6).</summary>
+/// <summary>Options of the multi-interest trainer. Defaults follow ComiRec's reference setup (spec §6).</summary>
 public sealed class TrainerOptions
 {
     /// <summary>B (default 128).</summary>

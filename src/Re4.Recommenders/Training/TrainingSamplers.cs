@@ -105,7 +105,9 @@ public sealed class EveryPrefixSampler : ITrainingSampler
             (_examples[i], _examples[j]) = (_examples[j], _examples[i]);
         }
 
-        _batchSize = Math.Min(batchSize, _examples.Length);
+        if (batchSize > _examples.Length)
+            throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, $"Larger than the {_examples.Length} training examples (prefixes).");
+        _batchSize = batchSize;
         _reverse = reverseHistory;
     }
 

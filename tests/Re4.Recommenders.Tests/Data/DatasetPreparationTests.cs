@@ -149,7 +149,18 @@ public sealed class DatasetPreparationTests : IDisposable
     {
         var act = () => DatasetFilter.Parse(text);
 
-        act.Should().Throw<FormatException>().WithMessage($"*'{text}'*none, comirec or kcore:N*");
+        act.Should().Throw<FormatException>().WithMessage($"*'{text}'*none, comirec, comirec:I,U or kcore:N*");
+    }
+
+    [Fact]
+    public void Parse_round_trips_comirec_with_custom_minimums()
+    {
+        var f = DatasetFilter.ComiRec(3, 4);
+
+        f.ToString().Should().Be("comirec:3,4");
+        DatasetFilter.Parse("comirec:3,4").Should().Be(f);
+        ((Action)(() => DatasetFilter.Parse("comirec:3"))).Should().Throw<FormatException>();
+        ((Action)(() => DatasetFilter.Parse("comirec:0,4"))).Should().Throw<FormatException>();
     }
 
     [Fact]

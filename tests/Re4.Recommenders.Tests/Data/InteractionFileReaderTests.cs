@@ -292,6 +292,41 @@ public sealed class InteractionFileReaderTests : IDisposable
     }
 
     [Fact]
+    public void A_first_line_with_a_numeric_field_is_data_not_a_header()
+    {
+        // "abc,5,100" has numbers in it: a bad user id, not a header, so it must not be skipped silently.
+        var path = _dir.File("data.csv", "abc,5,100\n1,2,3\n");
+
+        var e = LoadFails(path, As(InteractionFormat.ComiRecCsv));
+
+        e.Line.Should().Be(1);
+        e.Message.Should().Contain("\"abc,5,100\"").And.Contain("user id in field 1");
+    }
+
+    [Fact]
+    public void A_header_after_blank_lines_is_still_the_header()
+    {
+        var path = _dir.File("data.csv", "\n\nuser_id,item_id,timestamp\n1,2,3\n1,4,2\n");
+
+        var data = InteractionFileReader.Load(path, As(InteractionFormat.ComiRecCsv), out var report);
+
+        report.HeaderSkipped.Should().BeTrue();
+        data.InteractionCount.Should().Be(2);
+        // Sorted by time: item 4 (t=2) before item 2 (t=3); dense ids follow first appearance in the file (2 → 1, 4 → 2).
+        data.Sequence(0).ToArray().Should().Equal(2, 1);
+    }
+
+    [Fact]
+    public void A_header_only_file_says_so()
+    {
+        var path = _dir.File("data.csv", "user_id,item_id,timestamp\n");
+
+        var e = LoadFails(path, As(InteractionFormat.ComiRecCsv));
+
+        e.Message.Should().Contain("only a header line");
+    }
+
+    [Fact]
     public void A_negative_id_is_rejected()
     {
         var path = _dir.File("data.csv", "-1,2,3\n");

@@ -136,6 +136,16 @@ public sealed class SamplerTests
     }
 
     [Fact]
+    public void EveryPrefix_rejects_a_batch_larger_than_the_examples()
+    {
+        var split = Split();
+        var examples = new EveryPrefixSampler(split, 1, 0).ExampleCount;
+
+        ((Action)(() => _ = new EveryPrefixSampler(split, examples, 0))).Should().NotThrow();
+        ((Action)(() => _ = new EveryPrefixSampler(split, examples + 1, 0))).Should().Throw<ArgumentOutOfRangeException>().WithParameterName("batchSize");
+    }
+
+    [Fact]
     public void EveryPrefix_visits_every_user_and_cut_once_per_epoch_in_the_same_order()
     {
         // Examples: for each user, k = 1..t-1 -> sum over u of (u + 1) = 55; B = 5 -> 11 batches an epoch.
