@@ -1,6 +1,10 @@
 using System.Globalization;
 using System.Reflection;
+using System.Text;
 using System.Text.Json;
+using Re4.Recommenders.Baselines;
+using Re4.Recommenders.Data;
+using Re4.Recommenders.Evaluation;
 
 namespace Re4.Recommenders.Tests.Evaluation;
 
@@ -35,6 +39,53 @@ public sealed class NaiveRecomputationTests
         var rc = (int)main.Invoke(null, [args])!;
         rc.Should().Be(0, "re4 evaluate must succeed");
 
+        VerifyOutputs(data, protocol, outDir);
+    }
+
+    /// <summary>The same naive verification, today, without the CLI: the library pipeline (loader, ComiRec filter,
+    /// split, MostPopular, evaluator) writes the three files of the CLI contract itself. This checks the verifier
+    /// against the library and the library against the naive recomputation; the CLI test above adds the CLI's wiring.</summary>
+    [Theory]
+    [InlineData("comirec")]
+    [InlineData("leave-one-out")]
+    public void LibraryPipeline_WritingTheCliContract_EqualsTheNaiveRecomputation(string protocol)
+    {
+        var data = TestPaths.Dataset(Path.Combine("movielens-100k", "u.data"));
+        using var tmp = new TempDir();
+        var ds = DatasetPreparation.Prepare(InteractionFileReader.Load(data), DatasetFilter.ComiRec());
+        var split = DataSplitter.Split(ds, protocol == "comirec" ? SplitProtocol.ComiRec : SplitProtocol.LeaveOneOut, Seed, 20);
+        var rec = new MostPopularRecommender(split);
+        var test = RetrievalEvaluator.Evaluate(rec, split.Test, new EvaluationOptions { KeepRecommendations = true });
+        var valid = RetrievalEvaluator.Evaluate(rec, split.Valid, new EvaluationOptions());
+        long[] Ids(EvaluationSet s) => Enumerable.Range(0, s.Count).Select(i => ds.OriginalUserId(s.User(i))).ToArray();
+        var trainIds = Enumerable.Range(0, split.TrainCount).Select(i => ds.OriginalUserId(split.TrainUser(i))).ToArray();
+        File.WriteAllText(Path.Combine(tmp.Path, "split.json"),
+            JsonSerializer.Serialize(new { train = trainIds, valid = Ids(split.Valid), test = Ids(split.Test) }));
+        File.WriteAllText(Path.Combine(tmp.Path, "metrics.json"), JsonSerializer.Serialize(new Dictionary<string, object>
+        {
+            ["model"] = rec.Name,
+            ["dataset"] = "movielens-100k",
+            ["seed"] = Seed,
+            ["protocol"] = protocol,
+            ["users"] = new { train = split.TrainCount, valid = split.Valid.Count, test = split.Test.Count },
+            ["items"] = ds.ItemCount,
+            ["valid"] = valid.Metrics,
+            ["test"] = test.Metrics,
+        }));
+        var tsv = new StringBuilder();
+        for (var u = 0; u < split.Test.Count; u++)
+        {
+            var items = test.Recommendations!.Skip(u * test.TopN).Take(test.TopN).Where(i => i != 0).Select(i => ds.OriginalItemId(i));
+            tsv.Append(ds.OriginalUserId(split.Test.User(u)).ToString(CultureInfo.InvariantCulture)).Append('\t').AppendLine(string.Join(' ', items));
+        }
+
+        File.WriteAllText(Path.Combine(tmp.Path, "recommendations.tsv"), tsv.ToString());
+        VerifyOutputs(data, protocol, tmp.Path);
+    }
+
+    /// <summary>Checks the three files the CLI wrote to <paramref name="outDir"/> against the naive recomputation.</summary>
+    internal static void VerifyOutputs(string data, string protocol, string outDir)
+    {
         var metricsPath = Path.Combine(outDir, "metrics.json");
         var splitPath = Path.Combine(outDir, "split.json");
         var recsPath = Path.Combine(outDir, "recommendations.tsv");
