@@ -22,12 +22,14 @@ public static class RetrievalEvaluator
         var topN = cutoffs[^1];
         var sums = new double[cutoffs.Length, 6];
         var kept = options.KeepRecommendations ? new int[(long)users.Count * topN] : null;
-        var items = new int[options.BatchSize * topN];
-        var scores = new float[options.BatchSize * topN];
-        for (var start = 0; start < users.Count; start += options.BatchSize)
+        // A batch never needs more rows than there are users (a huge BatchSize must not overflow B·N).
+        var batchSize = Math.Min(options.BatchSize, Math.Max(1, users.Count));
+        var items = new int[batchSize * topN];
+        var scores = new float[batchSize * topN];
+        for (var start = 0; start < users.Count; start += batchSize)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var count = Math.Min(options.BatchSize, users.Count - start);
+            var count = Math.Min(batchSize, users.Count - start);
             recommender.Recommend(users.Batch(start, count), topN, options.ExcludeHistory, items.AsSpan(0, count * topN), scores.AsSpan(0, count * topN), cancellationToken);
             for (var b = 0; b < count; b++)
             {

@@ -10,7 +10,9 @@ public sealed class CandidateResult
         ArgumentNullException.ThrowIfNull(items);
         ArgumentNullException.ThrowIfNull(scores);
         ArgumentNullException.ThrowIfNull(interests);
-        var n = userCount * topN;
+        ArgumentOutOfRangeException.ThrowIfNegative(userCount);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(topN);
+        var n = (long)userCount * topN;
         if (items.Length != n || scores.Length != n || interests.Length != n)
             throw new ArgumentException($"Arrays must hold B·N = {n} entries.");
         UserCount = userCount;
