@@ -51,6 +51,7 @@ public static class RankingMetrics
     public static double Ndcg(ReadOnlySpan<int> retrieved, ReadOnlySpan<int> truth, int n)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(n);
+        if (retrieved.Length > n) retrieved = retrieved[..n];   // NDCG@N looks at the first N only
         var set = new HashSet<int>(truth.ToArray());
         var dcg = 0.0;
         for (var r = 0; r < retrieved.Length; r++)

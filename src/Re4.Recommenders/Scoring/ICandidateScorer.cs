@@ -5,8 +5,9 @@ namespace Re4.Recommenders.Scoring;
 /// max<sub>k</sub> ⟨u<sub>k</sub>, e<sub>j</sub>⟩ and return each user's top N with the interest that won each item.
 /// A scorer is bound to one gallery at construction and holds no per-query state.
 /// </summary>
-/// <remarks>Implementations are thread-safe: concurrent <see cref="Retrieve"/> calls are allowed. Ties are broken by the
-/// lower item id so that every implementation returns identical lists.</remarks>
+/// <remarks>Implementations are thread-safe: concurrent <see cref="Retrieve"/> calls are allowed. Ties between items are
+/// broken by the lower item id, and ties between interests by the lower interest index, so that every implementation
+/// returns identical lists.</remarks>
 public interface ICandidateScorer
 {
     /// <summary>Number of items in the gallery; item ids are 1..ItemCount.</summary>
