@@ -4,7 +4,7 @@ using Re4.Recommenders.Data;
 namespace Re4.Cli;
 
 /// <summary>The options every data-consuming verb shares, and the pipeline they drive: load, filter, split.</summary>
-internal sealed record DataSource(string Data, InteractionFormat Format, DatasetFilter Filter, SplitProtocol Protocol, int Seed, int MaxLength)
+internal sealed record DataSource(string Data, InteractionFormat Format, DatasetFilter Filter, SplitProtocol Protocol, int Seed, int SplitSeed, int MaxLength)
 {
     public const string Synthetic = "synthetic";
 
@@ -29,7 +29,8 @@ internal sealed record DataSource(string Data, InteractionFormat Format, Dataset
         "  --format F                auto|sequence|comirec-csv|movielens-tsv|movielens-dat|taobao (default auto)\n" +
         "  --filter F                comirec|comirec:I,U|kcore:N|none (default comirec: items >= 5, then users >= 5)\n" +
         "  --protocol P              comirec|leave-one-out (default comirec)\n" +
-        "  --seed S                  seed of the user split (default 2022)\n" +
+        "  --seed S                  seed of the user split (and of training, for 'train'; default 2022)\n" +
+        "  --split-seed S            seed of the user split when it must differ from --seed (same split, several training seeds)\n" +
         "  --max-len L               longest history given to a model (default 20)\n";
 
     public static DataSource Parse(CliArguments args)
@@ -48,8 +49,9 @@ internal sealed record DataSource(string Data, InteractionFormat Format, Dataset
 
         var protocol = args.Choice("protocol", SplitProtocol.ComiRec, Protocols);
         var seed = args.Int("seed", 2022);
+        var splitSeed = args.Int("split-seed", seed);
         var maxLen = args.Int("max-len", DataSplitter.DefaultMaxLength, min: 1);
-        return new DataSource(data, format, filter, protocol, seed, maxLen);
+        return new DataSource(data, format, filter, protocol, seed, splitSeed, maxLen);
     }
 
     public string ProtocolName => Protocols.First(p => p.Value == Protocol).Key;
@@ -71,7 +73,7 @@ internal sealed record DataSource(string Data, InteractionFormat Format, Dataset
         }
 
         var dataset = DatasetPreparation.Prepare(raw, Filter, logger);
-        var split = DataSplitter.Split(dataset, Protocol, Seed, MaxLength);
+        var split = DataSplitter.Split(dataset, Protocol, SplitSeed, MaxLength);
         logger.LogInformation("Split ({Protocol}): {Train} training, {Valid} validation, {Test} test users; {Skipped} evaluation users skipped (empty history or ground truth)",
             ProtocolName, split.TrainCount, split.Valid.Count, split.Test.Count, split.SkippedEvaluationUsers);
         return (dataset, split);

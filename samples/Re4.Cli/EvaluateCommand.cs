@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Re4.Recommenders.Baselines;
 using Re4.Recommenders.Data;
 using Re4.Recommenders.Evaluation;
+using Re4.Recommenders.Models;
 
 namespace Re4.Cli;
 
@@ -12,15 +13,16 @@ namespace Re4.Cli;
 internal static class EvaluateCommand
 {
     public const string Help =
-        "re4 evaluate --data PATH|synthetic --model most-popular --out DIR [options]\n" +
+        "re4 evaluate --data PATH|synthetic (--model most-popular | --checkpoint DIR) --out DIR [options]\n" +
         "Evaluates a model under the ComiRec protocol (or leave-one-out) on validation and test users.\n\n" +
         DataSource.Help +
-        "  --model M                 most-popular (neural models come with 'train')\n" +
+        "  --model M                 most-popular (the default without --checkpoint)\n" +
+        "  --checkpoint DIR          a model trained by 're4 train' (its run folder or its model/ folder);\n" +
+        "                            give the data options the model was trained with\n" +
+        "  --device cpu|cuda         where a checkpoint's encoder runs (default cpu)\n" +
         "  --exclude-history         never recommend an item of the user's own history (default: not filtered, as ComiRec)\n" +
         "  --out DIR                 writes DIR/metrics.json\n" +
         "  --dump                    also writes DIR/split.json and DIR/recommendations.tsv (top 50 per test user, original ids)\n";
-
-    private static readonly IReadOnlyDictionary<string, string> Models = new Dictionary<string, string> { ["most-popular"] = "most-popular" };
 
     public static readonly int[] Cutoffs = [20, 50];
 
@@ -28,16 +30,35 @@ internal static class EvaluateCommand
     {
         var logger = loggers.CreateLogger("evaluate");
         var source = DataSource.Parse(args);
-        var model = args.Choice("model", "most-popular", Models);
+        var modelName = args.Optional("model");
+        var checkpoint = args.Optional("checkpoint");
+        var device = CliModels.ParseDevice(args);
         var excludeHistory = args.Flag("exclude-history");
         var outDir = args.Required("out");
         var dump = args.Flag("dump");
         args.EnsureAllUsed("evaluate");
+        if (checkpoint is null && modelName is not null && modelName != "most-popular")
+            throw new UsageException($"option --model {modelName} needs --checkpoint DIR (train it with 're4 train'); without a checkpoint only most-popular is evaluated");
 
         var clock = Stopwatch.StartNew();
         var (dataset, split) = source.Load(logger);
         var loadSeconds = clock.Elapsed.TotalSeconds;
-        IRecommender recommender = new MostPopularRecommender(split);
+        IRecommender recommender;
+        string model;
+        if (checkpoint is null)
+        {
+            recommender = new MostPopularRecommender(split);
+            model = "most-popular";
+        }
+        else
+        {
+            var loaded = CliModels.LoadCheckpoint(checkpoint, dataset, device);
+            model = CliModels.Name(loaded.Model.Config.Kind);
+            if (modelName is not null && modelName != model)
+                throw new UsageException($"option --model {modelName} does not match the checkpoint, which holds a {model} model");
+            recommender = new MultiInterestRecommender(loaded.Model, model);
+        }
+
         clock.Restart();
         var options = new EvaluationOptions { Cutoffs = Cutoffs, ExcludeHistory = excludeHistory };
         var valid = RetrievalEvaluator.Evaluate(recommender, split.Valid, options);
@@ -47,7 +68,7 @@ internal static class EvaluateCommand
 
         Directory.CreateDirectory(outDir);
         var report = new RunReport(model, dataset, split, source, excludeHistory);
-        report.WriteMetrics(Path.Combine(outDir, "metrics.json"), valid, test, w =>
+        report.WriteMetrics(Path.Combine(outDir, "metrics.json"), valid.Metrics, test.Metrics, w =>
         {
             w.WriteNumber("load_seconds", Math.Round(loadSeconds, 3));
             w.WriteNumber("evaluate_seconds", Math.Round(evalSeconds, 3));
@@ -58,7 +79,7 @@ internal static class EvaluateCommand
             report.WriteRecommendations(Path.Combine(outDir, "recommendations.tsv"), split.Test, test);
         }
 
-        report.PrintSummary(stdout, valid, test);
+        report.PrintSummary(stdout, valid.Metrics, test.Metrics);
         stdout.WriteLine($"wrote {Path.Combine(outDir, "metrics.json")}{(dump ? ", split.json, recommendations.tsv" : string.Empty)}");
         return 0;
     }
@@ -67,7 +88,7 @@ internal static class EvaluateCommand
 /// <summary>Writes the CLI's result files: <c>metrics.json</c>, <c>split.json</c>, <c>recommendations.tsv</c> (public contract).</summary>
 internal sealed class RunReport(string model, SequenceDataset dataset, DataSplit split, DataSource source, bool excludeHistory)
 {
-    public void WriteMetrics(string path, EvaluationResult valid, EvaluationResult test, Action<Utf8JsonWriter>? extra = null) =>
+    public void WriteMetrics(string path, IReadOnlyDictionary<string, double> valid, IReadOnlyDictionary<string, double> test, Action<Utf8JsonWriter>? extra = null) =>
         AtomicFile.Write(path, stream =>
         {
             using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
@@ -75,6 +96,7 @@ internal sealed class RunReport(string model, SequenceDataset dataset, DataSplit
             w.WriteString("model", model);
             w.WriteString("dataset", dataset.Name);
             w.WriteNumber("seed", source.Seed);
+            w.WriteNumber("split_seed", source.SplitSeed);
             w.WriteString("protocol", source.ProtocolName);
             w.WriteString("filter", source.Filter.ToString());
             w.WriteNumber("max_len", source.MaxLength);
@@ -129,10 +151,10 @@ internal sealed class RunReport(string model, SequenceDataset dataset, DataSplit
         });
     }
 
-    public void PrintSummary(TextWriter output, EvaluationResult valid, EvaluationResult test)
+    public void PrintSummary(TextWriter output, IReadOnlyDictionary<string, double> valid, IReadOnlyDictionary<string, double> test)
     {
         output.WriteLine($"{model} on {dataset.Name} ({source.ProtocolName} protocol, seed {source.Seed}): {dataset.UserCount} users, {dataset.ItemCount} items, {dataset.InteractionCount} interactions");
-        output.WriteLine($"users: {split.TrainCount} train, {valid.UserCount} valid, {test.UserCount} test");
+        output.WriteLine($"users: {split.TrainCount} train, {split.Valid.Count} valid, {split.Test.Count} test");
         var header = $"{"split",-6} {"N",3} {"recall",8} {"recall_set",10} {"hitrate",8} {"ndcg",8} {"ndcg_comirec",12} {"ndcg_paper",10}";
         output.WriteLine(header);
         output.WriteLine(new string('-', header.Length));
@@ -153,10 +175,10 @@ internal sealed class RunReport(string model, SequenceDataset dataset, DataSplit
         w.WriteEndArray();
     }
 
-    private static void WriteMetricObject(Utf8JsonWriter w, string name, EvaluationResult r)
+    private static void WriteMetricObject(Utf8JsonWriter w, string name, IReadOnlyDictionary<string, double> metrics)
     {
         w.WriteStartObject(name);
-        foreach (var (key, value) in r.Metrics) w.WriteNumber(key, value);
+        foreach (var (key, value) in metrics) w.WriteNumber(key, value);
         w.WriteEndObject();
     }
 }

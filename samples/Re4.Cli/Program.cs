@@ -10,9 +10,11 @@ public static class Program
         "re4: multi-interest recommendation (Re4, ComiRec) on the command line\n\n" +
         "usage: re4 <verb> [options]    (re4 <verb> --help for the verb's options)\n\n" +
         "verbs:\n" +
-        "  evaluate   evaluate a model on a data split; writes metrics.json (and with --dump the split and the recommendations)\n";
+        "  train      train a multi-interest model (ComiRec-SA/-DR, MIND, YouTube DNN, GRU4Rec) and evaluate it\n" +
+        "  evaluate   evaluate MostPopular or a trained checkpoint on a data split; writes metrics.json\n" +
+        "  recommend  top-N items for one history from a trained checkpoint, as JSON\n";
 
-    private static readonly IReadOnlySet<string> Flags = new HashSet<string> { "dump", "help", "exclude-history", "verbose", "quiet" };
+    private static readonly IReadOnlySet<string> Flags = new HashSet<string> { "dump", "help", "exclude-history", "verbose", "quiet", "resume" };
 
     /// <summary>Runs a verb; returns 0 on success, 1 on a failed job, 2 on a usage error.</summary>
     public static int Main(string[] args) => Run(args, Console.Out, Console.Error);
@@ -34,7 +36,9 @@ public static class Program
             var help = verb switch
             {
                 "evaluate" => EvaluateCommand.Help,
-                _ => throw new UsageException($"unknown verb '{verb}'; verbs: evaluate"),
+                "train" => TrainCommand.Help,
+                "recommend" => RecommendCommand.Help,
+                _ => throw new UsageException($"unknown verb '{verb}'; verbs: train, evaluate, recommend"),
             };
             if (parsed.Flag("help"))
             {
@@ -54,6 +58,8 @@ public static class Program
             return verb switch
             {
                 "evaluate" => EvaluateCommand.Run(parsed, loggers, stdout),
+                "train" => TrainCommand.Run(parsed, loggers, stdout, stderr, CancellationToken.None),
+                "recommend" => RecommendCommand.Run(parsed, loggers, stdout),
                 _ => 2,
             };
         }
@@ -61,6 +67,11 @@ public static class Program
         {
             stderr.WriteLine($"re4 {verb}: {e.Message}");
             return 2;
+        }
+        catch (Re4.Recommenders.Training.TrainingDivergedException e)
+        {
+            stderr.WriteLine($"re4 {verb}: error: {e.Message}");
+            return 1;
         }
         catch (Exception e) when (e is DataFormatException or FileNotFoundException or DirectoryNotFoundException or IOException
                                       or InvalidOperationException or ArgumentException or UnauthorizedAccessException)

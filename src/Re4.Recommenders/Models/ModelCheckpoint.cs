@@ -39,7 +39,7 @@ public static class ModelCheckpoint
         if (originalItemIds.Length != model.Config.ItemCount + 1)
             throw new ArgumentException($"originalItemIds must have N + 1 = {model.Config.ItemCount + 1} entries; it has {originalItemIds.Length}.", nameof(originalItemIds));
         var ids = originalItemIds.ToArray();
-        AtomicDirectory.Write(directory, temp => WriteFiles(temp, model, ids));
+        AtomicDirectoryWriter.Write(directory, temp => WriteFiles(temp, model, ids));
     }
 
     internal static void WriteFiles(string directory, MultiInterestModel model, long[] originalItemIds)
@@ -138,7 +138,7 @@ public sealed class LoadedModel
 }
 
 /// <summary>Writes a folder atomically: into a temporary sibling, then swapped in with renames.</summary>
-internal static class AtomicDirectory
+internal static class AtomicDirectoryWriter
 {
     public static void Write(string directory, Action<string> write)
     {

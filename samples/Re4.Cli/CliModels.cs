@@ -1,0 +1,69 @@
+using Re4.Recommenders.Data;
+using Re4.Recommenders.Models;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Re4.Cli;
+
+/// <summary>Model names, devices and checkpoints as the command line spells them.</summary>
+internal static class CliModels
+{
+    public static readonly IReadOnlyDictionary<string, ModelKind> Kinds = new Dictionary<string, ModelKind>
+    {
+        ["comirec-sa"] = ModelKind.ComiRecSA,
+        ["comirec-dr"] = ModelKind.ComiRecDR,
+        ["mind"] = ModelKind.Mind,
+        ["youtube-dnn"] = ModelKind.YouTubeDnn,
+        ["gru4rec"] = ModelKind.Gru4Rec,
+    };
+
+    public static string Name(ModelKind kind) => Kinds.First(k => k.Value == kind).Key;
+
+    public static Device ParseDevice(CliArguments args)
+    {
+        var name = args.Optional("device") ?? "cpu";
+        switch (name.ToLowerInvariant())
+        {
+            case "cpu":
+                return CPU;
+            case "cuda":
+                if (!cuda.is_available())
+                    throw new UsageException("option --device cuda: no CUDA device is available (a CUDA build of TorchSharp, e.g. the TorchSharp-cuda-linux package, and a GPU are needed)");
+                return CUDA;
+            default:
+                throw new UsageException($"option --device expects cpu or cuda, not '{name}'");
+        }
+    }
+
+    /// <summary>Loads a checkpoint from a run folder (<c>DIR/model</c>) or a model folder, and checks that the data set
+    /// numbers its items as the model does (same data, same filter).</summary>
+    public static LoadedModel LoadCheckpoint(string path, SequenceDataset? dataset, Device device)
+    {
+        var dir = File.Exists(Path.Combine(path, ModelCheckpoint.ConfigFile)) ? path : Path.Combine(path, Recommenders.Training.MultiInterestTrainer.ModelFolder);
+        if (!File.Exists(Path.Combine(dir, ModelCheckpoint.ConfigFile)))
+            throw new InvalidOperationException($"{path} holds no model: expected {ModelCheckpoint.ConfigFile} there or in its {Recommenders.Training.MultiInterestTrainer.ModelFolder}/ folder");
+        LoadedModel loaded;
+        try
+        {
+            loaded = ModelCheckpoint.Load(dir, device);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new InvalidOperationException(e.Message, e);
+        }
+
+        if (dataset is not null)
+        {
+            var config = loaded.Model.Config;
+            if (config.ItemCount != dataset.ItemCount)
+                throw new InvalidOperationException($"the checkpoint's model knows {config.ItemCount} items but the data set has {dataset.ItemCount}: give the data, --format and --filter it was trained with");
+            for (var i = 1; i <= config.ItemCount; i++)
+            {
+                if (loaded.OriginalItemId(i) != dataset.OriginalItemId(i))
+                    throw new InvalidOperationException($"the checkpoint numbers its items differently from this data set (item {i} is {loaded.OriginalItemId(i)} there, {dataset.OriginalItemId(i)} here): give the data and --filter it was trained with");
+            }
+        }
+
+        return loaded;
+    }
+}
