@@ -58,7 +58,8 @@ public sealed class MultiInterestModel : nn.Module
         output.Interests.MoveToOuterDisposeScope();
         output.Attention.MoveToOuterDisposeScope();
         output.LogAttention.MoveToOuterDisposeScope();
-        output.RetrievalInterests.MoveToOuterDisposeScope();
+        // U is often Z itself: moving it twice would push it past the caller's scope and leak it.
+        if (!ReferenceEquals(output.RetrievalInterests, output.Interests)) output.RetrievalInterests.MoveToOuterDisposeScope();
         return (output, x.MoveToOuterDisposeScope(), mask.MoveToOuterDisposeScope());
     }
 

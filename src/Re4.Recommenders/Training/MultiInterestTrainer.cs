@@ -232,7 +232,16 @@ public sealed class MultiInterestTrainer : IDisposable
     {
         DisposeBest();
         using var noGrad = no_grad();
-        _best = _model.state_dict().ToDictionary(p => p.Key, p => p.Value.detach().clone());
+        _best = CloneState(_model);
+    }
+
+    /// <summary>Detached copies of a module's state (the intermediate detached views are disposed at once).</summary>
+    private static Dictionary<string, Tensor> CloneState(nn.Module module)
+    {
+        using var scope = NewDisposeScope();
+        var copy = module.state_dict().ToDictionary(p => p.Key, p => p.Value.detach().clone());
+        foreach (var t in copy.Values) t.MoveToOuterDisposeScope();
+        return copy;
     }
 
     private void RestoreBest()
@@ -333,7 +342,7 @@ public sealed class MultiInterestTrainer : IDisposable
             best.to(_device);
             using var noGrad = no_grad();
             DisposeBest();
-            _best = best.state_dict().ToDictionary(p => p.Key, p => p.Value.detach().clone());
+            _best = CloneState(best);
         }
     }
 
