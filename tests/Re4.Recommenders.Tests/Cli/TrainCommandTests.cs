@@ -1,0 +1,127 @@
+using System.Text.Json;
+using Re4.Cli;
+
+namespace Re4.Recommenders.Tests.Cli;
+
+public sealed class TrainCommandTests
+{
+    private static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var code = Program.Run(args, stdout, stderr);
+        return (code, stdout.ToString(), stderr.ToString());
+    }
+
+    private static string TinyData(TempDir dir)
+    {
+        var raw = Re4.Recommenders.Data.PlantedInterestGenerator.Generate(new() { Users = 300, Items = 200, Topics = 8, MinLength = 8, MaxLength = 16, Seed = 3 });
+        var path = Path.Combine(dir.Path, "tiny.txt");
+        Re4.Recommenders.Data.PlantedInterestGenerator.WriteSequences(raw, path);
+        return path;
+    }
+
+    private static readonly string[] Fast = ["--dim", "8", "--interests", "2", "--batch-size", "16", "--negatives", "32", "--max-steps", "40", "--eval-every", "20", "--quiet"];
+
+    [Fact]
+    public void Train_WritesMetricsModelAndResumeState_ThenEvaluateAndRecommendUseTheCheckpoint()
+    {
+        using var dir = new TempDir();
+        var data = TinyData(dir);
+        var run = Path.Combine(dir.Path, "run");
+
+        var (code, output, err) = Run(["train", "--data", data, "--model", "comirec-sa", "--out", run, "--dump", .. Fast]);
+
+        code.Should().Be(0, err);
+        output.Should().Contain("comirec-sa").And.Contain("40 steps (max-steps)");
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "metrics.json")));
+        var root = json.RootElement;
+        root.GetProperty("model").GetString().Should().Be("comirec-sa");
+        root.GetProperty("steps").GetInt64().Should().Be(40);
+        root.GetProperty("best_step").GetInt64().Should().BeOneOf(20, 40);
+        root.GetProperty("train_seconds").GetDouble().Should().BePositive();
+        root.GetProperty("train_samples_per_second").GetDouble().Should().BePositive();
+        root.GetProperty("test").GetProperty("recall@50").GetDouble().Should().BeInRange(0, 1);
+        root.GetProperty("history").GetArrayLength().Should().Be(2);
+        File.Exists(Path.Combine(run, "model", "model.json")).Should().BeTrue();
+        File.Exists(Path.Combine(run, "resume", "trainer.json")).Should().BeTrue();
+        File.ReadAllLines(Path.Combine(run, "recommendations.tsv")).Should().HaveCount(root.GetProperty("users").GetProperty("test").GetInt32());
+
+        // evaluate --checkpoint reproduces the test metrics of the selected model exactly.
+        var evalDir = Path.Combine(dir.Path, "eval");
+        var (evalCode, _, evalErr) = Run("evaluate", "--data", data, "--checkpoint", run, "--out", evalDir, "--quiet");
+        evalCode.Should().Be(0, evalErr);
+        using var evalJson = JsonDocument.Parse(File.ReadAllText(Path.Combine(evalDir, "metrics.json")));
+        evalJson.RootElement.GetProperty("model").GetString().Should().Be("comirec-sa");
+        evalJson.RootElement.GetProperty("test").GetProperty("recall@50").GetDouble()
+            .Should().Be(root.GetProperty("test").GetProperty("recall@50").GetDouble());
+
+        // recommend: JSON with original ids, scores in decreasing order and the winning interest.
+        var firstLine = File.ReadAllLines(data)[0].Split(' ');
+        var (recCode, recOut, recErr) = Run("recommend", "--checkpoint", run, "--history", string.Join(' ', firstLine.Skip(1).Take(3)), "--top", "5");
+        recCode.Should().Be(0, recErr);
+        using var rec = JsonDocument.Parse(recOut);
+        var items = rec.RootElement.GetProperty("items").EnumerateArray().ToArray();
+        items.Should().HaveCount(5);
+        items.Select(i => i.GetProperty("score").GetDouble()).Should().BeInDescendingOrder();
+        items.Select(i => i.GetProperty("interest").GetInt32()).Should().OnlyContain(k => k >= 0 && k < 2);
+    }
+
+    [Fact]
+    public void Train_Resume_ContinuesToTheNewStepLimit()
+    {
+        using var dir = new TempDir();
+        var data = TinyData(dir);
+        var run = Path.Combine(dir.Path, "run");
+        Run(["train", "--data", data, "--model", "youtube-dnn", "--out", run, .. Fast]).Code.Should().Be(0);
+
+        var (code, output, err) = Run(["train", "--data", data, "--model", "youtube-dnn", "--out", run, "--resume", .. Fast[..^5], "--max-steps", "60", "--quiet"]);
+
+        code.Should().Be(0, err);
+        output.Should().Contain("60 steps (max-steps)");
+    }
+
+    [Fact]
+    public void Recommend_UnknownItem_IsAnErrorNamingIt()
+    {
+        using var dir = new TempDir();
+        var data = TinyData(dir);
+        var run = Path.Combine(dir.Path, "run");
+        Run(["train", "--data", data, "--model", "gru4rec", "--out", run, .. Fast]).Code.Should().Be(0);
+
+        var (code, _, err) = Run("recommend", "--checkpoint", run, "--history", "987654321");
+
+        code.Should().Be(1);
+        err.Should().Contain("987654321");
+    }
+
+    [Fact]
+    public void Evaluate_CheckpointOnOtherData_IsRefused()
+    {
+        using var dir = new TempDir();
+        var data = TinyData(dir);
+        var run = Path.Combine(dir.Path, "run");
+        Run(["train", "--data", data, "--model", "youtube-dnn", "--out", run, .. Fast]).Code.Should().Be(0);
+
+        var (code, _, err) = Run("evaluate", "--data", "synthetic", "--checkpoint", run, "--out", Path.Combine(dir.Path, "e"), "--quiet");
+
+        code.Should().Be(1);
+        err.Should().Contain("items");
+    }
+
+    [Theory]
+    [InlineData(new[] { "train", "--data", "synthetic", "--out", "x" }, "--model")]
+    [InlineData(new[] { "train", "--data", "synthetic", "--model", "sasrec", "--out", "x" }, "comirec-sa")]
+    [InlineData(new[] { "train", "--data", "synthetic", "--model", "mind", "--out", "x", "--lr", "fast" }, "--lr")]
+    [InlineData(new[] { "train", "--data", "synthetic", "--model", "mind", "--out", "x", "--sampler", "popular" }, "log-uniform")]
+    [InlineData(new[] { "train", "--data", "synthetic", "--model", "mind", "--out", "x", "--device", "tpu" }, "cpu or cuda")]
+    [InlineData(new[] { "evaluate", "--data", "synthetic", "--model", "comirec-sa", "--out", "x" }, "--checkpoint")]
+    [InlineData(new[] { "recommend", "--history", "1 2" }, "--checkpoint")]
+    public void UsageErrors_ExitWith2(string[] args, string expected)
+    {
+        var (code, _, err) = Run(args);
+
+        code.Should().Be(2);
+        err.Should().Contain(expected);
+    }
+}
