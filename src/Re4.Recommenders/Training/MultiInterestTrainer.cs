@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Re4.Recommenders.BackwardFlows;
 using Re4.Recommenders.Data;
 using Re4.Recommenders.Evaluation;
 using Re4.Recommenders.Models;
@@ -32,6 +33,7 @@ public sealed class MultiInterestTrainer : IDisposable
     private const string StateFile = "trainer.json";
     private const string OptimizerFile = "optimizer.bin";
     private const string RandomFile = "torch_rng.bin";
+    private const string FlowsFile = "flows.bin";
 
     private readonly DataSplit _split;
     private readonly TrainerOptions _options;
@@ -43,6 +45,8 @@ public sealed class MultiInterestTrainer : IDisposable
     private readonly Re4Random _negativeRandom;
     private readonly NegativeSampler? _negatives;
     private readonly long[] _originalItemIds;
+    private readonly List<WeightedBackwardFlow> _flows = new();
+    private readonly TorchSharp.Modules.ModuleList<nn.Module> _flowModules;   // flows with parameters, optimised and saved with the model
     private readonly List<ValidationRecord> _history = new();
     private readonly Dictionary<string, double> _lossSums = new();
 
@@ -90,9 +94,17 @@ public sealed class MultiInterestTrainer : IDisposable
 
         manual_seed(options.Seed);
         _model = new MultiInterestModel(config);
+        var flows = options.BackwardFlows;
+        if (flows.Contrast is { } contrast) _flows.Add(new(new ReContrastFlow(contrast), contrast.Weight));
+        if (flows.Attend is { } attend) _flows.Add(new(new ReAttendFlow(attend), attend.Weight));
+        if (flows.Construct is { } construct) _flows.Add(new(new ReConstructFlow(config.Dimension, config.MaxLength, construct), construct.Weight));
+        _flows.AddRange(options.CustomFlows);
+        _flowModules = nn.ModuleList(_flows.Select(f => f.Flow).OfType<nn.Module>().ToArray());
         _model.to(_device);
         _model.train();
-        _optimizer = optim.Adam(_model.parameters(), lr: options.LearningRate, weight_decay: options.WeightDecay);
+        _flowModules.to(_device);
+        _flowModules.train();
+        _optimizer = optim.Adam(_model.parameters().Concat(_flowModules.parameters()), lr: options.LearningRate, weight_decay: options.WeightDecay);
         _sampler = options.Sampler == TrainingSamplerKind.RandomCut
             ? new RandomCutSampler(split, options.BatchSize, options.Seed, reverseHistory: config.ReverseHistory)
             : new EveryPrefixSampler(split, options.BatchSize, options.Seed, reverseHistory: config.ReverseHistory);
@@ -115,9 +127,10 @@ public sealed class MultiInterestTrainer : IDisposable
         string reason;
         var clock = new Stopwatch();
         var parts = new Dictionary<string, double>();
-        _logger.LogInformation("Training {Model} (K = {K}, d = {D}) on {Users} training users, {Items} items: batch {Batch}, lr {Lr}, {Negatives} negatives, {Device}",
+        _logger.LogInformation("Training {Model} (K = {K}, d = {D}) on {Users} training users, {Items} items: batch {Batch}, lr {Lr}, {Negatives} negatives, flows [{Flows}], {Device}",
             _model.Config.Kind, _model.Config.EffectiveInterests, _model.Config.Dimension, _split.TrainCount, _model.Config.ItemCount,
-            _options.BatchSize, _options.LearningRate, _options.Negatives == NegativeSampling.Full ? "full softmax" : $"{_options.ResolvedNegativeCount} {_options.Negatives}", _device);
+            _options.BatchSize, _options.LearningRate, _options.Negatives == NegativeSampling.Full ? "full softmax" : $"{_options.ResolvedNegativeCount} {_options.Negatives}",
+            string.Join(", ", _flows.Select(f => $"{f.Flow.Name} x{f.Weight}")), _device);
         while (true)
         {
             if (_step >= _options.MaxSteps) { reason = "max-steps"; break; }
@@ -170,7 +183,7 @@ public sealed class MultiInterestTrainer : IDisposable
         using var scope = NewDisposeScope();
         var histories = tensor(Array.ConvertAll(batch.Histories, x => (long)x), [batch.Size, batch.MaxLength], device: _device);   // [B, L]
         var targets = tensor(Array.ConvertAll(batch.Targets, x => (long)x), device: _device);                                       // [B]
-        var (output, _, _) = _model.Encode(histories);
+        var (output, x, mask) = _model.Encode(histories);
         var table = _model.ItemEmbeddings;
         Tensor main;
         if (_negatives is null)
@@ -189,10 +202,26 @@ public sealed class MultiInterestTrainer : IDisposable
         var mainValue = main.item<float>();
         parts["main"] = mainValue;
         if (!float.IsFinite(mainValue)) throw new TrainingDivergedException(_step + 1, "main", mainValue);
+        if (_flows.Count > 0)
+        {
+            var context = new BackwardFlowContext(output.Interests, output.Attention, output.LogAttention, x, mask);
+            foreach (var (flow, weight) in _flows)
+            {
+                var loss = flow.ComputeLoss(context);
+                var value = loss.item<float>();
+                if (!float.IsFinite(value)) throw new TrainingDivergedException(_step + 1, flow.Name, value);
+                parts[flow.Name] = value;
+                total = total + weight * loss;
+            }
+        }
+
+        var totalValue = _flows.Count > 0 ? total.item<float>() : mainValue;
+        if (!float.IsFinite(totalValue)) throw new TrainingDivergedException(_step + 1, "total", totalValue);
+        parts["total"] = totalValue;
         _optimizer.zero_grad();
         total.backward();
         _optimizer.step();
-        return mainValue;
+        return totalValue;
     }
 
     private void Validate()
@@ -200,7 +229,7 @@ public sealed class MultiInterestTrainer : IDisposable
         var result = Evaluate(_split.Valid);
         var metric = result[_options.SelectionMetric];
         var lossParts = _lossSums.ToDictionary(p => p.Key, p => p.Value / Math.Max(1, _stepsSinceValidation));
-        var meanLoss = lossParts.GetValueOrDefault("main");
+        var meanLoss = lossParts.GetValueOrDefault("total");
         _history.Add(new ValidationRecord(_step, meanLoss, lossParts, result.Metrics));
         _lossSums.Clear();
         _stepsSinceValidation = 0;
@@ -263,6 +292,7 @@ public sealed class MultiInterestTrainer : IDisposable
         AtomicDirectoryWriter.Write(directory, temp =>
         {
             _model.save(Path.Combine(temp, ModelCheckpoint.WeightsFile));
+            _flowModules.save(Path.Combine(temp, FlowsFile));
             _optimizer.save_state_dict(Path.Combine(temp, OptimizerFile));
             using (var rng = get_rng_state()) File.WriteAllBytes(Path.Combine(temp, RandomFile), rng.data<byte>().ToArray());
             var state = new ResumeState
@@ -290,8 +320,10 @@ public sealed class MultiInterestTrainer : IDisposable
     /// <param name="maxSteps">A new step limit (e.g. to train longer); null keeps the saved one.</param>
     /// <param name="logger">Where progress is logged.</param>
     /// <param name="device">Where to continue.</param>
+    /// <param name="customFlows">The run's custom flows, if it had any (they are not saved in the state).</param>
     /// <exception cref="InvalidDataException">The directory holds no resume state or a damaged one.</exception>
-    public static MultiInterestTrainer Resume(string checkpointDirectory, DataSplit split, long? maxSteps = null, ILogger? logger = null, Device? device = null)
+    public static MultiInterestTrainer Resume(string checkpointDirectory, DataSplit split, long? maxSteps = null, ILogger? logger = null, Device? device = null,
+        IReadOnlyList<WeightedBackwardFlow>? customFlows = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(checkpointDirectory);
         ArgumentNullException.ThrowIfNull(split);
@@ -312,6 +344,7 @@ public sealed class MultiInterestTrainer : IDisposable
             throw new InvalidDataException($"{statePath} is incomplete.");
         var options = state.Options.ToOptions(checkpointDirectory);
         if (maxSteps is { } m) options.MaxSteps = m;
+        if (customFlows is not null) options.CustomFlows = customFlows;
         var trainer = new MultiInterestTrainer(split, state.Config, options, logger, device);
         trainer.LoadResumeState(resume, state);
         return trainer;
@@ -320,6 +353,7 @@ public sealed class MultiInterestTrainer : IDisposable
     private void LoadResumeState(string directory, ResumeState state)
     {
         _model.load(Path.Combine(directory, ModelCheckpoint.WeightsFile));
+        _flowModules.load(Path.Combine(directory, FlowsFile));
         _optimizer.load_state_dict(Path.Combine(directory, OptimizerFile));
         var rngBytes = File.ReadAllBytes(Path.Combine(directory, RandomFile));
         using (var rng = tensor(rngBytes, dtype: ScalarType.Byte)) set_rng_state(rng);
@@ -350,6 +384,7 @@ public sealed class MultiInterestTrainer : IDisposable
     public void Dispose()
     {
         DisposeBest();
+        _flowModules.Dispose();
         _optimizer.Dispose();
         _model.Dispose();
     }
@@ -387,6 +422,7 @@ public sealed class MultiInterestTrainer : IDisposable
         public int EvaluationBatchSize { get; set; }
         public bool ExcludeHistory { get; set; }
         public int[] Cutoffs { get; set; } = [];
+        public BackwardFlowOptions? BackwardFlows { get; set; }
 
         public static ResumeOptions From(TrainerOptions o) => new()
         {
@@ -406,6 +442,7 @@ public sealed class MultiInterestTrainer : IDisposable
             EvaluationBatchSize = o.EvaluationBatchSize,
             ExcludeHistory = o.ExcludeHistory,
             Cutoffs = o.Cutoffs.ToArray(),
+            BackwardFlows = o.BackwardFlows,
         };
 
         public TrainerOptions ToOptions(string checkpointDirectory) => new()
@@ -426,6 +463,7 @@ public sealed class MultiInterestTrainer : IDisposable
             EvaluationBatchSize = EvaluationBatchSize,
             ExcludeHistory = ExcludeHistory,
             Cutoffs = Cutoffs,
+            BackwardFlows = BackwardFlows ?? new(),
             CheckpointDirectory = checkpointDirectory,
         };
     }

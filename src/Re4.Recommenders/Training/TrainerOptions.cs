@@ -1,3 +1,4 @@
+using Re4.Recommenders.BackwardFlows;
 using Re4.Recommenders.Evaluation;
 
 namespace Re4.Recommenders.Training;
@@ -63,6 +64,14 @@ public sealed class TrainerOptions
     /// <summary>Cutoffs evaluated (default 20 and 50).</summary>
     public IReadOnlyList<int> Cutoffs { get; set; } = new[] { 20, 50 };
 
+    /// <summary>Re4's backward flows added to the main loss (default none: plain ComiRec training).</summary>
+    public BackwardFlowOptions BackwardFlows { get; set; } = new();
+
+    /// <summary>Further flows of your own, each with its weight λ. A flow that is a TorchSharp module has its parameters
+    /// optimised with the model. They are not recorded in the resume state: pass them again to
+    /// <see cref="MultiInterestTrainer.Resume"/>.</summary>
+    public IReadOnlyList<WeightedBackwardFlow> CustomFlows { get; set; } = Array.Empty<WeightedBackwardFlow>();
+
     /// <summary>Where the best model and the resume state are written at each validation; null keeps them in memory only.</summary>
     public string? CheckpointDirectory { get; set; }
 
@@ -81,6 +90,15 @@ public sealed class TrainerOptions
         Positive(Patience, nameof(Patience));
         Positive(EvaluationBatchSize, nameof(EvaluationBatchSize));
         if (Cutoffs is null || Cutoffs.Count == 0 || Cutoffs.Any(c => c <= 0)) throw new ArgumentException("Cutoffs must be positive and not empty.", nameof(Cutoffs));
+        if (BackwardFlows is null) throw new ArgumentNullException(nameof(BackwardFlows));
+        BackwardFlows.Validate();
+        if (CustomFlows is null) throw new ArgumentNullException(nameof(CustomFlows));
+        foreach (var f in CustomFlows)
+        {
+            if (f?.Flow is null) throw new ArgumentException("A custom flow is null.", nameof(CustomFlows));
+            if (!(f.Weight >= 0) || double.IsInfinity(f.Weight)) throw new ArgumentOutOfRangeException(nameof(CustomFlows), f.Weight, $"The weight of flow '{f.Flow.Name}' must be a non-negative finite number.");
+        }
+
         var known = Cutoffs.SelectMany(MetricNames.All).ToHashSet();
         if (!known.Contains(SelectionMetric))
             throw new ArgumentException($"SelectionMetric '{SelectionMetric}' is not computed; choose one of {string.Join(", ", known)}.", nameof(SelectionMetric));
@@ -91,3 +109,8 @@ public sealed class TrainerOptions
         if (value <= 0) throw new ArgumentOutOfRangeException(name, value, $"{name} must be positive.");
     }
 }
+
+/// <summary>A backward flow and its weight λ in the total loss.</summary>
+/// <param name="Flow">The flow.</param>
+/// <param name="Weight">λ.</param>
+public sealed record WeightedBackwardFlow(IBackwardFlow Flow, double Weight);

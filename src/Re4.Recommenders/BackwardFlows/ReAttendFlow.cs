@@ -1,0 +1,47 @@
+using static TorchSharp.torch;
+
+namespace Re4.Recommenders.BackwardFlows;
+
+/// <summary>
+/// Re-attend (spec §4): retrieval scores items by the dot product with an interest, so the forward attention should agree
+/// with it. The re-attention R = softmax<sub>L</sub>(masked Z·Xᵀ) (raw dot product, no temperature) is the target of a
+/// cross-entropy against the forward attention A: L = mean over (b, k) of −Σ<sub>l</sub> R·log A / Σ<sub>l</sub> R.
+/// </summary>
+/// <remarks>Stateless and parameter-free; safe to share.</remarks>
+public sealed class ReAttendFlow : IBackwardFlow
+{
+    private readonly ReAttendOptions _options;
+
+    /// <summary>Creates the flow with the reference settings.</summary>
+    public ReAttendFlow()
+        : this(new ReAttendOptions())
+    {
+    }
+
+    /// <summary>Creates the flow from options (validated here).</summary>
+    public ReAttendFlow(ReAttendOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        _options = options;
+    }
+
+    /// <inheritdoc />
+    public string Name => "attend";
+
+    /// <summary>The options.</summary>
+    public ReAttendOptions Options => _options;
+
+    /// <inheritdoc />
+    public Tensor ComputeLoss(BackwardFlowContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        using var scope = NewDisposeScope();
+        var logits = context.Interests.matmul(context.History.transpose(1, 2));    // [B, K, L]
+        var (target, _) = Extractors.MaskedAttention.Softmax(logits, context.Mask); // R, 0 on padding
+        if (_options.DetachTarget) target = target.detach();
+        // R is 0 where log A is the finite mask value, so padding contributes exactly 0.
+        var crossEntropy = -(target * context.LogAttention).sum(-1) / target.sum(-1).clamp_min(1e-12);   // [B, K]
+        return crossEntropy.mean().MoveToOuterDisposeScope();
+    }
+}

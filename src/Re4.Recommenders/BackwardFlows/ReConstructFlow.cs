@@ -1,0 +1,71 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Re4.Recommenders.BackwardFlows;
+
+/// <summary>
+/// Re-construct (spec §5): each interest must regenerate the embeddings of its positive history items. The generator
+/// expands z<sub>k</sub> into L slots Q = Linear<sub>d→L·d</sub>(z<sub>k</sub>), attends over the slots with
+/// G = softmax(W₂·tanh(W₁·Qᵀ)) (slot j tied to history position j, so padded positions are masked), and reconstructs
+/// X̃ = G·(Q·W₃). The loss is the squared error between X̃<sub>k,l</sub> and x<sub>l</sub> on the positive cells.
+/// </summary>
+/// <remarks>A TorchSharp module with its own parameters: the trainer optimises and checkpoints them with the model.</remarks>
+public sealed class ReConstructFlow : nn.Module, IBackwardFlow
+{
+    private readonly Linear expand;   // d → L·d, Q
+    private readonly Linear w_1;      // d → d
+    private readonly Linear w_2;      // d → L (one row per history position)
+    private readonly Linear w_3;      // d → d
+    private readonly ReConstructOptions _options;
+    private readonly int _dimension;
+    private readonly int _maxLength;
+
+    /// <summary>Creates the generator for embedding size d and histories of at most L items.</summary>
+    public ReConstructFlow(int dimension, int maxLength, ReConstructOptions? options = null)
+        : base(nameof(ReConstructFlow))
+    {
+        if (dimension <= 0) throw new ArgumentOutOfRangeException(nameof(dimension), dimension, "Must be positive.");
+        if (maxLength <= 0) throw new ArgumentOutOfRangeException(nameof(maxLength), maxLength, "Must be positive.");
+        options ??= new ReConstructOptions();
+        options.Validate();
+        _options = options;
+        _dimension = dimension;
+        _maxLength = maxLength;
+        expand = nn.Linear(dimension, (long)maxLength * dimension, hasBias: true);
+        w_1 = nn.Linear(dimension, dimension, hasBias: false);
+        w_2 = nn.Linear(dimension, maxLength, hasBias: false);
+        w_3 = nn.Linear(dimension, dimension, hasBias: false);
+        RegisterComponents();
+    }
+
+    /// <inheritdoc />
+    public string Name => "construct";
+
+    /// <summary>The options.</summary>
+    public ReConstructOptions Options => _options;
+
+    /// <inheritdoc />
+    public Tensor ComputeLoss(BackwardFlowContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        using var scope = NewDisposeScope();
+        var z = context.Interests;                                                    // [B, K, d]
+        var x = context.History;                                                      // [B, L, d]
+        long b = z.shape[0], k = z.shape[1], l = x.shape[1], d = _dimension;
+        if (l > _maxLength) throw new ArgumentException($"History length {l} exceeds the generator's {_maxLength} slots.", nameof(context));
+        var q = expand.forward(z).view(b, k, _maxLength, d).narrow(2, 0, l);           // Q: [B, K, L, d]
+        var logits = w_2.forward(w_1.forward(q).tanh())                                // [B, K, L(slots), L(positions)]
+            .narrow(3, 0, l).transpose(2, 3);                                          // G: [B, K, L(positions), L(slots)]
+        var padding = context.Mask.eq(0).view(b, 1, 1, l);                             // slot j is history position j
+        var g = logits.masked_fill(padding, Extractors.MaskedAttention.MaskValue).softmax(-1);
+        var reconstructed = g.matmul(w_3.forward(q));                                  // X̃: [B, K, L, d]
+        var error = (reconstructed - x.unsqueeze(1)).square();                         // [B, K, L, d]
+        var positives = Positives.Of(context.Attention, context.Mask, _options.Threshold, _options.FixedThreshold);
+        var total = error.masked_fill(positives.logical_not().unsqueeze(-1), 0).sum();
+        var loss = _options.Normalization == FlowNormalization.AllCells
+            ? total / (b * k * l * d)
+            : total / (positives.sum().clamp_min(1) * d);
+        return loss.MoveToOuterDisposeScope();
+    }
+}

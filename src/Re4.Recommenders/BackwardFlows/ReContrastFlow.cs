@@ -1,0 +1,70 @@
+using static TorchSharp.torch;
+
+namespace Re4.Recommenders.BackwardFlows;
+
+/// <summary>
+/// Re-contrast (spec §3): each interest is pulled towards its positive history items and pushed from the user's other
+/// items, the user's other interests and another user's items, with cosine similarities at temperature τ. For interest
+/// k with denominator D<sub>k</sub> = Σ exp(cos/τ) over the user's valid items, its K−1 other interests and the valid items
+/// of the neighbouring user of the batch, each positive l costs −log(exp(cos(z<sub>k</sub>, x<sub>l</sub>)/τ)/D<sub>k</sub>),
+/// computed in log space (logsumexp) because exp(1/0.02) = e<sup>50</sup> is at float32's edge.
+/// </summary>
+/// <remarks>Stateless and parameter-free; safe to share.</remarks>
+public sealed class ReContrastFlow : IBackwardFlow
+{
+    private readonly ReContrastOptions _options;
+
+    /// <summary>Creates the flow with the reference settings.</summary>
+    public ReContrastFlow()
+        : this(new ReContrastOptions())
+    {
+    }
+
+    /// <summary>Creates the flow from options (validated here).</summary>
+    public ReContrastFlow(ReContrastOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        _options = options;
+    }
+
+    /// <inheritdoc />
+    public string Name => "contrast";
+
+    /// <summary>The options.</summary>
+    public ReContrastOptions Options => _options;
+
+    /// <inheritdoc />
+    public Tensor ComputeLoss(BackwardFlowContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        using var scope = NewDisposeScope();
+        var invTau = 1.0 / _options.Temperature;
+        var mask = context.Mask;
+        var z = nn.functional.normalize(context.Interests, p: 2, dim: -1);          // [B, K, d]
+        var x = nn.functional.normalize(context.History, p: 2, dim: -1);            // [B, L, d], padding rows stay 0
+        long b = z.shape[0], k = z.shape[1];
+        var padding = mask.eq(0).unsqueeze(1);                                      // [B, 1, L]
+        var own = z.matmul(x.transpose(1, 2)) * invTau;                             // [B, K, L]
+        var ownMasked = own.masked_fill(padding, Extractors.MaskedAttention.MaskValue);
+        var others = (z.matmul(z.transpose(1, 2)) * invTau)                         // [B, K, K], the diagonal is not a negative
+            .masked_fill(eye(k, dtype: ScalarType.Bool, device: z.device).unsqueeze(0), Extractors.MaskedAttention.MaskValue);
+        var parts = new List<Tensor> { ownMasked, others };
+        if (_options.NeighbourNegatives)
+        {
+            // The reference code rolls the batch by one: user b contrasts with user b−1's items.
+            var neighbourX = x.roll(1, 0);
+            var neighbourPadding = mask.roll(1, 0).eq(0).unsqueeze(1);
+            parts.Add((z.matmul(neighbourX.transpose(1, 2)) * invTau).masked_fill(neighbourPadding, Extractors.MaskedAttention.MaskValue));
+        }
+
+        var logDenominator = cat(parts, 2).logsumexp(2, keepdim: true);            // [B, K, 1]
+        var positives = Positives.Of(context.Attention, mask, _options.Threshold, _options.FixedThreshold);   // [B, K, L]
+        var cellLoss = (logDenominator - own).masked_fill(positives.logical_not(), 0);                        // [B, K, L]
+        var total = cellLoss.sum();
+        var loss = _options.Normalization == FlowNormalization.AllCells
+            ? total / (b * k * own.shape[2])
+            : total / positives.sum().clamp_min(1);
+        return loss.MoveToOuterDisposeScope();
+    }
+}
