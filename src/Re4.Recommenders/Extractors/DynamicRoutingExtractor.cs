@@ -76,8 +76,9 @@ public sealed class DynamicRoutingExtractor : nn.Module, IInterestExtractor
         }
 
         var valid = mask.unsqueeze(1);                                         // [B, 1, L]
-        var logits = zeros(b, k, l, dtype: history.dtype, device: history.device);   // routing logits, no gradient
-        if (w_shared is not null) nn.init.trunc_normal_(logits, 0, 1, -2, 2);          // MIND: truncated-normal start
+        var logits = w_shared is null                                                // routing logits, no gradient
+            ? zeros(b, k, l, dtype: history.dtype, device: history.device)
+            : TruncatedStandardNormal(b, k, l, history);                             // MIND: truncated-normal start
         var detachedHat = itemHat.detach();
         Tensor coupling = null!, interests = null!;
         for (var i = 0; i < _options.Iterations; i++)
@@ -100,6 +101,19 @@ public sealed class DynamicRoutingExtractor : nn.Module, IInterestExtractor
             attention.MoveToOuterDisposeScope(),
             logAttention.MoveToOuterDisposeScope(),
             ReferenceEquals(retrieval, interests) ? null : retrieval.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>A standard normal truncated to [−2, 2] (ComiRec's MIND draws tf.truncated_normal), <c>[B, K, L]</c>, by
+    /// inverse CDF from torch's global generator. Not nn.init.trunc_normal_: in TorchSharp 0.107 it fills the tensor
+    /// with ones, a constant start that makes every MIND interest identical.</summary>
+    internal static Tensor TruncatedStandardNormal(long b, long k, long l, Tensor like)
+    {
+        const double lower = 0.022750131948179195;   // Φ(−2)
+        const double upper = 0.9772498680518208;     // Φ(2)
+        using var scope = NewDisposeScope();
+        var u = rand(b, k, l, dtype: like.dtype, device: like.device) * (upper - lower) + lower;   // [B, K, L]
+        var x = (u * 2 - 1).erfinv() * Math.Sqrt(2);                                                  // Φ⁻¹(u)
+        return x.clamp(-2, 2).MoveToOuterDisposeScope();
     }
 
     /// <summary>squash(s) = (‖s‖²/(1 + ‖s‖²)) · s/√(‖s‖² + 1e-9), over the last axis.</summary>

@@ -78,7 +78,15 @@ public static class ModelCheckpoint
         var model = new MultiInterestModel(config);
         var weights = Path.Combine(directory, WeightsFile);
         if (!File.Exists(weights)) throw new InvalidDataException($"{directory}: {WeightsFile} is missing.");
-        model.load(weights);
+        try
+        {
+            model.load(weights);
+        }
+        catch (EndOfStreamException e)
+        {
+            throw new InvalidDataException($"{weights} is truncated.", e);
+        }
+
         if (device is not null) model.to(device);
         model.eval();
         return new LoadedModel(model, ReadIds(Path.Combine(directory, ItemIdsFile), config.ItemCount));
