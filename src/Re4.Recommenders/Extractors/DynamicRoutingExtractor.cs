@@ -78,7 +78,7 @@ public sealed class DynamicRoutingExtractor : nn.Module, IInterestExtractor
         var valid = mask.unsqueeze(1);                                         // [B, 1, L]
         var logits = w_shared is null                                                // routing logits, no gradient
             ? zeros(b, k, l, dtype: history.dtype, device: history.device)
-            : TruncatedStandardNormal(b, k, l, history);                             // MIND: truncated-normal start
+            : TruncatedStandardNormal(b, k, l, history, training ? null : InferenceSeed);   // MIND: truncated-normal start
         var detachedHat = itemHat.detach();
         Tensor coupling = null!, interests = null!;
         for (var i = 0; i < _options.Iterations; i++)
@@ -103,15 +103,31 @@ public sealed class DynamicRoutingExtractor : nn.Module, IInterestExtractor
             ReferenceEquals(retrieval, interests) ? null : retrieval.MoveToOuterDisposeScope());
     }
 
+    /// <summary>The seed of MIND's routing start in evaluation mode, so that serving the same history twice gives the same
+    /// interests (ComiRec's MIND draws afresh on every call; in training the global generator keeps that behaviour).</summary>
+    internal const ulong InferenceSeed = 0x4D494E44;   // "MIND"
+
     /// <summary>A standard normal truncated to [−2, 2] (ComiRec's MIND draws tf.truncated_normal), <c>[B, K, L]</c>, by
-    /// inverse CDF from torch's global generator. Not nn.init.trunc_normal_: in TorchSharp 0.107 it fills the tensor
-    /// with ones, a constant start that makes every MIND interest identical.</summary>
-    internal static Tensor TruncatedStandardNormal(long b, long k, long l, Tensor like)
+    /// inverse CDF from torch's global generator, or from a fresh CPU generator with <paramref name="seed"/> when one is
+    /// given. Not nn.init.trunc_normal_: in TorchSharp 0.107 it fills the tensor with ones, a constant start that makes
+    /// every MIND interest identical.</summary>
+    internal static Tensor TruncatedStandardNormal(long b, long k, long l, Tensor like, ulong? seed = null)
     {
         const double lower = 0.022750131948179195;   // Φ(−2)
         const double upper = 0.9772498680518208;     // Φ(2)
         using var scope = NewDisposeScope();
-        var u = rand(b, k, l, dtype: like.dtype, device: like.device) * (upper - lower) + lower;   // [B, K, L]
+        Tensor uniform;
+        if (seed is { } s)
+        {
+            using var generator = new Generator(s, CPU);
+            uniform = rand(b, k, l, dtype: like.dtype, generator: generator).to(like.device);
+        }
+        else
+        {
+            uniform = rand(b, k, l, dtype: like.dtype, device: like.device);
+        }
+
+        var u = uniform * (upper - lower) + lower;                                                     // [B, K, L]
         var x = (u * 2 - 1).erfinv() * Math.Sqrt(2);                                                  // Φ⁻¹(u)
         return x.clamp(-2, 2).MoveToOuterDisposeScope();
     }

@@ -20,6 +20,7 @@ namespace Re4.Recommenders.Training;
 /// <remarks>
 /// Deterministic for a seed on CPU: the weights come from torch's generator seeded here, the batches and negatives from
 /// the library's own generators, and a resumed run continues on exactly the batches an uninterrupted one would see.
+/// torch's generator is process-wide: code drawing from it on another thread while a trainer is built breaks that.
 /// Not thread-safe. Dispose to free the model's and optimizer's native memory.
 /// </remarks>
 public sealed class MultiInterestTrainer : IDisposable

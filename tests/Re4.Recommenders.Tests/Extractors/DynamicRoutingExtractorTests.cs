@@ -293,6 +293,26 @@ public sealed class DynamicRoutingExtractorTests
     }
 
     [Fact]
+    public void Mind_in_evaluation_mode_gives_the_same_interests_on_every_call_and_training_mode_does_not()
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(17);
+        var extractor = new DynamicRoutingExtractor(DynamicRoutingOptions.Mind(D, K, L));
+        var x = tensor(Naive.History(6, Lengths, L, D), [B, L, D]);
+        var mask = tensor(Naive.Mask(Lengths, L), [B, L]);
+
+        extractor.eval();
+        using var first = extractor.Extract(x, mask);
+        using var second = extractor.Extract(x, mask);
+        Naive.Values(second.Interests).Should().Equal(Naive.Values(first.Interests), "serving must not depend on the call");
+
+        extractor.train();
+        using var third = extractor.Extract(x, mask);
+        using var fourth = extractor.Extract(x, mask);
+        Naive.Values(fourth.Interests).Should().NotEqual(Naive.Values(third.Interests), "training keeps ComiRec's fresh draw per call");
+    }
+
+    [Fact]
     public void Mind_shares_one_map_and_differs_across_interests_only_through_the_random_routing_start()
     {
         using var scope = NewDisposeScope();
