@@ -19,6 +19,9 @@ internal static class CliModels
 
     public static string Name(ModelKind kind) => Kinds.First(k => k.Value == kind).Key;
 
+    /// <summary>The report name of a trained model: its preset label, else its encoder.</summary>
+    public static string Name(ModelConfig config) => config.Label ?? Name(config.Kind);
+
     public static Device ParseDevice(CliArguments args)
     {
         var name = args.Optional("device") ?? "cpu";

@@ -56,10 +56,20 @@ internal sealed record DataSource(string Data, InteractionFormat Format, Dataset
 
     public string ProtocolName => Protocols.First(p => p.Value == Protocol).Key;
 
+    public bool IsSynthetic => string.Equals(Data, Synthetic, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>For the synthetic data, the planted topic of a dense item id (for diagnostics); null for real data.</summary>
+    public Func<int, int>? TopicOf(SequenceDataset dataset)
+    {
+        if (!IsSynthetic) return null;
+        var topics = new SyntheticDataOptions().Topics;
+        return item => PlantedInterestGenerator.TopicOf(dataset.OriginalItemId(item), topics);
+    }
+
     public (SequenceDataset Dataset, DataSplit Split) Load(ILogger logger)
     {
         SequenceDataset raw;
-        if (string.Equals(Data, Synthetic, StringComparison.OrdinalIgnoreCase))
+        if (IsSynthetic)
         {
             logger.LogInformation("Generating the planted-interest synthetic data set");
             raw = PlantedInterestGenerator.Generate(new SyntheticDataOptions());

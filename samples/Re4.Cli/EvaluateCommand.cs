@@ -53,8 +53,8 @@ internal static class EvaluateCommand
         else
         {
             var loaded = CliModels.LoadCheckpoint(checkpoint, dataset, device);
-            model = CliModels.Name(loaded.Model.Config.Kind);
-            if (modelName is not null && modelName != model)
+            model = CliModels.Name(loaded.Model.Config);
+            if (modelName is not null && modelName != model && modelName != CliModels.Name(loaded.Model.Config.Kind))
                 throw new UsageException($"option --model {modelName} does not match the checkpoint, which holds a {model} model");
             recommender = new MultiInterestRecommender(loaded.Model, model);
         }

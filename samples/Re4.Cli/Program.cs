@@ -14,7 +14,7 @@ public static class Program
         "  evaluate   evaluate MostPopular or a trained checkpoint on a data split; writes metrics.json\n" +
         "  recommend  top-N items for one history from a trained checkpoint, as JSON\n";
 
-    private static readonly IReadOnlySet<string> Flags = new HashSet<string> { "dump", "help", "exclude-history", "verbose", "quiet", "resume" };
+    private static readonly IReadOnlySet<string> Flags = new HashSet<string> { "dump", "help", "exclude-history", "verbose", "quiet", "resume", "detach-attend", "reverse-history" };
 
     /// <summary>Runs a verb; returns 0 on success, 1 on a failed job, 2 on a usage error.</summary>
     public static int Main(string[] args) => Run(args, Console.Out, Console.Error);

@@ -36,7 +36,7 @@ internal static class RecommendCommand
 
         if (unknown.Count > 0)
             throw new InvalidOperationException($"the model does not know item{(unknown.Count > 1 ? "s" : string.Empty)} {string.Join(", ", unknown)} (unseen in training or removed by the filter)");
-        var name = CliModels.Name(loaded.Model.Config.Kind);
+        var name = CliModels.Name(loaded.Model.Config);
         var recommender = new MultiInterestRecommender(loaded.Model, name);
         var result = recommender.Retrieve(HistoryBatch.FromHistories([history]), top, exclude);
         var buffer = new MemoryStream();

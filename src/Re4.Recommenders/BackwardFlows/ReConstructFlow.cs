@@ -46,7 +46,16 @@ public sealed class ReConstructFlow : nn.Module, IBackwardFlow
     public ReConstructOptions Options => _options;
 
     /// <inheritdoc />
-    public Tensor ComputeLoss(BackwardFlowContext context)
+    public Tensor ComputeLoss(BackwardFlowContext context) => Loss(context, _options.Normalization);
+
+    /// <summary>The mean squared error per dimension on the positive cells (a diagnostic, whatever the training average).</summary>
+    public double ReconstructionError(BackwardFlowContext context)
+    {
+        using var loss = Loss(context, FlowNormalization.Positives);
+        return loss.item<float>();
+    }
+
+    private Tensor Loss(BackwardFlowContext context, FlowNormalization normalization)
     {
         ArgumentNullException.ThrowIfNull(context);
         using var scope = NewDisposeScope();
@@ -63,7 +72,7 @@ public sealed class ReConstructFlow : nn.Module, IBackwardFlow
         var error = (reconstructed - x.unsqueeze(1)).square();                         // [B, K, L, d]
         var positives = Positives.Of(context.Attention, context.Mask, _options.Threshold, _options.FixedThreshold);
         var total = error.masked_fill(positives.logical_not().unsqueeze(-1), 0).sum();
-        var loss = _options.Normalization == FlowNormalization.AllCells
+        var loss = normalization == FlowNormalization.AllCells
             ? total / (b * k * l * d)
             : total / (positives.sum().clamp_min(1) * d);
         return loss.MoveToOuterDisposeScope();

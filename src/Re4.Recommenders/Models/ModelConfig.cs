@@ -6,6 +6,10 @@ namespace Re4.Recommenders.Models;
 /// <summary>Everything needed to rebuild a <see cref="MultiInterestModel"/>'s architecture; saved beside its weights.</summary>
 public sealed record ModelConfig
 {
+    /// <summary>A name for reports when the model is a preset (e.g. <c>re4</c>: the SA encoder trained with the backward
+    /// flows); null means the encoder's own name.</summary>
+    public string? Label { get; init; }
+
     /// <summary>The encoder.</summary>
     [JsonConverter(typeof(JsonStringEnumConverter))]
     public ModelKind Kind { get; init; } = ModelKind.ComiRecSA;

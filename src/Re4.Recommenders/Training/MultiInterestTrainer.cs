@@ -117,6 +117,9 @@ public sealed class MultiInterestTrainer : IDisposable
     /// <summary>The model being trained (after <see cref="Fit"/>: the selected one).</summary>
     public MultiInterestModel Model => _model;
 
+    /// <summary>The backward flows added to the main loss, with their weights.</summary>
+    public IReadOnlyList<WeightedBackwardFlow> Flows => _flows;
+
     /// <summary>Steps taken so far.</summary>
     public long Step => _step;
 
