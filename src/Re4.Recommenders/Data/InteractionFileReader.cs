@@ -185,7 +185,7 @@ public static class InteractionFileReader
         var items = new IdInterner(1 << 16);
         var userCol = new ChunkedColumn<int>();
         var itemCol = new ChunkedColumn<int>();
-        var timeCol = new ChunkedColumn<long>();
+        var timeCol = new TimeColumn();
         var behaviors = options.TaobaoBehaviors.Select(b => Encoding.UTF8.GetBytes(b)).ToArray();
         var (fieldCount, separator, layout) = format switch
         {
@@ -276,11 +276,14 @@ public static class InteractionFileReader
                 : state.HeaderSkipped ? "the file holds no interactions, only a header line" : "the file holds no interactions");
         if (userCol.Count > int.MaxValue)
             throw new DataFormatException(state.Source, 0, string.Empty, $"at most {int.MaxValue} interactions are supported; found {userCol.Count}");
-        return GroupByUser(name, users, items, userCol, itemCol, timeCol);
+        return timeCol.IsNarrow
+            ? GroupByUser(name, users, items, userCol, itemCol, timeCol.Narrow!)
+            : GroupByUser(name, users, items, userCol, itemCol, timeCol.Wide!);
     }
 
     /// <summary>Counting sort by user (stable), then a stable sort by time within each user.</summary>
-    private static SequenceDataset GroupByUser(string name, IdInterner users, IdInterner items, ChunkedColumn<int> userCol, ChunkedColumn<int> itemCol, ChunkedColumn<long> timeCol)
+    private static SequenceDataset GroupByUser<T>(string name, IdInterner users, IdInterner items, ChunkedColumn<int> userCol, ChunkedColumn<int> itemCol, ChunkedColumn<T> timeCol)
+        where T : unmanaged, IComparable<T>
     {
         var total = (int)userCol.Count;
         var userCount = users.Count;
@@ -290,7 +293,7 @@ public static class InteractionFileReader
 
         var cursor = offsets.AsSpan(0, userCount).ToArray();
         var outItems = new int[total];
-        var outTimes = new long[total];
+        var outTimes = new T[total];
         for (long i = 0; i < total; i++)
         {
             var slot = cursor[userCol[i]]++;
@@ -311,14 +314,15 @@ public static class InteractionFileReader
         return new SequenceDataset(name, offsets, outItems, users.ToArray(), PrependPadding(items.ToArray()));
     }
 
-    internal static void StableSortByTime(Span<int> items, Span<long> times)
+    internal static void StableSortByTime<T>(Span<int> items, Span<T> times)
+        where T : unmanaged, IComparable<T>
     {
         var sorted = true;
-        for (var i = 1; i < times.Length && sorted; i++) sorted = times[i - 1] <= times[i];
+        for (var i = 1; i < times.Length && sorted; i++) sorted = times[i - 1].CompareTo(times[i]) <= 0;
         if (sorted) return;
-        var rows = new (long Time, int Position, int Item)[items.Length];
+        var rows = new (T Time, int Position, int Item)[items.Length];
         for (var i = 0; i < rows.Length; i++) rows[i] = (times[i], i, items[i]);
-        Array.Sort(rows, static (a, b) => a.Time != b.Time ? a.Time.CompareTo(b.Time) : a.Position.CompareTo(b.Position));
+        Array.Sort(rows, static (a, b) => a.Time.CompareTo(b.Time) is var c && c != 0 ? c : a.Position.CompareTo(b.Position));
         for (var i = 0; i < rows.Length; i++)
         {
             items[i] = rows[i].Item;

@@ -292,6 +292,21 @@ public sealed class InteractionFileReaderTests : IDisposable
     }
 
     [Fact]
+    public void Millisecond_timestamps_beyond_int_range_appearing_mid_file_sort_correctly()
+    {
+        // Rows 1-2 fit 32 bits (seconds); row 3 does not (milliseconds), so the column widens mid-file.
+        // User 1: items 10 (t=5), 11 (t=3_000_000_000_000), 12 (t=7) → time order 10, 12, 11.
+        var path = _dir.File("ms.csv", "1,10,5\n1,11,3000000000000\n1,12,7\n2,13,-4\n2,10,-9\n");
+
+        var data = InteractionFileReader.Load(path, As(InteractionFormat.ComiRecCsv));
+
+        // Dense ids by first appearance: 10→1, 11→2, 12→3, 13→4.
+        data.Sequence(0).ToArray().Should().Equal(1, 3, 2);
+        // User 2: 10 (t=−9) before 13 (t=−4).
+        data.Sequence(1).ToArray().Should().Equal(1, 4);
+    }
+
+    [Fact]
     public void A_first_line_with_a_numeric_field_is_data_not_a_header()
     {
         // "abc,5,100" has numbers in it: a bad user id, not a header, so it must not be skipped silently.
