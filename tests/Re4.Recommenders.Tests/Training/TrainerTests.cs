@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Re4.Recommenders.BackwardFlows;
 using Re4.Recommenders.Data;
 using Re4.Recommenders.Models;
 using Re4.Recommenders.Training;
@@ -213,6 +214,73 @@ public sealed class TrainerTests
 
         Train(Config(), full).History.Should().HaveCount(3);
         Train(Config(), uniform).History.Should().HaveCount(3);
+    }
+
+    [Theory]
+    [InlineData(ModelKind.ComiRecSA)]
+    [InlineData(ModelKind.ComiRecDR)]
+    [InlineData(ModelKind.Mind)]
+    public void BackwardFlows_PlugOntoEveryMultiInterestEncoder_AndReportEachPart(ModelKind kind)
+    {
+        var options = Options();
+        options.BackwardFlows = BackwardFlowOptions.Reference;
+
+        var result = Train(Config(kind), options);
+
+        foreach (var record in result.History)
+        {
+            record.LossParts.Keys.Should().BeEquivalentTo(["main", "contrast", "attend", "construct", "total"]);
+            record.LossParts.Values.Should().OnlyContain(v => double.IsFinite(v));
+            // total = main + Σ λ·flow for every step, so also for the means over steps.
+            var expected = record.LossParts["main"] + 0.1 * record.LossParts["contrast"] + 0.001 * record.LossParts["attend"] + 0.1 * record.LossParts["construct"];
+            record.LossParts["total"].Should().BeApproximately(expected, 1e-4 * Math.Abs(expected));
+        }
+    }
+
+    [Fact]
+    public void ResumedRun_WithTheReConstructGenerator_ReachesExactlyTheUninterruptedMetrics()
+    {
+        using var dir = new TempDir();
+        var a = Options(maxSteps: 60, checkpoint: Path.Combine(dir.Path, "a"));
+        a.BackwardFlows = BackwardFlowOptions.Reference;
+        var uninterrupted = Train(Config(), a);
+
+        var b = Options(maxSteps: 40, checkpoint: Path.Combine(dir.Path, "b"));
+        b.BackwardFlows = BackwardFlowOptions.Reference;
+        Train(Config(), b);
+        using var resumed = MultiInterestTrainer.Resume(Path.Combine(dir.Path, "b"), TinySplit.Value, maxSteps: 60);
+        resumed.Flows.Select(f => f.Flow.Name).Should().Equal("contrast", "attend", "construct");
+        var result = resumed.Fit();
+
+        result.Test.Should().Equal(uninterrupted.Test!);
+        result.History.Select(h => h.LossParts["construct"]).Should().Equal(uninterrupted.History.Select(h => h.LossParts["construct"]));
+    }
+
+    [Fact]
+    public void CustomFlow_IsAddedWithItsWeight()
+    {
+        var options = Options(maxSteps: 20);
+        var custom = new NormPenalty();
+        options.CustomFlows = [new WeightedBackwardFlow(custom, 0.5)];
+
+        var result = Train(Config(ModelKind.ComiRecDR), options);
+
+        custom.Calls.Should().Be(20);
+        result.History[0].LossParts.Should().ContainKey("norm");
+    }
+
+    /// <summary>A hand-written flow: mean squared norm of the interests.</summary>
+    private sealed class NormPenalty : IBackwardFlow
+    {
+        public int Calls { get; private set; }
+
+        public string Name => "norm";
+
+        public TorchSharp.torch.Tensor ComputeLoss(BackwardFlowContext context)
+        {
+            Calls++;
+            return context.Interests.square().sum(-1).mean();
+        }
     }
 
     /// <summary>Reports synchronously (Progress&lt;T&gt; would post to the thread pool).</summary>
