@@ -37,7 +37,7 @@ public static class InterestDiagnostics
         var config = model.Config;
         var k = config.EffectiveInterests;
         double cosSum = 0, klSum = 0, reconSum = 0, puritySum = 0, coverageSum = 0;
-        long cosCount = 0, klCount = 0, reconBatches = 0, purityCount = 0, coverageCount = 0;
+        long cosCount = 0, klCount = 0, reconBatches = 0, reconCells = 0, purityCount = 0, coverageCount = 0;
         var wasTraining = model.training;
         model.eval();
         generator?.eval();
@@ -76,7 +76,11 @@ public static class InterestDiagnostics
                 if (generator is not null)
                 {
                     var context = new BackwardFlowContext(output.Interests, output.Attention, output.LogAttention, x, mask);
-                    reconSum += generator.ReconstructionError(context);
+                    // Weight each batch's per-positive mean by its positive cells: the mean over all positive cells,
+                    // whatever the batch size (an unweighted mean of batch means is not).
+                    var cells = Positives.Of(output.Attention, mask, generator.Options.Threshold, generator.Options.FixedThreshold).sum().item<long>();
+                    reconSum += generator.ReconstructionError(context) * cells;
+                    reconCells += cells;
                     reconBatches++;
                 }
 
@@ -128,7 +132,7 @@ public static class InterestDiagnostics
             users.Count,
             cosCount > 0 ? cosSum / cosCount : double.NaN,
             klCount > 0 ? klSum / klCount : double.NaN,
-            reconBatches > 0 ? reconSum / reconBatches : null,
+            reconBatches > 0 ? (reconCells > 0 ? reconSum / reconCells : 0) : null,
             topicOf is null ? null : purityCount > 0 ? puritySum / purityCount : double.NaN,
             topicOf is null ? null : coverageCount > 0 ? coverageSum / coverageCount : double.NaN);
     }

@@ -1,0 +1,180 @@
+using Re4.Recommenders.BackwardFlows;
+using Re4.Recommenders.Tests.Extractors;
+using static TorchSharp.torch;
+
+namespace Re4.Recommenders.Tests.BackwardFlows;
+
+/// <summary>Re-construct (spec §5) against <see cref="NaiveFlows.Construct"/>, with the generator's own parameters read
+/// through <c>named_parameters()</c>: Q = expand(z_k) in L slots, G = softmax over slots of W₂·tanh(W₁·Qᵀ) with slot j
+/// masked when history position j is padding, X̃ = G·(Q·W₃), squared error on the positive cells.</summary>
+public sealed class ReConstructFlowTests
+{
+    private static readonly FlowShape Shape = new(B: 3, K: 3, L: 5, D: 4, Lengths: [5, 3, 2]);
+
+    private static ReConstructOptions Options(FlowNormalization normalization = FlowNormalization.AllCells, PositiveThreshold threshold = PositiveThreshold.Adaptive, double fixedThreshold = 0.1) =>
+        new() { Normalization = normalization, Threshold = threshold, FixedThreshold = fixedThreshold };
+
+    private static ReConstructFlow Generator(FlowShape s, ReConstructOptions o, int? maxLength = null, long seed = 5)
+    {
+        manual_seed(seed);
+        return new ReConstructFlow(s.D, maxLength ?? s.L, o);
+    }
+
+    private static void MatchesNaive(FlowCase c, ReConstructOptions o, string what, int? maxLength = null)
+    {
+        using var flow = Generator(c.Shape, o, maxLength);
+        using var scope = NewDisposeScope();
+        var (context, _, _, _) = c.Tensors();
+        var loss = flow.ComputeLoss(context);
+        FlowAssert.LossClose(loss, NaiveFlows.Construct(c.Shape, Naive.Parameters(flow), c.Zd, c.Xd, c.Ad, o), what);
+    }
+
+    private static Dictionary<string, NaiveWeights> With(Dictionary<string, NaiveWeights> p, string name, double[] data)
+    {
+        var copy = new Dictionary<string, NaiveWeights>(p) { [name] = new NaiveWeights(data, p[name].Shape.Select(v => (long)v).ToArray()) };
+        return copy;
+    }
+
+    [Fact]
+    public void The_generator_has_the_reference_parameters()
+    {
+        using var flow = Generator(Shape, Options());
+        var p = Naive.Parameters(flow);
+        p.Keys.Should().BeEquivalentTo("expand.weight", "expand.bias", "w_1.weight", "w_2.weight", "w_3.weight");
+        p["expand.weight"].Shape.Should().Equal(Shape.L * Shape.D, Shape.D);
+        p["w_1.weight"].Shape.Should().Equal(Shape.D, Shape.D);
+        p["w_2.weight"].Shape.Should().Equal(Shape.L, Shape.D);
+        p["w_3.weight"].Shape.Should().Equal(Shape.D, Shape.D);
+    }
+
+    [Theory]
+    [InlineData(FlowNormalization.AllCells, PositiveThreshold.Adaptive)]
+    [InlineData(FlowNormalization.Positives, PositiveThreshold.Adaptive)]
+    [InlineData(FlowNormalization.AllCells, PositiveThreshold.Fixed)]
+    [InlineData(FlowNormalization.Positives, PositiveThreshold.Fixed)]
+    public void Loss_matches_the_naive_loss(FlowNormalization normalization, PositiveThreshold threshold)
+    {
+        var c = FlowCase.Random(Shape, seed: 41);
+        c.A.Should().OnlyContain(v => Math.Abs(v - 0.15) > 0.005);
+        MatchesNaive(c, Options(normalization, threshold, fixedThreshold: 0.15), $"{normalization}/{threshold}");
+    }
+
+    [Fact]
+    public void A_generator_longer_than_the_batch_uses_its_first_L_slots_and_positions()
+    {
+        // maxLength 5, batch L = 4: Q keeps slots 0..3, W₂ rows 0..3.
+        var c = FlowCase.Random(Shape with { L = 4, Lengths = [4, 3, 2] }, seed: 42);
+        MatchesNaive(c, Options(FlowNormalization.Positives), "L < maxLength", maxLength: 5);
+    }
+
+    [Fact]
+    public void The_reconstruction_error_is_the_per_positive_per_dimension_mean()
+    {
+        var c = FlowCase.Random(Shape, seed: 43);
+        using var flow = Generator(Shape, Options(FlowNormalization.AllCells));
+        using var scope = NewDisposeScope();
+        var (context, _, _, _) = c.Tensors();
+        var (total, count) = NaiveFlows.ConstructSum(Shape, Naive.Parameters(flow), c.Zd, c.Xd, c.Ad, PositiveThreshold.Adaptive, 0.1);
+        count.Should().BeGreaterThan(0);
+        flow.ReconstructionError(context).Should().BeApproximately(total / (count * Shape.D), 1e-5 * Math.Max(1, total / (count * Shape.D)));
+        FlowAssert.LossClose(flow.ComputeLoss(context), total / (Shape.B * Shape.K * Shape.L * Shape.D), "all-cells training loss");
+    }
+
+    [Fact]
+    public void A_user_with_one_item_has_no_positive_under_the_adaptive_threshold()
+    {
+        var shape = new FlowShape(B: 2, K: 2, L: 3, D: 4, Lengths: [1, 1]);
+        var c = FlowCase.Random(shape, seed: 44);
+        using (var flow = Generator(shape, Options(FlowNormalization.Positives)))
+        using (var scope = NewDisposeScope())
+        {
+            var (context, _, _, _) = c.Tensors();
+            flow.ComputeLoss(context).item<float>().Should().Be(0f, "A = 1 is not > γ = 1");
+        }
+
+        MatchesNaive(c, Options(FlowNormalization.Positives, PositiveThreshold.Fixed, fixedThreshold: 0.5), "one-item users, fixed γ");
+        var mixed = FlowCase.Random(Shape with { Lengths = [4, 1, 3] }, seed: 45);
+        MatchesNaive(mixed, Options(FlowNormalization.AllCells), "one-item row among others, all cells");
+        MatchesNaive(mixed, Options(FlowNormalization.Positives), "one-item row among others, positives");
+    }
+
+    [Fact]
+    public void All_attention_on_one_item_reconstructs_that_item_only()
+    {
+        var c = FlowCase.Random(Shape, seed: 46);
+        for (var b = 0; b < Shape.B; b++)
+        {
+            for (var k = 0; k < Shape.K; k++) FlowData.OneHot(Shape, c.A, c.LogA, b, k, item: (b + 2 * k) % Shape.N(b));
+        }
+
+        MatchesNaive(c, Options(FlowNormalization.AllCells), "one-hot, all cells");
+        MatchesNaive(c, Options(FlowNormalization.Positives), "one-hot, positives");
+    }
+
+    [Fact]
+    public void The_adaptive_threshold_counts_valid_items_not_the_padded_length()
+    {
+        var shape = new FlowShape(B: 2, K: 2, L: 5, D: 4, Lengths: [2, 2]);
+        var c = FlowCase.Random(shape, seed: 47);
+        for (var b = 0; b < shape.B; b++)
+        {
+            for (var k = 0; k < shape.K; k++)
+            {
+                c.A[(b * shape.K + k) * shape.L] = 0.4f;
+                c.A[(b * shape.K + k) * shape.L + 1] = 0.6f;
+            }
+        }
+
+        using var flow = Generator(shape, Options());
+        var p = Naive.Parameters(flow);
+        using var scope = NewDisposeScope();
+        var (context, _, _, _) = c.Tensors();
+        var actual = (double)flow.ComputeLoss(context).item<float>();
+        var right = NaiveFlows.Construct(shape, p, c.Zd, c.Xd, c.Ad, Options());
+        var wrong = NaiveFlows.Construct(shape, p, c.Zd, c.Xd, c.Ad, Options(threshold: PositiveThreshold.Fixed, fixedThreshold: 1.0 / shape.L));
+        Math.Abs(right - wrong).Should().BeGreaterThan(1e-3, "the case separates γ = 1/n from γ = 1/L");
+        actual.Should().BeApproximately(right, 1e-5 * Math.Max(1, Math.Abs(right)));
+    }
+
+    [Fact]
+    public void Padding_only_rows_and_single_interests_stay_finite_and_match()
+    {
+        var c = FlowCase.Random(Shape with { Lengths = [3, 0, 4] }, seed: 48);
+        MatchesNaive(c, Options(FlowNormalization.AllCells), "padding-only row, all cells");
+        MatchesNaive(c, Options(FlowNormalization.Positives), "padding-only row, positives");
+        using (var flow = Generator(c.Shape, Options()))
+        using (var scope = NewDisposeScope())
+        {
+            var (context, z, x, _) = c.Tensors(grad: true);
+            flow.ComputeLoss(context).backward();
+            FlowAssert.AllFinite(z.grad, "dL/dZ");
+            FlowAssert.AllFinite(x.grad, "dL/dX");
+            foreach (var (name, parameter) in flow.named_parameters()) FlowAssert.AllFinite(parameter.grad, $"dL/d{name}");
+        }
+
+        var k1 = FlowCase.Random(Shape with { K = 1 }, seed: 49);
+        MatchesNaive(k1, Options(FlowNormalization.AllCells), "K = 1, all cells");
+        MatchesNaive(k1, Options(FlowNormalization.Positives), "K = 1, positives");
+    }
+
+    [Theory]
+    [InlineData(FlowNormalization.AllCells)]
+    [InlineData(FlowNormalization.Positives)]
+    public void Gradients_match_finite_differences_of_the_naive_loss(FlowNormalization normalization)
+    {
+        var c = FlowCase.Random(Shape, seed: 50);
+        var o = Options(normalization);
+        using var flow = Generator(Shape, o);
+        var p = Naive.Parameters(flow);
+        using var scope = NewDisposeScope();
+        var (context, z, x, _) = c.Tensors(grad: true);
+        flow.ComputeLoss(context).backward();
+        FlowAssert.GradientMatches(z.grad, c.Zd, zz => NaiveFlows.Construct(Shape, p, zz, c.Xd, c.Ad, o), "dL/dZ");
+        FlowAssert.GradientMatches(x.grad, c.Xd, xx => NaiveFlows.Construct(Shape, p, c.Zd, xx, c.Ad, o), "dL/dX");
+        var parameters = flow.named_parameters().ToDictionary(t => t.name, t => t.parameter);
+        foreach (var name in new[] { "w_1.weight", "w_2.weight", "expand.bias" })
+        {
+            FlowAssert.GradientMatches(parameters[name].grad, p[name].Data, w => NaiveFlows.Construct(Shape, With(p, name, w), c.Zd, c.Xd, c.Ad, o), $"dL/d{name}");
+        }
+    }
+}
