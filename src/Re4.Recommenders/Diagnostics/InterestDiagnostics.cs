@@ -39,6 +39,7 @@ public static class InterestDiagnostics
         double cosSum = 0, klSum = 0, reconSum = 0, puritySum = 0, coverageSum = 0;
         long cosCount = 0, klCount = 0, reconBatches = 0, reconCells = 0, purityCount = 0, coverageCount = 0;
         var wasTraining = model.training;
+        var generatorWasTraining = generator?.training ?? false;
         model.eval();
         generator?.eval();
         try
@@ -126,6 +127,7 @@ public static class InterestDiagnostics
         finally
         {
             model.train(wasTraining);
+            generator?.train(generatorWasTraining);
         }
 
         return new InterestDiagnosticsReport(
