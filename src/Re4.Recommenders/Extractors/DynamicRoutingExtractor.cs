@@ -71,8 +71,9 @@ public sealed class DynamicRoutingExtractor : nn.Module, IInterestExtractor
         {
             // ê[b, l, :] = W[l] · x[b, l]: [L, K·d, d] × [B, L, d, 1] → [B, L, K·d]
             var w = w_bilinear!.narrow(0, 0, l);
-            itemHat = w.unsqueeze(0).matmul(history.unsqueeze(-1)).squeeze(-1)
-                .view(b, l, k, d).permute(0, 2, 1, 3);
+            // One batched product per position (bmm over L): broadcasting W over B·L would copy W B times.
+            itemHat = history.transpose(0, 1).bmm(w.transpose(1, 2))           // [L, B, K·d]
+                .transpose(0, 1).reshape(b, l, k, d).permute(0, 2, 1, 3);
         }
 
         var valid = mask.unsqueeze(1);                                         // [B, 1, L]
