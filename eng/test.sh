@@ -7,6 +7,9 @@ cd "$(dirname "$0")/.."
 
 bash eng/install-prereqs.sh
 
+# The tests use tiny tensors: one libtorch thread is faster than two, and never oversubscribes a small machine.
+export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}" MKL_NUM_THREADS="${MKL_NUM_THREADS:-1}"
+
 results=artifacts/test-results
 rm -rf "$results"
 status=0
