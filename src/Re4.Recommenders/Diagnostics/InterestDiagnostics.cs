@@ -50,13 +50,7 @@ public static class InterestDiagnostics
                 using var scope = NewDisposeScope();
                 using var noGrad = no_grad();
                 var batch = users.Batch(start, count);
-                var l = Math.Min(config.MaxLength, Math.Max(1, batch.MaxLength));
-                var ids = new long[count * l];   // [B, L]
-                for (var b = 0; b < count; b++)
-                {
-                    var h = batch[b][Math.Max(0, batch[b].Length - l)..];
-                    for (var i = 0; i < h.Length; i++) ids[b * l + i] = h[config.ReverseHistory ? h.Length - 1 - i : i];
-                }
+                var ids = model.HistoryIds(batch, out var l);   // [B, L]
 
                 var input = tensor(ids, [count, l], device: model.ItemEmbeddings.device);
                 var (output, x, mask) = model.Encode(input);

@@ -63,6 +63,32 @@ public sealed class MultiInterestModel : nn.Module
         return (output, x.MoveToOuterDisposeScope(), mask.MoveToOuterDisposeScope());
     }
 
+    /// <summary>Item ids of a batch of histories as the model takes them, row-major <c>[B, L]</c> with L the longest
+    /// history (at most the model's L: longer ones keep their most recent items), left-aligned, 0 for padding, most
+    /// recent first when <see cref="ModelConfig.ReverseHistory"/>.</summary>
+    /// <exception cref="ArgumentException">A history is empty or holds an id outside 1..N.</exception>
+    internal long[] HistoryIds(Data.HistoryBatch histories, out int length)
+    {
+        var config = Config;
+        var l = length = Math.Min(config.MaxLength, Math.Max(1, histories.MaxLength));
+        var ids = new long[histories.Count * l];
+        for (var b = 0; b < histories.Count; b++)
+        {
+            var h = histories[b];
+            if (h.IsEmpty) throw new ArgumentException($"History {b} is empty: a multi-interest model needs at least one item.", nameof(histories));
+            h = h[Math.Max(0, h.Length - l)..];
+            for (var i = 0; i < h.Length; i++)
+            {
+                var item = h[config.ReverseHistory ? h.Length - 1 - i : i];
+                if ((uint)(item - 1) >= (uint)config.ItemCount)
+                    throw new ArgumentOutOfRangeException(nameof(histories), item, $"Item id {item} in history {b} is outside 1..{config.ItemCount}.");
+                ids[b * l + i] = item;
+            }
+        }
+
+        return ids;
+    }
+
     private static IInterestExtractor CreateExtractor(ModelConfig c) => c.Kind switch
     {
         ModelKind.ComiRecSA => new SelfAttentiveExtractor(new SelfAttentiveOptions

@@ -54,22 +54,7 @@ public sealed class MultiInterestRecommender : IRecommender
     public float[] InterestVectors(HistoryBatch histories)
     {
         if (histories.Count == 0) return [];
-        var config = _model.Config;
-        var l = Math.Min(config.MaxLength, Math.Max(1, histories.MaxLength));
-        var ids = new long[histories.Count * l];   // [B, L], left-aligned, 0 = padding
-        for (var b = 0; b < histories.Count; b++)
-        {
-            var h = histories[b];
-            if (h.IsEmpty) throw new ArgumentException($"History {b} is empty: a multi-interest model needs at least one item.", nameof(histories));
-            h = h[Math.Max(0, h.Length - l)..];
-            for (var i = 0; i < h.Length; i++)
-            {
-                var item = h[config.ReverseHistory ? h.Length - 1 - i : i];
-                if ((uint)(item - 1) >= (uint)config.ItemCount)
-                    throw new ArgumentOutOfRangeException(nameof(histories), item, $"Item id {item} in history {b} is outside 1..{config.ItemCount}.");
-                ids[b * l + i] = item;
-            }
-        }
+        var ids = _model.HistoryIds(histories, out var l);   // [B, L]
 
         lock (_gate)
         {
