@@ -17,10 +17,20 @@ public static class Program
     private static readonly IReadOnlySet<string> Flags = new HashSet<string> { "dump", "help", "exclude-history", "verbose", "quiet", "resume", "detach-attend", "reverse-history" };
 
     /// <summary>Runs a verb; returns 0 on success, 1 on a failed job, 2 on a usage error.</summary>
-    public static int Main(string[] args) => Run(args, Console.Out, Console.Error);
+    public static int Main(string[] args)
+    {
+        // Ctrl+C stops training between steps; the last validation's checkpoint stays resumable.
+        using var cancel = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            cancel.Cancel();
+        };
+        return Run(args, Console.Out, Console.Error, cancel.Token);
+    }
 
     /// <summary>Runs a verb writing results to <paramref name="stdout"/> and logs and errors to <paramref name="stderr"/>.</summary>
-    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(args);
         if (args.Length == 0 || args[0] is "--help" or "-h" or "help")
@@ -58,7 +68,7 @@ public static class Program
             return verb switch
             {
                 "evaluate" => EvaluateCommand.Run(parsed, loggers, stdout),
-                "train" => TrainCommand.Run(parsed, loggers, stdout, stderr, CancellationToken.None),
+                "train" => TrainCommand.Run(parsed, loggers, stdout, stderr, cancellationToken),
                 "recommend" => RecommendCommand.Run(parsed, loggers, stdout),
                 _ => 2,
             };
@@ -67,6 +77,11 @@ public static class Program
         {
             stderr.WriteLine($"re4 {verb}: {e.Message}");
             return 2;
+        }
+        catch (OperationCanceledException)
+        {
+            stderr.WriteLine($"re4 {verb}: cancelled; a run with --out DIR continues from its last validation with --resume");
+            return 130;
         }
         catch (Re4.Recommenders.Training.TrainingDivergedException e)
         {
