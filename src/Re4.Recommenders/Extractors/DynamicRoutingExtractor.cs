@@ -93,9 +93,11 @@ public sealed class DynamicRoutingExtractor : nn.Module, IInterestExtractor
         }
 
         // The backward flows want a distribution over L per interest: renormalise c over the valid items.
-        var coupled = coupling.sum(-1, keepdim: true);                          // [B, K, 1], > 0 when n_b ≥ 1
-        var attention = coupling / coupled;
-        var logAttention = (logits.log_softmax(1) - coupled.log()).masked_fill(mask.eq(0).unsqueeze(1), MaskedAttention.MaskValue);
+        // Renormalised in log space: an interest whose coupling underflows to 0 at every item (logits far below the
+        // other interests') still gets a proper distribution, where c / Σc would be 0/0.
+        var logCoupling = logits.log_softmax(1).masked_fill(mask.eq(0).unsqueeze(1), MaskedAttention.MaskValue);   // [B, K, L]
+        var logAttention = logCoupling - logCoupling.logsumexp(-1, keepdim: true);
+        var attention = logAttention.exp();                                            // 0 on padding (exp(−1e9))
         var retrieval = head is null ? interests : head.forward(interests).relu();
         return new InterestOutput(
             interests.MoveToOuterDisposeScope(),

@@ -293,6 +293,33 @@ public sealed class DynamicRoutingExtractorTests
     }
 
     [Fact]
+    public void Attention_stays_a_distribution_when_an_interests_coupling_underflows_everywhere()
+    {
+        // Large embeddings make the routing logits differ by thousands, so softmax over K gives some interest exactly 0
+        // at every item: c / Σc would be 0/0 (NaN) and log A −∞ there. The log-space renormalisation must not.
+        using var scope = NewDisposeScope();
+        var extractor = Build(seed: 31);
+        var x = tensor(Naive.History(7, Lengths, L, D), [B, L, D]) * 1000f;
+        var mask = tensor(Naive.Mask(Lengths, L), [B, L]);
+
+        using var output = extractor.Extract(x, mask);
+
+        var a = Naive.Values(output.Attention);
+        var logA = Naive.Values(output.LogAttention);
+        a.Should().OnlyContain(v => float.IsFinite(v) && v >= 0);
+        logA.Should().OnlyContain(v => float.IsFinite(v));
+        for (var row = 0; row < B; row++)
+        {
+            for (var q = 0; q < K; q++)
+            {
+                var sum = 0.0;
+                for (var t = 0; t < Lengths[row]; t++) sum += a[(row * K + q) * L + t];
+                sum.Should().BeApproximately(1.0, 1e-5, $"row {row}, interest {q}");
+            }
+        }
+    }
+
+    [Fact]
     public void Mind_in_evaluation_mode_gives_the_same_interests_on_every_call_and_training_mode_does_not()
     {
         using var scope = NewDisposeScope();
