@@ -45,7 +45,7 @@ public sealed record ReContrastOptions
 
     internal void Validate()
     {
-        FlowChecks.Weight(Weight, nameof(Weight));
+        OptionChecks.NonNegativeFinite(Weight, nameof(Weight));
         if (!(Temperature > 0) || double.IsInfinity(Temperature)) throw new ArgumentOutOfRangeException(nameof(Temperature), Temperature, "Temperature must be positive and finite.");
         if (FixedThreshold is < 0 or >= 1 || double.IsNaN(FixedThreshold)) throw new ArgumentOutOfRangeException(nameof(FixedThreshold), FixedThreshold, "FixedThreshold must be in [0, 1).");
     }
@@ -60,7 +60,7 @@ public sealed record ReAttendOptions
     /// <summary>Stop the gradient through the re-attention target R (default false: the reference code detaches nothing).</summary>
     public bool DetachTarget { get; init; }
 
-    internal void Validate() => FlowChecks.Weight(Weight, nameof(Weight));
+    internal void Validate() => OptionChecks.NonNegativeFinite(Weight, nameof(Weight));
 }
 
 /// <summary>Options of <see cref="ReConstructFlow"/>; defaults reproduce the Re4 reference code.</summary>
@@ -80,7 +80,7 @@ public sealed record ReConstructOptions
 
     internal void Validate()
     {
-        FlowChecks.Weight(Weight, nameof(Weight));
+        OptionChecks.NonNegativeFinite(Weight, nameof(Weight));
         if (FixedThreshold is < 0 or >= 1 || double.IsNaN(FixedThreshold)) throw new ArgumentOutOfRangeException(nameof(FixedThreshold), FixedThreshold, "FixedThreshold must be in [0, 1).");
     }
 }
@@ -108,13 +108,5 @@ public sealed record BackwardFlowOptions
         Contrast?.Validate();
         Attend?.Validate();
         Construct?.Validate();
-    }
-}
-
-internal static class FlowChecks
-{
-    public static void Weight(double value, string name)
-    {
-        if (!(value >= 0) || double.IsInfinity(value)) throw new ArgumentOutOfRangeException(name, value, $"{name} must be a non-negative finite number.");
     }
 }

@@ -40,29 +40,19 @@ public sealed class SyntheticDataOptions
 
     internal void Validate()
     {
-        Positive(Users, nameof(Users));
-        Positive(Items, nameof(Items));
-        Positive(Topics, nameof(Topics));
+        OptionChecks.Positive(Users, nameof(Users));
+        OptionChecks.Positive(Items, nameof(Items));
+        OptionChecks.Positive(Topics, nameof(Topics));
         if (Topics > Items) throw new ArgumentOutOfRangeException(nameof(Topics), Topics, $"Topics ({Topics}) cannot exceed Items ({Items}).");
-        Positive(MinTopicsPerUser, nameof(MinTopicsPerUser));
+        OptionChecks.Positive(MinTopicsPerUser, nameof(MinTopicsPerUser));
         if (MaxTopicsPerUser < MinTopicsPerUser || MaxTopicsPerUser > Topics)
             throw new ArgumentOutOfRangeException(nameof(MaxTopicsPerUser), MaxTopicsPerUser, $"Must be in [MinTopicsPerUser, Topics] = [{MinTopicsPerUser}, {Topics}].");
         if (MinLength < 2) throw new ArgumentOutOfRangeException(nameof(MinLength), MinLength, "Must be at least 2.");
         if (MaxLength < MinLength) throw new ArgumentOutOfRangeException(nameof(MaxLength), MaxLength, $"Must be at least MinLength ({MinLength}).");
-        Probability(Noise, nameof(Noise));
-        Probability(Stickiness, nameof(Stickiness));
-        Probability(PopularitySkew, nameof(PopularitySkew));
+        OptionChecks.Probability(Noise, nameof(Noise));
+        OptionChecks.Probability(Stickiness, nameof(Stickiness));
+        OptionChecks.Probability(PopularitySkew, nameof(PopularitySkew));
         if ((long)Users * MaxLength > int.MaxValue)
             throw new ArgumentOutOfRangeException(nameof(Users), Users, "Users × MaxLength must stay below 2^31 interactions.");
-    }
-
-    private static void Positive(int value, string name)
-    {
-        if (value <= 0) throw new ArgumentOutOfRangeException(name, value, "Must be positive.");
-    }
-
-    private static void Probability(double value, string name)
-    {
-        if (value is < 0 or > 1 || double.IsNaN(value)) throw new ArgumentOutOfRangeException(name, value, "Must be in [0, 1].");
     }
 }

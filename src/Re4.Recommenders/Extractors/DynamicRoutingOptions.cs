@@ -35,9 +35,9 @@ public sealed class DynamicRoutingOptions
 
     internal void Validate()
     {
-        ExtractorChecks.Positive(Dimension, nameof(Dimension));
-        ExtractorChecks.Positive(Interests, nameof(Interests));
-        ExtractorChecks.Positive(MaxLength, nameof(MaxLength));
-        ExtractorChecks.Positive(Iterations, nameof(Iterations));
+        OptionChecks.Positive(Dimension, nameof(Dimension));
+        OptionChecks.Positive(Interests, nameof(Interests));
+        OptionChecks.Positive(MaxLength, nameof(MaxLength));
+        OptionChecks.Positive(Iterations, nameof(Iterations));
     }
 }

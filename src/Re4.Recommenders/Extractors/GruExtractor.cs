@@ -15,7 +15,7 @@ public sealed class GruExtractor : nn.Module, IInterestExtractor
     public GruExtractor(int dimension = 64)
         : base(nameof(GruExtractor))
     {
-        ExtractorChecks.Positive(dimension, nameof(dimension));
+        OptionChecks.Positive(dimension, nameof(dimension));
         _dimension = dimension;
         gru = nn.GRU(dimension, dimension, numLayers: 1, batchFirst: true);
         RegisterComponents();

@@ -15,7 +15,7 @@ public sealed class MeanPoolingExtractor : nn.Module, IInterestExtractor
     public MeanPoolingExtractor(int dimension = 64)
         : base(nameof(MeanPoolingExtractor))
     {
-        ExtractorChecks.Positive(dimension, nameof(dimension));
+        OptionChecks.Positive(dimension, nameof(dimension));
         _dimension = dimension;
         dense = nn.Linear(dimension, dimension, hasBias: true);
         RegisterComponents();

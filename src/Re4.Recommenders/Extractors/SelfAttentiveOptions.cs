@@ -42,20 +42,15 @@ public sealed class SelfAttentiveOptions
 
     internal void Validate()
     {
-        ExtractorChecks.Positive(Dimension, nameof(Dimension));
-        ExtractorChecks.Positive(Interests, nameof(Interests));
-        ExtractorChecks.Positive(MaxLength, nameof(MaxLength));
-        ExtractorChecks.Positive(HiddenMultiplier, nameof(HiddenMultiplier));
+        OptionChecks.Positive(Dimension, nameof(Dimension));
+        OptionChecks.Positive(Interests, nameof(Interests));
+        OptionChecks.Positive(MaxLength, nameof(MaxLength));
+        OptionChecks.Positive(HiddenMultiplier, nameof(HiddenMultiplier));
     }
 }
 
 internal static class ExtractorChecks
 {
-    public static void Positive(int value, string name)
-    {
-        if (value <= 0) throw new ArgumentOutOfRangeException(name, value, $"{name} must be positive.");
-    }
-
     public static void Shapes(TorchSharp.torch.Tensor history, TorchSharp.torch.Tensor mask, int dimension, int? maxLength = null)
     {
         if (history.dim() != 3 || history.shape[2] != dimension)

@@ -79,16 +79,16 @@ public sealed class TrainerOptions
 
     internal void Validate()
     {
-        Positive(BatchSize, nameof(BatchSize));
+        OptionChecks.Positive(BatchSize, nameof(BatchSize));
         if (!(LearningRate > 0) || double.IsInfinity(LearningRate)) throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "LearningRate must be a positive finite number.");
         if (!(WeightDecay >= 0) || double.IsInfinity(WeightDecay)) throw new ArgumentOutOfRangeException(nameof(WeightDecay), WeightDecay, "WeightDecay must be a non-negative finite number.");
         if (NegativeCount is { } n && n <= 0) throw new ArgumentOutOfRangeException(nameof(NegativeCount), n, "NegativeCount must be positive.");
         if (MaxSteps <= 0) throw new ArgumentOutOfRangeException(nameof(MaxSteps), MaxSteps, "MaxSteps must be positive.");
         if (MaxEpochs is { } e && e <= 0) throw new ArgumentOutOfRangeException(nameof(MaxEpochs), e, "MaxEpochs must be positive.");
         if (MaxDuration is { } t && t <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(MaxDuration), t, "MaxDuration must be positive.");
-        Positive(EvaluateEvery, nameof(EvaluateEvery));
-        Positive(Patience, nameof(Patience));
-        Positive(EvaluationBatchSize, nameof(EvaluationBatchSize));
+        OptionChecks.Positive(EvaluateEvery, nameof(EvaluateEvery));
+        OptionChecks.Positive(Patience, nameof(Patience));
+        OptionChecks.Positive(EvaluationBatchSize, nameof(EvaluationBatchSize));
         if (Cutoffs is null || Cutoffs.Count == 0 || Cutoffs.Any(c => c <= 0)) throw new ArgumentException("Cutoffs must be positive and not empty.", nameof(Cutoffs));
         if (BackwardFlows is null) throw new ArgumentNullException(nameof(BackwardFlows));
         BackwardFlows.Validate();
@@ -102,11 +102,6 @@ public sealed class TrainerOptions
         var known = Cutoffs.SelectMany(MetricNames.All).ToHashSet();
         if (!known.Contains(SelectionMetric))
             throw new ArgumentException($"SelectionMetric '{SelectionMetric}' is not computed; choose one of {string.Join(", ", known)}.", nameof(SelectionMetric));
-    }
-
-    private static void Positive(int value, string name)
-    {
-        if (value <= 0) throw new ArgumentOutOfRangeException(name, value, $"{name} must be positive.");
     }
 }
 
