@@ -19,6 +19,16 @@ internal sealed class TopNCollector
 
     public void Reset() => _count = 0;
 
+    /// <summary>Whether N triples are kept, so that <see cref="Threshold"/> is a real bound.</summary>
+    public bool IsFull => _count == _scores.Length;
+
+    /// <summary>Offers every triple <paramref name="other"/> keeps (merging per-range heaps of one user).</summary>
+    public void OfferAll(TopNCollector other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        for (var i = 0; i < other._count; i++) Offer(other._scores[i], other._items[i], other._interests[i]);
+    }
+
     /// <summary>The score an item must beat to enter, once the heap is full (−∞ before).</summary>
     public float Threshold => _count == _scores.Length ? _scores[0] : float.NegativeInfinity;
 
