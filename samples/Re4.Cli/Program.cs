@@ -12,9 +12,10 @@ public static class Program
         "verbs:\n" +
         "  train      train a multi-interest model (ComiRec-SA/-DR, MIND, YouTube DNN, GRU4Rec) and evaluate it\n" +
         "  evaluate   evaluate MostPopular or a trained checkpoint on a data split; writes metrics.json\n" +
-        "  recommend  top-N items for one history from a trained checkpoint, as JSON\n";
+        "  recommend  top-N items for one history from a trained checkpoint, as JSON\n" +
+        "  bench      bench scoring: exact top-N retrieval throughput against this machine's matmul and memory speed\n";
 
-    private static readonly IReadOnlySet<string> Flags = new HashSet<string> { "dump", "help", "exclude-history", "verbose", "quiet", "resume", "detach-attend", "reverse-history" };
+    private static readonly IReadOnlySet<string> Flags = new HashSet<string> { "dump", "help", "exclude-history", "verbose", "quiet", "resume", "detach-attend", "reverse-history", "json" };
 
     /// <summary>Runs a verb; returns 0 on success, 1 on a failed job, 2 on a usage error.</summary>
     public static int Main(string[] args)
@@ -42,13 +43,14 @@ public static class Program
         var verb = args[0];
         try
         {
-            var parsed = new CliArguments(args.Skip(1), Flags);
+            var parsed = new CliArguments(verb == "bench" ? BenchCommand.Options(args) : args.Skip(1), Flags);
             var help = verb switch
             {
                 "evaluate" => EvaluateCommand.Help,
                 "train" => TrainCommand.Help,
                 "recommend" => RecommendCommand.Help,
-                _ => throw new UsageException($"unknown verb '{verb}'; verbs: train, evaluate, recommend"),
+                "bench" => BenchCommand.Help,
+                _ => throw new UsageException($"unknown verb '{verb}'; verbs: train, evaluate, recommend, bench"),
             };
             if (parsed.Flag("help"))
             {
@@ -70,6 +72,7 @@ public static class Program
                 "evaluate" => EvaluateCommand.Run(parsed, loggers, stdout),
                 "train" => TrainCommand.Run(parsed, loggers, stdout, stderr, cancellationToken),
                 "recommend" => RecommendCommand.Run(parsed, loggers, stdout),
+                "bench" => BenchCommand.Run(parsed, stdout),
                 _ => 2,
             };
         }

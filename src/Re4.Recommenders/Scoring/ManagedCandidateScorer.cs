@@ -32,12 +32,12 @@ public sealed class ManagedCandidateScorer : ICandidateScorer
     /// <summary>Query rows per micro-tile.</summary>
     internal const int TileRows = 8;
 
-    /// <summary>Target bytes of the gallery slice that all of a group's queries sweep before moving on: it should
-    /// stay in the per-core L2 cache (1 MiB on Zen 4, 1–2 MiB on recent Intel) next to the group's queries.</summary>
-    private const int ChunkBytes = 256 * 1024;
+    /// <summary>How many tiles ahead the AVX-512 path prefetches the gallery.</summary>
+    private const int PrefetchTiles = 2;
 
-    /// <summary>Target query rows per group: 512 rows × d = 64 is 128 KiB of packed queries. More rows per group means
-    /// fewer passes over the gallery from DRAM; fewer rows means more groups to spread over threads.</summary>
+    /// <summary>Target query rows per group: 512 rows × d = 64 is 128 KiB of packed queries, which stay in the per-core
+    /// L2 cache while the gallery streams past. More rows per group means fewer passes over the gallery from memory;
+    /// fewer rows means more groups to spread over threads.</summary>
     private const int GroupRows = 512;
 
     /// <summary>No item range shorter than this many tiles (2,048 items) is split off for parallelism: below it the
@@ -137,7 +137,7 @@ public sealed class ManagedCandidateScorer : ICandidateScorer
             int k = query.InterestCount;
             TopN = topN;
             // Rows per user: K rounded up to a divisor of 8 (1, 2, 4, 8) or a multiple of 8, so a unit of 8 or more
-            // rows holds whole users. Padding rows are zero and never read by the epilogue.
+            // rows holds whole users.
             RowsPerUser = k <= TileRows ? (int)BitOperations.RoundUpToPowerOf2((uint)k) : (k + TileRows - 1) / TileRows * TileRows;
             UnitRows = Math.Max(TileRows, RowsPerUser);
             UsersPerUnit = UnitRows / RowsPerUser;
@@ -161,7 +161,7 @@ public sealed class ManagedCandidateScorer : ICandidateScorer
     }
 
     /// <summary>Packs each group's queries as row tiles <c>[tile, d, 8]</c> so the kernel broadcasts consecutive floats;
-    /// row r of a group is user r / RowsPerUser, interest r % RowsPerUser (zero past K).</summary>
+    /// row r of a group is user r / RowsPerUser, interest r % RowsPerUser (interest 0 again past K).</summary>
     private static float[] PackQueries(CandidateQuery query, Plan plan)
     {
         int k = query.InterestCount, d = query.Dimension;
@@ -171,11 +171,13 @@ public sealed class ManagedCandidateScorer : ICandidateScorer
         for (var user = 0; user < query.UserCount; user++)
         {
             var groupBase = user / plan.GroupUsers * groupFloats;
-            for (var i = 0; i < k; i++)
+            for (var i = 0; i < plan.RowsPerUser; i++)
             {
+                // Rows past K repeat interest 0: the max over a user's rows stays its max over interests, and the
+                // epilogue, which reads only the K real rows for the winner, still reports the lowest index.
                 var row = user % plan.GroupUsers * plan.RowsPerUser + i;
                 var at = groupBase + row / TileRows * TileRows * d + row % TileRows;
-                var u = source.Slice((user * k + i) * d, d);
+                var u = source.Slice((user * k + (i < k ? i : 0)) * d, d);
                 for (var x = 0; x < d; x++) packed[at + x * TileRows] = u[x];
             }
         }
@@ -191,40 +193,59 @@ public sealed class ManagedCandidateScorer : ICandidateScorer
         var users = Math.Min(plan.GroupUsers, query.UserCount - firstUser);
         var heaps = new TopNCollector[users];
         for (var i = 0; i < users; i++) heaps[i] = new TopNCollector(plan.TopN);
-        var thresholds = new float[users];
-        Array.Fill(thresholds, float.MinValue);
+        var units = (users + plan.UsersPerUnit - 1) / plan.UsersPerUnit;
+        // One threshold per user slot of every unit (padding slots never pass: +∞): the N-th best score so far, or
+        // the lowest finite float until the heap is full, so that −∞ and NaN scores never qualify.
+        var thresholds = new float[units * plan.UsersPerUnit];
+        Array.Fill(thresholds, float.PositiveInfinity);
+        Array.Fill(thresholds, float.MinValue, 0, users);
         var tileBegin = (int)((long)_tiles * range / plan.Ranges);
         var tileEnd = (int)((long)_tiles * (range + 1) / plan.Ranges);
-        var chunkTiles = Math.Max(1, ChunkBytes / (TileItems * d * sizeof(float)));
-        var units = (users + plan.UsersPerUnit - 1) / plan.UsersPerUnit;
         var scores = new float[plan.UnitRows * TileItems];   // [unit rows, 32]
+        var masks = new uint[TileRows];                      // per user of a unit: the items at or above its threshold
         var groupQueries = group * plan.GroupUsers * plan.RowsPerUser * d;
+        // K ≤ 8 on AVX-512: the max over interests and the threshold test happen in registers inside the kernel; the
+        // tile's scores are only re-read for the rare candidates.
+        var fused = _kernel == ScoringKernel.Avx512 && plan.UnitRows == TileRows;
         fixed (float* packedBase = _packed)
         fixed (float* queryBase = packedQueries)
         fixed (float* scoreBase = scores)
+        fixed (float* thresholdBase = thresholds)
+        fixed (uint* maskBase = masks)
         {
             var gallery = packedBase + _offset;
-            for (var chunk = tileBegin; chunk < tileEnd; chunk += chunkTiles)
+            for (var tile = tileBegin; tile < tileEnd; tile++)
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                var chunkEnd = Math.Min(tileEnd, chunk + chunkTiles);
+                if ((tile & 255) == 0) cancellationToken.ThrowIfCancellationRequested();
+                // One 32-item tile (8 KiB at d = 64) stays in L1 while every unit of the group's queries (in L2)
+                // passes over it, so each tile is read from memory once per group.
+                var e = gallery + (long)tile * TileItems * d;
+                var firstItem = 1 + tile * TileItems;
                 for (var unit = 0; unit < units; unit++)
                 {
                     var q = queryBase + groupQueries + unit * plan.UnitRows * d;
                     var firstLocal = unit * plan.UsersPerUnit;
-                    var unitUsers = Math.Min(plan.UsersPerUnit, users - firstLocal);
-                    for (var tile = chunk; tile < chunkEnd; tile++)
+                    if (fused)
                     {
-                        var e = gallery + (long)tile * TileItems * d;
+                        // The first unit prefetches the tile after next: hardware prefetchers stop at 4 KiB page
+                        // boundaries, and each 16-item block is one 4 KiB stream at d = 64.
+                        var ahead = unit == 0 && tile + PrefetchTiles < tileEnd ? e + PrefetchTiles * TileItems * d : null;
+                        ScoreTileAvx512(q, e, d, scoreBase, plan.RowsPerUser, thresholdBase + firstLocal, maskBase, ahead);
+                    }
+                    else
+                    {
                         for (var sub = 0; sub < plan.UnitRows; sub += TileRows)
                             ScoreTile(q + sub * d, e, d, scoreBase + sub * TileItems);
-                        var firstItem = 1 + tile * TileItems;
-                        for (var u = 0; u < unitUsers; u++)
-                        {
-                            var local = firstLocal + u;
-                            Collect(scoreBase + u * plan.RowsPerUser * TileItems, k, firstItem, firstUser + local, query.Exclude,
-                                heaps[local], ref thresholds[local]);
-                        }
+                        CandidateMasks(scoreBase, k, plan, thresholdBase + firstLocal, maskBase);
+                    }
+
+                    var unitUsers = Math.Min(plan.UsersPerUnit, users - firstLocal);
+                    for (var u = 0; u < unitUsers; u++)
+                    {
+                        if (maskBase[u] == 0) continue;
+                        var local = firstLocal + u;
+                        Collect(scoreBase + u * plan.RowsPerUser * TileItems, k, maskBase[u], firstItem, firstUser + local, query.Exclude,
+                            heaps[local], ref thresholds[local]);
                     }
                 }
             }
@@ -233,49 +254,62 @@ public sealed class ManagedCandidateScorer : ICandidateScorer
         return heaps;
     }
 
-    /// <summary>The epilogue of one tile for one user: max over its K rows of <paramref name="rows"/> (<c>[K, 32]</c>),
-    /// then every item at or above the user's threshold goes to its heap with the lowest interest reaching the max.</summary>
-    private unsafe void Collect(float* rows, int k, int firstItem, int user, HistoryBatch? exclude, TopNCollector heap, ref float threshold)
+    /// <summary>The generic epilogue test: per user of the unit, the items whose max over its K rows of
+    /// <paramref name="rows"/> (<c>[unit rows, 32]</c>) reaches the user's threshold.</summary>
+    private static unsafe void CandidateMasks(float* rows, int k, Plan plan, float* thresholds, uint* masks)
     {
-        uint candidates;
-        if (Vector256.IsHardwareAccelerated)
+        for (var u = 0; u < plan.UsersPerUnit; u++)
         {
-            // Four 8-lane quarters of the 32 items; max over interests, then one compare against the threshold.
-            var m0 = Vector256.Load(rows);
-            var m1 = Vector256.Load(rows + 8);
-            var m2 = Vector256.Load(rows + 16);
-            var m3 = Vector256.Load(rows + 24);
-            for (var i = 1; i < k; i++)
+            var r0 = rows + u * plan.RowsPerUser * TileItems;
+            var threshold = thresholds[u];
+            uint candidates;
+            if (Vector256.IsHardwareAccelerated)
             {
-                var r = rows + i * TileItems;
-                m0 = Vector256.Max(m0, Vector256.Load(r));
-                m1 = Vector256.Max(m1, Vector256.Load(r + 8));
-                m2 = Vector256.Max(m2, Vector256.Load(r + 16));
-                m3 = Vector256.Max(m3, Vector256.Load(r + 24));
-            }
-
-            var t = Vector256.Create(threshold);
-            candidates = Vector256.GreaterThanOrEqual(m0, t).ExtractMostSignificantBits()
-                         | Vector256.GreaterThanOrEqual(m1, t).ExtractMostSignificantBits() << 8
-                         | Vector256.GreaterThanOrEqual(m2, t).ExtractMostSignificantBits() << 16
-                         | Vector256.GreaterThanOrEqual(m3, t).ExtractMostSignificantBits() << 24;
-        }
-        else
-        {
-            candidates = 0;
-            for (var lane = 0; lane < TileItems; lane++)
-            {
-                for (var i = 0; i < k; i++)
+                // Four 8-lane quarters of the 32 items; max over interests, then one compare against the threshold.
+                var m0 = Vector256.Load(r0);
+                var m1 = Vector256.Load(r0 + 8);
+                var m2 = Vector256.Load(r0 + 16);
+                var m3 = Vector256.Load(r0 + 24);
+                for (var i = 1; i < k; i++)
                 {
-                    if (rows[i * TileItems + lane] >= threshold)
+                    var r = r0 + i * TileItems;
+                    m0 = Vector256.Max(m0, Vector256.Load(r));
+                    m1 = Vector256.Max(m1, Vector256.Load(r + 8));
+                    m2 = Vector256.Max(m2, Vector256.Load(r + 16));
+                    m3 = Vector256.Max(m3, Vector256.Load(r + 24));
+                }
+
+                var t = Vector256.Create(threshold);
+                candidates = Vector256.GreaterThanOrEqual(m0, t).ExtractMostSignificantBits()
+                             | Vector256.GreaterThanOrEqual(m1, t).ExtractMostSignificantBits() << 8
+                             | Vector256.GreaterThanOrEqual(m2, t).ExtractMostSignificantBits() << 16
+                             | Vector256.GreaterThanOrEqual(m3, t).ExtractMostSignificantBits() << 24;
+            }
+            else
+            {
+                candidates = 0;
+                for (var lane = 0; lane < TileItems; lane++)
+                {
+                    for (var i = 0; i < k; i++)
                     {
-                        candidates |= 1u << lane;
-                        break;
+                        if (r0[i * TileItems + lane] >= threshold)
+                        {
+                            candidates |= 1u << lane;
+                            break;
+                        }
                     }
                 }
             }
-        }
 
+            masks[u] = candidates;
+        }
+    }
+
+    /// <summary>Offers one user's candidate items of a tile (<paramref name="candidates"/>, a bit per lane) to its heap:
+    /// the score is the max over its K rows of <paramref name="rows"/> (<c>[K, 32]</c>), the interest the lowest one
+    /// reaching it.</summary>
+    private unsafe void Collect(float* rows, int k, uint candidates, int firstItem, int user, HistoryBatch? exclude, TopNCollector heap, ref float threshold)
+    {
         while (candidates != 0)
         {
             var lane = BitOperations.TrailingZeroCount(candidates);
@@ -307,7 +341,7 @@ public sealed class ManagedCandidateScorer : ICandidateScorer
     {
         switch (_kernel)
         {
-            case ScoringKernel.Avx512: ScoreTileAvx512(q, e, d, scores); break;
+            case ScoringKernel.Avx512: ScoreTileAvx512(q, e, d, scores, 0, null, null, null); break;
             case ScoringKernel.Avx2:
                 // 16 ymm registers hold 4 rows × 2 vectors of 8 items: four passes over the (L1-resident) tile.
                 for (var rows = 0; rows < TileRows; rows += 4)
@@ -321,8 +355,11 @@ public sealed class ManagedCandidateScorer : ICandidateScorer
         }
     }
 
+    /// <summary>The AVX-512 kernel: 8 query rows (<c>[d, 8]</c>) × 32 items (<c>[2, d, 16]</c>) into <c>[8, 32]</c>.
+    /// With <paramref name="rowsPerUser"/> ≤ 8 it also writes each user's candidate mask (max over its rows ≥ its
+    /// threshold) from registers; pass 0 to only store the scores.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void ScoreTileAvx512(float* q, float* e, int d, float* scores)
+    private static unsafe void ScoreTileAvx512(float* q, float* e, int d, float* scores, int rowsPerUser, float* thresholds, uint* masks, float* prefetch)
     {
         // 16 accumulators [row][block] stay in zmm registers for the whole dimension loop; per dimension: two loads
         // (one dimension of 16 items each), eight broadcasts, sixteen FMAs.
@@ -331,6 +368,13 @@ public sealed class ManagedCandidateScorer : ICandidateScorer
         var e1 = e + BlockItems * d;
         for (var x = 0; x < d; x++)
         {
+            if (prefetch != null)
+            {
+                // One cache line of each block of a later tile per dimension: the whole tile by the loop's end.
+                Sse.Prefetch0(prefetch + x * BlockItems);
+                Sse.Prefetch0(prefetch + (BlockItems * d) + x * BlockItems);
+            }
+
             var v0 = Vector512.Load(e + x * BlockItems);
             var v1 = Vector512.Load(e1 + x * BlockItems);
             var qx = q + x * TileRows;
@@ -376,6 +420,45 @@ public sealed class ManagedCandidateScorer : ICandidateScorer
         a61.Store(scores + 208);
         a70.Store(scores + 224);
         a71.Store(scores + 240);
+
+        // Padding rows repeat interest 0, so the max over a user's rows is its max over interests.
+        switch (rowsPerUser)
+        {
+            case 1:
+                masks[0] = Mask(a00, a01, thresholds[0]);
+                masks[1] = Mask(a10, a11, thresholds[1]);
+                masks[2] = Mask(a20, a21, thresholds[2]);
+                masks[3] = Mask(a30, a31, thresholds[3]);
+                masks[4] = Mask(a40, a41, thresholds[4]);
+                masks[5] = Mask(a50, a51, thresholds[5]);
+                masks[6] = Mask(a60, a61, thresholds[6]);
+                masks[7] = Mask(a70, a71, thresholds[7]);
+                break;
+            case 2:
+                masks[0] = Mask(Vector512.Max(a00, a10), Vector512.Max(a01, a11), thresholds[0]);
+                masks[1] = Mask(Vector512.Max(a20, a30), Vector512.Max(a21, a31), thresholds[1]);
+                masks[2] = Mask(Vector512.Max(a40, a50), Vector512.Max(a41, a51), thresholds[2]);
+                masks[3] = Mask(Vector512.Max(a60, a70), Vector512.Max(a61, a71), thresholds[3]);
+                break;
+            case 4:
+                masks[0] = Mask(Vector512.Max(Vector512.Max(a00, a10), Vector512.Max(a20, a30)),
+                    Vector512.Max(Vector512.Max(a01, a11), Vector512.Max(a21, a31)), thresholds[0]);
+                masks[1] = Mask(Vector512.Max(Vector512.Max(a40, a50), Vector512.Max(a60, a70)),
+                    Vector512.Max(Vector512.Max(a41, a51), Vector512.Max(a61, a71)), thresholds[1]);
+                break;
+            case 8:
+                masks[0] = Mask(Vector512.Max(Vector512.Max(Vector512.Max(a00, a10), Vector512.Max(a20, a30)), Vector512.Max(Vector512.Max(a40, a50), Vector512.Max(a60, a70))),
+                    Vector512.Max(Vector512.Max(Vector512.Max(a01, a11), Vector512.Max(a21, a31)), Vector512.Max(Vector512.Max(a41, a51), Vector512.Max(a61, a71))), thresholds[0]);
+                break;
+        }
+    }
+
+    /// <summary>Bit i set when lane i of [low | high] is at or above <paramref name="threshold"/> (false for NaN).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static uint Mask(Vector512<float> low, Vector512<float> high, float threshold)
+    {
+        var t = Vector512.Create(threshold);
+        return (uint)(Vector512.GreaterThanOrEqual(low, t).ExtractMostSignificantBits() | Vector512.GreaterThanOrEqual(high, t).ExtractMostSignificantBits() << 16);
     }
 
     /// <summary>4 rows (of the 8-row tile layout) × one 16-item block, as two 8-wide halves: 8 ymm accumulators.</summary>
