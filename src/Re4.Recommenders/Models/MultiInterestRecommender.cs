@@ -1,6 +1,7 @@
 using Re4.Recommenders.Data;
 using Re4.Recommenders.Evaluation;
 using Re4.Recommenders.Scoring;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Re4.Recommenders.Models;
@@ -17,9 +18,11 @@ public sealed class MultiInterestRecommender : IRecommender
     private readonly ICandidateScorer _scorer;
     private readonly object _gate = new();
 
-    /// <summary>Serves <paramref name="model"/> with the exact managed scorer over a snapshot of its item table.</summary>
+    /// <summary>Serves <paramref name="model"/> with the fastest exact scorer for its device, over a snapshot of its item
+    /// table: <see cref="TorchCandidateScorer"/> on CUDA, <see cref="ManagedCandidateScorer"/> on the CPU (its FMA
+    /// kernel outruns libtorch's CPU matrix product; see docs/benchmarks.md).</summary>
     public MultiInterestRecommender(MultiInterestModel model, string? name = null)
-        : this(model, new ManagedCandidateScorer(ItemTable(model)), name)
+        : this(model, DefaultScorer(model), name)
     {
     }
 
@@ -40,6 +43,15 @@ public sealed class MultiInterestRecommender : IRecommender
 
     /// <inheritdoc />
     public int ItemCount => _model.Config.ItemCount;
+
+    /// <summary>The scorer the single-argument constructor uses: Torch on CUDA, managed elsewhere.</summary>
+    public static ICandidateScorer DefaultScorer(MultiInterestModel model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return model.ItemEmbeddings.device_type == DeviceType.CUDA
+            ? new TorchCandidateScorer(model.ItemEmbeddings)
+            : new ManagedCandidateScorer(ItemTable(model));
+    }
 
     /// <summary>A CPU copy of the model's item table, <c>[N + 1, d]</c>.</summary>
     public static ItemEmbeddingTable ItemTable(MultiInterestModel model)

@@ -119,7 +119,7 @@ public sealed class TorchCandidateScorer : ICandidateScorer, IDisposable
             using var step = NewDisposeScope();
             var s = u.mm(_items.narrow(0, start, c).t()).view(count, k, c);   // [b, K, c]
             var m = s.amax([1]);                                                   // [b, c]
-            m.masked_fill_(m.isnan(), float.NegativeInfinity);
+            m.nan_to_num_(nan: double.NegativeInfinity, posinf: double.PositiveInfinity, neginf: double.NegativeInfinity);
 
             // History items of this chunk (item id = start + 1 + column) can never be retrieved.
             var end = nextExclusion;
@@ -132,16 +132,9 @@ public sealed class TorchCandidateScorer : ICandidateScorer, IDisposable
                 nextExclusion = end;
             }
 
-            // The chunk's top `take`, ties at the cut going to the lowest ids: everything above the take-th value,
-            // then the first (lowest-column) items equal to it. Exactly `take` per row, in column order.
-            var take = Math.Min(topN, c);
-            var kth = m.topk(take, 1).values.narrow(1, take - 1, 1);             // [b, 1]
-            var above = m.gt(kth);                                                 // [b, c]
-            var equal = m.eq(kth);                                                 // [b, c]
-            var missing = take - above.sum(1, keepdim: true, type: ScalarType.Int64);   // [b, 1]
-            var keep = above.logical_or(equal.logical_and(equal.cumsum(1, ScalarType.Int64).le(missing)));
-            var columns = keep.nonzero().select(1, 1).view(count, take);          // [b, take], ascending per row
+            var columns = ChunkTop(m, Math.Min(topN, c));   // [b, take], ascending per row
             var values = m.gather(1, columns);                                     // [b, take]
+            var take = columns.shape[1];
             var perInterest = s.gather(2, columns.unsqueeze(1).expand(count, k, take));   // [b, K, take]
             var winner = k - perInterest.eq(values.unsqueeze(1)).mul(weights).amax([1]);  // [b, take]
 
@@ -166,6 +159,25 @@ public sealed class TorchCandidateScorer : ICandidateScorer, IDisposable
         bestItems.to(ScalarType.Int32).cpu().data<int>().CopyTo(items);
         bestScores.cpu().data<float>().CopyTo(scores);
         bestInterests.to(ScalarType.Int32).cpu().data<int>().CopyTo(interests);
+    }
+
+    /// <summary>The columns of each row's <paramref name="take"/> best values of <paramref name="m"/> (<c>[b, c]</c>),
+    /// ties at the cut going to the lowest columns, in ascending column order (<c>[b, take]</c>).</summary>
+    private static Tensor ChunkTop(Tensor m, int take)
+    {
+        // topk returns the right values but may keep any of several items tied with the take-th value. When no row
+        // has more items at or above that value than it keeps, its selection is the exact set (the common case).
+        var (values, columns) = m.topk(take, 1, largest: true, sorted: false);
+        var kth = values.amin([1], keepdim: true);                                      // [b, 1]
+        if (!m.ge(kth).sum(1).gt(take).any().item<bool>()) return columns.sort(1).Values;
+
+        // Otherwise keep everything above the take-th value, then the lowest-column items equal to it: exactly
+        // `take` per row, read back in column order.
+        var above = m.gt(kth);                                                         // [b, c]
+        var equal = m.eq(kth);                                                         // [b, c]
+        var missing = take - above.sum(1, keepdim: true, type: ScalarType.Int64);      // [b, 1]
+        var keep = above.logical_or(equal.logical_and(equal.cumsum(1, ScalarType.Int64).le(missing)));
+        return keep.nonzero().select(1, 1).view(m.shape[0], take);
     }
 
     /// <summary>The batch's excluded (row, item) pairs sorted by item, so each chunk takes the next run of them.</summary>

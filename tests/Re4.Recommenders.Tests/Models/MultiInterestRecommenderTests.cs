@@ -1,6 +1,7 @@
 using Re4.Recommenders.Data;
 using Re4.Recommenders.Extractors;
 using Re4.Recommenders.Models;
+using Re4.Recommenders.Scoring;
 using Re4.Recommenders.Tests.Extractors;
 using static TorchSharp.torch;
 
@@ -177,5 +178,23 @@ public sealed class MultiInterestRecommenderTests
         empty.Should().Throw<ArgumentException>();
         var shortOutput = () => recommender.Recommend(HistoryBatch.FromHistories([[1]]), 3, false, new int[2], new float[3]);
         shortOutput.Should().Throw<ArgumentException>();
+    }
+
+    [Fact]
+    public void On_the_cpu_the_default_scorer_is_the_managed_one_and_the_torch_scorer_agrees_with_it()
+    {
+        var model = Build();
+        MultiInterestRecommender.DefaultScorer(model).Should().BeOfType<ManagedCandidateScorer>();
+        using var torchScorer = new TorchCandidateScorer(model.ItemEmbeddings);
+        var managed = new MultiInterestRecommender(model).Retrieve(HistoryBatch.FromHistories(Histories), N, excludeHistory: true);
+        var viaTorch = new MultiInterestRecommender(model, torchScorer).Retrieve(HistoryBatch.FromHistories(Histories), N, excludeHistory: true);
+        viaTorch.Items.Should().Equal(managed.Items);
+        viaTorch.Interests.Should().Equal(managed.Interests);
+        managed.Items.Should().Contain(0, "excluded histories leave padding slots");
+        for (var i = 0; i < managed.Scores.Length; i++)
+        {
+            if (float.IsNegativeInfinity(managed.Scores[i])) viaTorch.Scores[i].Should().Be(float.NegativeInfinity);
+            else viaTorch.Scores[i].Should().BeApproximately(managed.Scores[i], 1e-5f);
+        }
     }
 }
