@@ -23,7 +23,8 @@ internal static class BenchCommand
         "the time to stream the item table once from memory (a parallel sum), and the peak extra memory of one batch.\n" +
         "--threads (default: all cores) bounds the managed scorer's threads and libtorch's intra-op threads.\n" +
         "--json prints one JSON object: users_per_second, gflops, matmul_gflops, peak_extra_bytes, ... of the faster scorer\n" +
-        "and every scorer's figures under \"scorers\".\n" +
+        "and every scorer's figures under \"scorers\". cores_used (CPU time / wall time of the batches) shows whether other\n" +
+        "processes took cores from the run.\n" +
         "peak_extra_bytes: on Linux the rise of the process's peak resident set during one batch (managed and native,\n" +
         "after resetting the peak through /proc/self/clear_refs); elsewhere the managed bytes allocated by the batch.\n";
 
@@ -85,11 +86,15 @@ internal static class BenchCommand
             scorer.Retrieve(new CandidateQuery(vectors.AsMemory(0, Math.Min(users, 8) * interests * dim), Math.Min(users, 8), interests), top);   // warm-up: JIT, libtorch pools
 
             var (peak, allocated) = MeasureMemory(() => scorer.Retrieve(query, top));
+            var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+            var wall = Stopwatch.StartNew();
             var batch = Median(repeat, () => scorer.Retrieve(query, top));
+            // CPU time over wall time of the batches: below --threads when other processes competed for the cores.
+            var coresUsed = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds / wall.Elapsed.TotalSeconds;
             var latency = Median(repeat, () => scorer.Retrieve(single, top));
             (scorer as IDisposable)?.Dispose();
             var gflops = flopsPerUser * users / batch / 1e9;
-            reports.Add(new ScorerReport(name, users / batch, gflops, batch, latency, buildSeconds, peak, allocated));
+            reports.Add(new ScorerReport(name, users / batch, gflops, batch, latency, buildSeconds, peak, allocated, coresUsed));
         }
 
         var best = reports.MaxBy(r => r.UsersPerSecond)!;
@@ -108,14 +113,14 @@ internal static class BenchCommand
             stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{r.Name,-8} {r.UsersPerSecond,10:F1} users/s  {r.Gflops,7:F1} GFLOP/s  ({r.Gflops / matmul:F2}× torch.mm, {r.Gflops / fmaPeak:F2}× FMA peak)  " +
                 $"batch {r.BatchSeconds:F3} s  1-user latency {r.LatencySeconds * 1e3:F2} ms ({r.LatencySeconds / streamSeconds:F2}× stream)  " +
-                $"peak extra {r.PeakExtraBytes / 1048576.0:F1} MiB  allocated {r.AllocatedBytes / 1048576.0:F1} MiB  build {r.BuildSeconds:F2} s"));
+                $"peak extra {r.PeakExtraBytes / 1048576.0:F1} MiB  allocated {r.AllocatedBytes / 1048576.0:F1} MiB  build {r.BuildSeconds:F2} s  cores used {r.CoresUsed:F2}"));
         }
 
         return 0;
     }
 
     private sealed record ScorerReport(string Name, double UsersPerSecond, double Gflops, double BatchSeconds, double LatencySeconds,
-        double BuildSeconds, long PeakExtraBytes, long AllocatedBytes);
+        double BuildSeconds, long PeakExtraBytes, long AllocatedBytes, double CoresUsed);
 
     private static string Json(ScorerReport best, List<ScorerReport> reports, int items, int dim, int interests, int users, int top,
         Device device, int threads, int repeat, double matmul, double fmaPeak, double streamSeconds, long tableBytes)
@@ -165,6 +170,7 @@ internal static class BenchCommand
         w.WriteNumber("peak_extra_bytes", r.PeakExtraBytes);
         w.WriteNumber("allocated_bytes", r.AllocatedBytes);
         w.WriteNumber("build_seconds", r.BuildSeconds);
+        w.WriteNumber("cores_used", r.CoresUsed);
     }
 
     /// <summary>Median wall time of <paramref name="repeat"/> runs.</summary>

@@ -7,7 +7,10 @@ namespace Re4.Recommenders.Scoring;
 /// </summary>
 /// <remarks>Implementations are thread-safe: concurrent <see cref="Retrieve"/> calls are allowed. Ties between items are
 /// broken by the lower item id, and ties between interests by the lower interest index, so that every implementation
-/// returns identical lists.</remarks>
+/// returns identical lists from identical scores. Scores are float sums whose last bit depends on the summation order,
+/// which is each implementation's own: two implementations agree exactly whenever every dot product is exact in float
+/// (e.g. small integers or multiples of 1/8), and to rounding otherwise. Items whose score is −∞ or NaN are never
+/// returned.</remarks>
 public interface ICandidateScorer
 {
     /// <summary>Number of items in the gallery; item ids are 1..ItemCount.</summary>

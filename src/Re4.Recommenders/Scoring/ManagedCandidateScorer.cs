@@ -216,7 +216,7 @@ public sealed class ManagedCandidateScorer : ICandidateScorer
             var gallery = packedBase + _offset;
             for (var tile = tileBegin; tile < tileEnd; tile++)
             {
-                if ((tile & 255) == 0) cancellationToken.ThrowIfCancellationRequested();
+                if ((tile - tileBegin) % 256 == 0) cancellationToken.ThrowIfCancellationRequested();
                 // One 32-item tile (8 KiB at d = 64) stays in L1 while every unit of the group's queries (in L2)
                 // passes over it, so each tile is read from memory once per group.
                 var e = gallery + (long)tile * TileItems * d;
