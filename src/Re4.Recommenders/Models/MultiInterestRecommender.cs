@@ -48,9 +48,10 @@ public sealed class MultiInterestRecommender : IRecommender
     public static ICandidateScorer DefaultScorer(MultiInterestModel model)
     {
         ArgumentNullException.ThrowIfNull(model);
-        return model.ItemEmbeddings.device_type == DeviceType.CUDA
-            ? new TorchCandidateScorer(model.ItemEmbeddings)
-            : new ManagedCandidateScorer(ItemTable(model));
+        // Each read of ItemEmbeddings wraps the weight in a new handle: the scope releases it (the weight stays).
+        using var scope = NewDisposeScope();
+        var weight = model.ItemEmbeddings;
+        return weight.device_type == DeviceType.CUDA ? new TorchCandidateScorer(weight) : new ManagedCandidateScorer(ItemTable(model));
     }
 
     /// <summary>A CPU copy of the model's item table, <c>[N + 1, d]</c>.</summary>

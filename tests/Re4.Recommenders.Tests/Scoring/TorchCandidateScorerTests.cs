@@ -131,4 +131,16 @@ public sealed class TorchCandidateScorerTests
             }
         }
     }
+
+    [Fact]
+    public void Retrieve_LeavesNoLiveTensorsBehind()
+    {
+        var rng = new Random(3);
+        using var scorer = new TorchCandidateScorer(new ItemEmbeddingTable(Eighths(rng, 201 * 4), 4), userBatchSize: 2, itemChunkSize: 64);
+        var query = new CandidateQuery(Eighths(rng, 5 * 2 * 4), 5, 2, HistoryBatch.FromHistories([[1, 2], [3], [], [200], [7, 8, 9]]));
+        scorer.Retrieve(query, 10);   // warm-up
+        var before = TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+        for (var i = 0; i < 3; i++) scorer.Retrieve(query, 10);
+        TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount.Should().Be(before);
+    }
 }
