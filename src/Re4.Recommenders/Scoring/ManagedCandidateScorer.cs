@@ -166,7 +166,9 @@ public sealed class ManagedCandidateScorer : ICandidateScorer
     {
         int k = query.InterestCount, d = query.Dimension;
         var groupFloats = plan.GroupUsers * plan.RowsPerUser * d;
-        var packed = new float[plan.Groups * groupFloats];
+        // Units are contiguous across groups (a group is a whole number of units), so only the units in use are
+        // allocated: one user costs one 8-row unit, not a whole group.
+        var packed = new float[(query.UserCount + plan.UsersPerUnit - 1) / plan.UsersPerUnit * plan.UnitRows * d];
         var source = query.Interests.Span;   // [B, K, d]
         for (var user = 0; user < query.UserCount; user++)
         {
