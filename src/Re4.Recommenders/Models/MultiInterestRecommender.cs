@@ -45,7 +45,7 @@ public sealed class MultiInterestRecommender : IRecommender
     public int ItemCount => _model.Config.ItemCount;
 
     /// <summary>The scorer the single-argument constructor uses: Torch on CUDA, managed elsewhere.</summary>
-    public static ICandidateScorer DefaultScorer(MultiInterestModel model)
+    internal static ICandidateScorer DefaultScorer(MultiInterestModel model)
     {
         ArgumentNullException.ThrowIfNull(model);
         // Each read of ItemEmbeddings wraps the weight in a new handle: the scope releases it (the weight stays).
