@@ -21,6 +21,7 @@ internal static class CompareCommand
         "  --models LIST             comma-separated, in table order (default " + DefaultModels + ");\n" +
         "                            most-popular or any 're4 train --model' name\n" +
         "  --seeds LIST              training seeds (default 1,2,3); the split stays the same for all of them\n" +
+        "                            (--split-seed, whose default is --seed: here --seed seeds no training)\n" +
         "  --out DIR                 one subfolder per run, and the comparison files\n" +
         "  --dump                    each run also writes split.json and recommendations.tsv\n" +
         "Every other 're4 train' option (--max-steps, --dim, --eval-every, --patience, --lambda-*, ...) is applied to every\n" +

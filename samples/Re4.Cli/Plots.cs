@@ -11,6 +11,16 @@ internal static class Plots
 {
     private const int Width = 1200;
 
+    static Plots()
+    {
+        // ScottPlot looks for a handful of sans-serif names and otherwise falls back to the system default, which is a
+        // serif face on many Linux images even where DejaVu Sans is installed: pick the first sans family present.
+        using var fonts = SkiaSharp.SKFontManager.CreateDefault();
+        var sans = new[] { "DejaVu Sans", "Liberation Sans", "Noto Sans", "Arial", "Helvetica", "Segoe UI" }
+            .FirstOrDefault(name => fonts.GetFontFamilies().Contains(name, StringComparer.OrdinalIgnoreCase));
+        if (sans is not null) Fonts.Default = sans;
+    }
+
     /// <summary>Loss parts and validation recall@50 / ndcg@50 over training steps, one panel above the other on the
     /// same steps; with backward flows, a middle panel holds each flow's (unweighted) loss on a log scale.</summary>
     public static void Training(string path, string title, IReadOnlyList<ValidationRecord> history, long bestStep)
