@@ -90,8 +90,8 @@ internal static class CompareCommand
         var table = Table(rows, dataset.Name, source, seeds, split.Test.Count);
         AtomicFile.WriteText(Path.Combine(outDir, "compare.md"), w => w.Write(table));
         WriteJson(Path.Combine(outDir, "compare.json"), rows, dataset.Name, source, seeds, split.Test.Count);
-        Plots.Compare(Path.Combine(outDir, "compare.png"), $"{dataset.Name}, test users: mean ± std over training seeds {string.Join(", ", seeds)}",
-            rows.Select(r => (r.Model, PlotMetrics.Select(r.Mean).ToArray(), PlotMetrics.Select(r.Std).ToArray())).ToList(), PlotMetrics);
+        Plots.TryDraw(logger, Path.Combine(outDir, "compare.png"), path => Plots.Compare(path, $"{dataset.Name}, test users: mean ± std over training seeds {string.Join(", ", seeds)}",
+            rows.Select(r => (r.Model, PlotMetrics.Select(r.Mean).ToArray(), PlotMetrics.Select(r.Std).ToArray())).ToList(), PlotMetrics));
         stdout.WriteLine();
         stdout.Write(table);
         stdout.WriteLine($"wrote {Path.Combine(outDir, "compare.md")}, compare.json, compare.png and one folder per run");

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.Extensions.Logging;
 using Re4.Recommenders.Diagnostics;
 using Re4.Recommenders.Training;
 using ScottPlot;
@@ -16,9 +17,23 @@ internal static class Plots
         // ScottPlot looks for a handful of sans-serif names and otherwise falls back to the system default, which is a
         // serif face on many Linux images even where DejaVu Sans is installed: pick the first sans family present.
         using var fonts = SkiaSharp.SKFontManager.CreateDefault();
-        var sans = new[] { "DejaVu Sans", "Liberation Sans", "Noto Sans", "Arial", "Helvetica", "Segoe UI" }
-            .FirstOrDefault(name => fonts.GetFontFamilies().Contains(name, StringComparer.OrdinalIgnoreCase));
+        var installed = new HashSet<string>(fonts.GetFontFamilies(), StringComparer.OrdinalIgnoreCase);
+        var sans = new[] { "DejaVu Sans", "Liberation Sans", "Noto Sans", "Arial", "Helvetica", "Segoe UI" }.FirstOrDefault(installed.Contains);
         if (sans is not null) Fonts.Default = sans;
+    }
+
+    /// <summary>Draws a picture that accompanies a result; a platform without SkiaSharp's native library gets a warning
+    /// instead of a failed job, because the result files (metrics.json, the model) are already written.</summary>
+    public static void TryDraw(ILogger logger, string path, Action<string> draw)
+    {
+        try
+        {
+            draw(path);
+        }
+        catch (Exception e) when (e is DllNotFoundException or TypeInitializationException or EntryPointNotFoundException)
+        {
+            logger.LogWarning("Could not draw {Path}: {Message}", path, e.Message);
+        }
     }
 
     /// <summary>Loss parts and validation recall@50 / ndcg@50 over training steps, one panel above the other on the

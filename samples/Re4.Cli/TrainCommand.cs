@@ -151,7 +151,7 @@ internal static class TrainCommand
 
             w.WriteEndArray();
         });
-        Plots.Training(Path.Combine(outDir, TrainingPlot), $"{name} on {dataset.Name} (seed {source.Seed})", result.History, result.BestStep);
+        Plots.TryDraw(logger, Path.Combine(outDir, TrainingPlot), path => Plots.Training(path, $"{name} on {dataset.Name} (seed {source.Seed})", result.History, result.BestStep));
         if (dump)
         {
             var test = trainer.Evaluate(split.Test, keepRecommendations: true);
