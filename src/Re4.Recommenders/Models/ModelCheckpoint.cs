@@ -54,6 +54,19 @@ public static class ModelCheckpoint
         foreach (var id in originalItemIds) writer.Write(id);
     }
 
+    /// <summary>The model folder at <paramref name="path"/>: the path itself when it holds <see cref="ConfigFile"/>, else its
+    /// <see cref="Training.MultiInterestTrainer.ModelFolder"/> subfolder, so a training run's folder (the trainer's
+    /// checkpoint directory) can be given where a model is expected.</summary>
+    /// <exception cref="InvalidDataException">Neither holds a model.</exception>
+    public static string FindModelDirectory(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (File.Exists(Path.Combine(path, ConfigFile))) return path;
+        var nested = Path.Combine(path, Training.MultiInterestTrainer.ModelFolder);
+        if (File.Exists(Path.Combine(nested, ConfigFile))) return nested;
+        throw new InvalidDataException($"{path} holds no model: expected {ConfigFile} there or in its {Training.MultiInterestTrainer.ModelFolder}/ folder.");
+    }
+
     /// <summary>Loads a model saved by <see cref="Save"/>, onto <paramref name="device"/> (CPU by default).</summary>
     /// <exception cref="InvalidDataException">A file is missing, truncated or of another format version.</exception>
     public static LoadedModel Load(string directory, Device? device = null)
