@@ -40,7 +40,7 @@ public sealed class Re4RecommenderService : IDisposable
         var path = _options.CheckpointPath!;
         try
         {
-            _loaded = ModelCheckpoint.Load(ModelCheckpoint.FindModelDirectory(path), _options.Device);
+            _loaded = ModelCheckpoint.Load(ModelCheckpoint.FindModelDirectory(path), _options.CustomExtractor, _options.Device);
         }
         catch (InvalidDataException e)
         {
