@@ -31,12 +31,15 @@ public static class ServingApp
         var port = IntSetting(config, "port", 5080, 0, IPEndPoint.MaxPort);
         var maxTop = IntSetting(config, "max-top", 1000, 1, int.MaxValue);
         var includeHistory = config.GetValue("include-history", false);
+        var checkpoint = config["checkpoint"];
+        if (string.IsNullOrWhiteSpace(checkpoint))
+            throw new ArgumentException("--checkpoint is required: the folder of a trained model (or of its training run, e.g. re4 train's --out).", "checkpoint");
 
         // Loopback only, whatever ASPNETCORE_URLS says: a model server has no authentication of its own.
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port));
         builder.Services.AddRe4Recommender(o =>
         {
-            o.CheckpointPath = config["checkpoint"];
+            o.CheckpointPath = checkpoint;
             o.MaxTop = maxTop;
             o.ExcludeHistory = !includeHistory;
         });

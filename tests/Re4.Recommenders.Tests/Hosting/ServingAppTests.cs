@@ -53,7 +53,7 @@ public sealed class ServingAppTests : IDisposable
     }
 
     [Theory]
-    [InlineData(new[] { "--port", "0" }, "Re4RecommenderOptions.CheckpointPath is required*")]
+    [InlineData(new[] { "--port", "0" }, "--checkpoint is required*")]
     [InlineData(new[] { "--checkpoint", "x", "--port", "70000" }, "--port must be an integer in 0..65535, not '70000'*")]
     public void Configuration_errors_name_the_setting(string[] args, string pattern) =>
         FluentActions.Invoking(() => ServingApp.Build(args)).Should().Throw<ArgumentException>().WithMessage(pattern);
