@@ -76,7 +76,7 @@ public static class ServingApp
         catch (ArgumentException e)
         {
             // Unknown item ids: the caller's data, not the server, is at fault.
-            return Error(e.Message.Split(" (Parameter", 2)[0]);
+            return Error(e.Message);
         }
     }
 

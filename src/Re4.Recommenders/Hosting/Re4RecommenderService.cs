@@ -72,14 +72,16 @@ public sealed class Re4RecommenderService : IDisposable
     /// <param name="history">Original item ids, oldest first; only the model's last L count.</param>
     /// <param name="top">How many items, 1..<see cref="MaxTop"/>.</param>
     /// <param name="cancellationToken">Stops scoring early.</param>
-    /// <exception cref="ArgumentException">The history is empty or holds an unknown item (all are named), or
-    /// <paramref name="top"/> is out of range.</exception>
+    /// <exception cref="ArgumentException">The history is empty or holds an unknown item (all are named; the message is
+    /// fit to show to whoever sent the history).</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="top"/> is out of range.</exception>
     public Recommendation Recommend(IReadOnlyList<long> history, int top, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(history);
         if (top <= 0 || top > _options.MaxTop)
             throw new ArgumentOutOfRangeException(nameof(top), top, $"top must be in 1..{_options.MaxTop} ({nameof(Re4RecommenderOptions)}.{nameof(Re4RecommenderOptions.MaxTop)}).");
-        if (history.Count == 0) throw new ArgumentException("The history is empty: a multi-interest model needs at least one item.", nameof(history));
+        // The two input errors below carry no parameter name, so that their messages can be shown to a caller as they are.
+        if (history.Count == 0) throw new ArgumentException("The history is empty: a multi-interest model needs at least one item.");
         var dense = new int[history.Count];
         List<long>? unknown = null;
         for (var i = 0; i < history.Count; i++)
@@ -88,7 +90,7 @@ public sealed class Re4RecommenderService : IDisposable
         }
 
         if (unknown is not null)
-            throw new ArgumentException($"The model does not know item{(unknown.Count > 1 ? "s" : string.Empty)} {string.Join(", ", unknown)} (unseen in training or removed by the data filter).", nameof(history));
+            throw new ArgumentException($"The model does not know item{(unknown.Count > 1 ? "s" : string.Empty)} {string.Join(", ", unknown)} (unseen in training or removed by the data filter).");
 
         var result = _recommender.Retrieve(HistoryBatch.FromHistories([dense]), top, _options.ExcludeHistory, cancellationToken);
         // Slots past the catalogue's end hold item 0; the lists stop there.
