@@ -151,10 +151,12 @@ public sealed class MultiInterestTrainer : IDisposable
         string reason;
         var clock = new Stopwatch();
         var parts = new Dictionary<string, double>();
-        _logger.LogInformation("Training {Model} (K = {K}, d = {D}) on {Users} training users, {Items} items: batch {Batch}, lr {Lr}, {Negatives} negatives, flows [{Flows}], {Device}",
-            _model.Config.Kind, _model.Config.EffectiveInterests, _model.Config.Dimension, _split.TrainCount, _model.Config.ItemCount,
-            _options.BatchSize, _options.LearningRate, _options.Negatives == NegativeSampling.Full ? "full softmax" : $"{_options.ResolvedNegativeCount} {_options.Negatives}",
-            string.Join(", ", _flows.Select(f => $"{f.Flow.Name} x{f.Weight}")), _device);
+        if (_logger.IsEnabled(LogLevel.Information))
+        {
+            TrainerLog.TrainingStarted(_logger, _model.Config.Kind, _model.Config.EffectiveInterests, _model.Config.Dimension, _split.TrainCount, _model.Config.ItemCount,
+                _options.BatchSize, _options.LearningRate, _options.Negatives == NegativeSampling.Full ? "full softmax" : $"{_options.ResolvedNegativeCount} {_options.Negatives}",
+                string.Join(", ", _flows.Select(f => $"{f.Flow.Name} x{f.Weight}")), _device.ToString());
+        }
         while (true)
         {
             if (_step >= _options.MaxSteps) { reason = "max-steps"; break; }
@@ -179,8 +181,7 @@ public sealed class MultiInterestTrainer : IDisposable
         }
 
         if (_lastValidatedStep != _step) Validate();
-        _logger.LogInformation("Stopped ({Reason}) after {Steps} steps; best validation {Metric} = {Value:F4} at step {Best}",
-            reason, _step, _options.SelectionMetric, _bestMetric, _bestStep);
+        TrainerLog.TrainingStopped(_logger, reason, _step, _options.SelectionMetric, _bestMetric, _bestStep);
         RestoreBest();
         var test = _split.Test.Count > 0 ? Evaluate(_split.Test) : null;
         return new TrainingResult(_step, _bestStep, reason, _trainSeconds, SamplesPerSecond, _bestValidation!, test?.Metrics, _history.ToArray());
@@ -272,8 +273,7 @@ public sealed class MultiInterestTrainer : IDisposable
             _validationsWithoutGain++;
         }
 
-        _logger.LogInformation("step {Step}: loss {Loss:F4}, valid {Metric} {Value:F4}{Mark} (best {Best:F4} at {BestStep}), {Rate:F0} samples/s",
-            _step, meanLoss, _options.SelectionMetric, metric, improved ? " *" : string.Empty, _bestMetric, _bestStep, SamplesPerSecond);
+        TrainerLog.Validated(_logger, _step, meanLoss, _options.SelectionMetric, metric, improved ? " *" : string.Empty, _bestMetric, _bestStep, SamplesPerSecond);
         if (_options.CheckpointDirectory is { } dir)
         {
             if (improved) ModelCheckpoint.Save(Path.Combine(dir, ModelFolder), _model, _originalItemIds);
