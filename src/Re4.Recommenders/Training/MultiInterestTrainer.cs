@@ -76,6 +76,26 @@ public sealed class MultiInterestTrainer : IDisposable
     /// <param name="logger">Where progress is logged; null for none.</param>
     /// <param name="device">Where to train (CPU when null). CUDA needs the app to reference a CUDA backend of TorchSharp.</param>
     public MultiInterestTrainer(DataSplit split, ModelConfig config, TrainerOptions? options = null, ILogger? logger = null, Device? device = null)
+        : this(split, null, config, options, logger, device)
+    {
+    }
+
+    /// <summary>Trains a model you built, e.g. around an extractor of your own (see docs/extending.md). The trainer takes
+    /// ownership of it (disposes it). Seed torch's generator before building the model if its initial weights should be
+    /// reproducible: the trainer seeds it with <see cref="TrainerOptions.Seed"/> only for what it creates itself.</summary>
+    /// <param name="split">Training sequences, validation and test users.</param>
+    /// <param name="model">The model; its item count must be the data set's and its L at least the split's.</param>
+    /// <param name="options">Training options (validated here); null for the defaults.</param>
+    /// <param name="logger">Where progress is logged; null for none.</param>
+    /// <param name="device">Where to train (CPU when null); the model is moved there.</param>
+    /// <remarks><see cref="Resume"/> rebuilds models from their configuration, so it cannot resume a run of a
+    /// <see cref="ModelKind.Custom"/> model.</remarks>
+    public MultiInterestTrainer(DataSplit split, MultiInterestModel model, TrainerOptions? options = null, ILogger? logger = null, Device? device = null)
+        : this(split, model ?? throw new ArgumentNullException(nameof(model)), model.Config, options, logger, device)
+    {
+    }
+
+    private MultiInterestTrainer(DataSplit split, MultiInterestModel? model, ModelConfig config, TrainerOptions? options, ILogger? logger, Device? device)
     {
         ArgumentNullException.ThrowIfNull(split);
         ArgumentNullException.ThrowIfNull(config);
@@ -94,7 +114,7 @@ public sealed class MultiInterestTrainer : IDisposable
         for (var i = 1; i <= config.ItemCount; i++) _originalItemIds[i] = split.Dataset.OriginalItemId(i);
 
         manual_seed(options.Seed);
-        _model = new MultiInterestModel(config);
+        _model = model ?? new MultiInterestModel(config);
         var flows = options.BackwardFlows;
         if (flows.Contrast is { } contrast) _flows.Add(new(new ReContrastFlow(contrast), contrast.Weight));
         if (flows.Attend is { } attend) _flows.Add(new(new ReAttendFlow(attend), attend.Weight));
