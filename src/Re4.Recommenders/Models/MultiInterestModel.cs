@@ -71,7 +71,7 @@ public sealed class MultiInterestModel : nn.Module
         ArgumentNullException.ThrowIfNull(history);
         if (history.dim() != 2) throw new ArgumentException($"history must be [B, L] item ids; got {history.dim()} dimensions.", nameof(history));
         using var scope = NewDisposeScope();
-        var mask = history.ne(0).to(ScalarType.Float32);     // [B, L]
+        var mask = history.ne(TorchScalars.Zero).to(ScalarType.Float32);   // [B, L]
         var x = items.forward(history);                      // [B, L, d], padding rows exactly 0 (padding_idx)
         var output = _extractor.Extract(x, mask);
         output.Interests.MoveToOuterDisposeScope();

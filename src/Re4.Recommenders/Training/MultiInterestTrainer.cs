@@ -236,7 +236,8 @@ public sealed class MultiInterestTrainer : IDisposable
                 var value = loss.item<float>();
                 if (!float.IsFinite(value)) throw new TrainingDivergedException(_step + 1, flow.Name, value);
                 parts[flow.Name] = value;
-                total = total + weight * loss;
+                using var w = weight.ToScalar();   // owned: a temporary Scalar may be freed mid-call
+                total = total.Plus(loss.mul(w));
             }
         }
 
