@@ -42,13 +42,10 @@ internal static class CliModels
     /// numbers its items as the model does (same data, same filter).</summary>
     public static LoadedModel LoadCheckpoint(string path, SequenceDataset? dataset, Device device)
     {
-        var dir = File.Exists(Path.Combine(path, ModelCheckpoint.ConfigFile)) ? path : Path.Combine(path, Recommenders.Training.MultiInterestTrainer.ModelFolder);
-        if (!File.Exists(Path.Combine(dir, ModelCheckpoint.ConfigFile)))
-            throw new InvalidOperationException($"{path} holds no model: expected {ModelCheckpoint.ConfigFile} there or in its {Recommenders.Training.MultiInterestTrainer.ModelFolder}/ folder");
         LoadedModel loaded;
         try
         {
-            loaded = ModelCheckpoint.Load(dir, device);
+            loaded = ModelCheckpoint.Load(ModelCheckpoint.FindModelDirectory(path), device);
         }
         catch (InvalidDataException e)
         {

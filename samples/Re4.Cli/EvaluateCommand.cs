@@ -26,6 +26,35 @@ internal static class EvaluateCommand
 
     public static readonly int[] Cutoffs = [20, 50];
 
+    /// <summary>Evaluates <paramref name="recommender"/> on the validation and test users and writes
+    /// <c>DIR/metrics.json</c> (and the dump files): what <c>evaluate</c> does once the model is chosen, shared with
+    /// <c>compare</c>'s most-popular row.</summary>
+    public static (EvaluationResult Valid, EvaluationResult Test, RunReport Report) EvaluateAndWrite(IRecommender recommender, string model,
+        SequenceDataset dataset, DataSplit split, DataSource source, bool excludeHistory, bool dump, string outDir, double loadSeconds)
+    {
+        var clock = Stopwatch.StartNew();
+        var options = new EvaluationOptions { Cutoffs = Cutoffs, ExcludeHistory = excludeHistory };
+        var valid = RetrievalEvaluator.Evaluate(recommender, split.Valid, options);
+        options.KeepRecommendations = dump;
+        var test = RetrievalEvaluator.Evaluate(recommender, split.Test, options);
+        var evalSeconds = clock.Elapsed.TotalSeconds;
+
+        Directory.CreateDirectory(outDir);
+        var report = new RunReport(model, dataset, split, source, excludeHistory);
+        report.WriteMetrics(Path.Combine(outDir, "metrics.json"), valid.Metrics, test.Metrics, w =>
+        {
+            w.WriteNumber("load_seconds", Math.Round(loadSeconds, 3));
+            w.WriteNumber("evaluate_seconds", Math.Round(evalSeconds, 3));
+        });
+        if (dump)
+        {
+            report.WriteSplit(Path.Combine(outDir, "split.json"));
+            report.WriteRecommendations(Path.Combine(outDir, "recommendations.tsv"), split.Test, test);
+        }
+
+        return (valid, test, report);
+    }
+
     public static int Run(CliArguments args, ILoggerFactory loggers, TextWriter stdout)
     {
         var logger = loggers.CreateLogger("evaluate");
@@ -59,26 +88,7 @@ internal static class EvaluateCommand
             recommender = new MultiInterestRecommender(loaded.Model, model);
         }
 
-        clock.Restart();
-        var options = new EvaluationOptions { Cutoffs = Cutoffs, ExcludeHistory = excludeHistory };
-        var valid = RetrievalEvaluator.Evaluate(recommender, split.Valid, options);
-        options.KeepRecommendations = dump;
-        var test = RetrievalEvaluator.Evaluate(recommender, split.Test, options);
-        var evalSeconds = clock.Elapsed.TotalSeconds;
-
-        Directory.CreateDirectory(outDir);
-        var report = new RunReport(model, dataset, split, source, excludeHistory);
-        report.WriteMetrics(Path.Combine(outDir, "metrics.json"), valid.Metrics, test.Metrics, w =>
-        {
-            w.WriteNumber("load_seconds", Math.Round(loadSeconds, 3));
-            w.WriteNumber("evaluate_seconds", Math.Round(evalSeconds, 3));
-        });
-        if (dump)
-        {
-            report.WriteSplit(Path.Combine(outDir, "split.json"));
-            report.WriteRecommendations(Path.Combine(outDir, "recommendations.tsv"), split.Test, test);
-        }
-
+        var (valid, test, report) = EvaluateAndWrite(recommender, model, dataset, split, source, excludeHistory, dump, outDir, loadSeconds);
         report.PrintSummary(stdout, valid.Metrics, test.Metrics);
         stdout.WriteLine($"wrote {Path.Combine(outDir, "metrics.json")}{(dump ? ", split.json, recommendations.tsv" : string.Empty)}");
         return 0;

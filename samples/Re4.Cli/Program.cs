@@ -13,6 +13,8 @@ public static class Program
         "  train      train a multi-interest model (ComiRec-SA/-DR, MIND, YouTube DNN, GRU4Rec) and evaluate it\n" +
         "  evaluate   evaluate MostPopular or a trained checkpoint on a data split; writes metrics.json\n" +
         "  recommend  top-N items for one history from a trained checkpoint, as JSON\n" +
+        "  compare    train several models with several seeds on one split; the paper's table, mean ± std (compare.md/.json/.png)\n" +
+        "  diagnostics  one user's interest attention and interest similarity from a checkpoint (diagnostics.png/.json)\n" +
         "  bench      bench scoring: exact top-N retrieval throughput against this machine's matmul and memory speed\n";
 
     private static readonly IReadOnlySet<string> Flags = new HashSet<string> { "dump", "help", "exclude-history", "verbose", "quiet", "resume", "detach-attend", "reverse-history", "json" };
@@ -49,8 +51,10 @@ public static class Program
                 "evaluate" => EvaluateCommand.Help,
                 "train" => TrainCommand.Help,
                 "recommend" => RecommendCommand.Help,
+                "compare" => CompareCommand.Help,
+                "diagnostics" => DiagnosticsCommand.Help,
                 "bench" => BenchCommand.Help,
-                _ => throw new UsageException($"unknown verb '{verb}'; verbs: train, evaluate, recommend, bench"),
+                _ => throw new UsageException($"unknown verb '{verb}'; verbs: train, evaluate, recommend, compare, diagnostics, bench"),
             };
             if (parsed.Flag("help"))
             {
@@ -72,6 +76,8 @@ public static class Program
                 "evaluate" => EvaluateCommand.Run(parsed, loggers, stdout),
                 "train" => TrainCommand.Run(parsed, loggers, stdout, stderr, cancellationToken),
                 "recommend" => RecommendCommand.Run(parsed, loggers, stdout),
+                "compare" => CompareCommand.Run(parsed, loggers, stdout, stderr, cancellationToken),
+                "diagnostics" => DiagnosticsCommand.Run(parsed, loggers, stdout),
                 "bench" => BenchCommand.Run(parsed, stdout),
                 _ => 2,
             };

@@ -1,8 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
-using Re4.Recommenders.Data;
-using Re4.Recommenders.Models;
+using Re4.Recommenders.Hosting;
 
 namespace Re4.Cli;
 
@@ -22,48 +21,54 @@ internal static class RecommendCommand
         var device = CliModels.ParseDevice(args);
         args.EnsureAllUsed("recommend");
 
-        var loaded = CliModels.LoadCheckpoint(checkpoint, null, device);
         var tokens = historyText.Split([' ', ',', '\t'], StringSplitOptions.RemoveEmptyEntries);
         if (tokens.Length == 0) throw new UsageException("option --history needs at least one item id");
-        var history = new int[tokens.Length];
-        var unknown = new List<string>();
+        var history = new long[tokens.Length];
         for (var i = 0; i < tokens.Length; i++)
         {
-            if (!long.TryParse(tokens[i], NumberStyles.None, CultureInfo.InvariantCulture, out var id))
+            if (!long.TryParse(tokens[i], NumberStyles.None, CultureInfo.InvariantCulture, out history[i]))
                 throw new UsageException($"option --history: '{tokens[i]}' is not an item id (non-negative integer)");
-            if (!loaded.TryGetItem(id, out history[i])) unknown.Add(tokens[i]);
         }
 
-        if (unknown.Count > 0)
-            throw new InvalidOperationException($"the model does not know item{(unknown.Count > 1 ? "s" : string.Empty)} {string.Join(", ", unknown)} (unseen in training or removed by the filter)");
-        var name = CliModels.Name(loaded.Model.Config);
-        var recommender = new MultiInterestRecommender(loaded.Model, name);
-        var result = recommender.Retrieve(HistoryBatch.FromHistories([history]), top, exclude);
-        var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        // The library's serving facade does the id mapping and names unknown items; the verb only parses and prints.
+        Re4RecommenderService service;
+        try
         {
-            w.WriteStartObject();
-            w.WriteString("model", name);
-            w.WriteStartArray("history");
-            foreach (var t in tokens) w.WriteNumberValue(long.Parse(t, CultureInfo.InvariantCulture));
-            w.WriteEndArray();
-            w.WriteStartArray("items");
-            for (var r = 0; r < top; r++)
+            service = new Re4RecommenderService(new Re4RecommenderOptions { CheckpointPath = checkpoint, Device = device, ExcludeHistory = exclude, MaxTop = int.MaxValue });
+        }
+        catch (InvalidDataException e)
+        {
+            throw new InvalidOperationException(e.InnerException?.Message ?? e.Message, e);
+        }
+
+        using (service)
+        {
+            var result = service.Recommend(history, top);
+            var buffer = new MemoryStream();
+            using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
             {
-                var item = result.Items[r];
-                if (item == 0) break;
                 w.WriteStartObject();
-                w.WriteNumber("item", loaded.OriginalItemId(item));
-                w.WriteNumber("score", result.Scores[r]);
-                w.WriteNumber("interest", result.Interests[r]);
+                w.WriteString("model", CliModels.Name(service.Config));
+                w.WriteStartArray("history");
+                foreach (var id in history) w.WriteNumberValue(id);
+                w.WriteEndArray();
+                w.WriteStartArray("items");
+                for (var r = 0; r < result.Items.Count; r++)
+                {
+                    w.WriteStartObject();
+                    w.WriteNumber("item", result.Items[r]);
+                    w.WriteNumber("score", result.Scores[r]);
+                    w.WriteNumber("interest", result.Interests[r]);
+                    w.WriteEndObject();
+                }
+
+                w.WriteEndArray();
                 w.WriteEndObject();
             }
 
-            w.WriteEndArray();
-            w.WriteEndObject();
+            stdout.WriteLine(System.Text.Encoding.UTF8.GetString(buffer.ToArray()));
         }
 
-        stdout.WriteLine(System.Text.Encoding.UTF8.GetString(buffer.ToArray()));
         return 0;
     }
 }

@@ -48,26 +48,26 @@ internal static class TrainCommand
         "  --resume                  continue the run saved in --out DIR (same data options; --max-steps may be raised)\n" +
         "  --dump                    also writes DIR/split.json and DIR/recommendations.tsv for the test users\n";
 
-    private static readonly IReadOnlyDictionary<string, NegativeSampling> Samplers = new Dictionary<string, NegativeSampling>
+    internal static readonly IReadOnlyDictionary<string, NegativeSampling> Samplers = new Dictionary<string, NegativeSampling>
     {
         ["uniform"] = NegativeSampling.Uniform,
         ["log-uniform"] = NegativeSampling.LogUniform,
         ["full"] = NegativeSampling.Full,
     };
 
-    private static readonly IReadOnlyDictionary<string, TrainingSamplerKind> TrainSamplers = new Dictionary<string, TrainingSamplerKind>
+    internal static readonly IReadOnlyDictionary<string, TrainingSamplerKind> TrainSamplers = new Dictionary<string, TrainingSamplerKind>
     {
         ["random-cut"] = TrainingSamplerKind.RandomCut,
         ["every-prefix"] = TrainingSamplerKind.EveryPrefix,
     };
 
-    private static readonly IReadOnlyDictionary<string, EmbeddingInitialization> Inits = new Dictionary<string, EmbeddingInitialization>
+    internal static readonly IReadOnlyDictionary<string, EmbeddingInitialization> Inits = new Dictionary<string, EmbeddingInitialization>
     {
         ["xavier"] = EmbeddingInitialization.XavierUniform,
         ["normal"] = EmbeddingInitialization.StandardNormal,
     };
 
-    private static readonly IReadOnlyDictionary<string, string> SaFlavors = new Dictionary<string, string> { ["comirec"] = "comirec", ["re4"] = "re4" };
+    internal static readonly IReadOnlyDictionary<string, string> SaFlavors = new Dictionary<string, string> { ["comirec"] = "comirec", ["re4"] = "re4" };
 
     private static readonly IReadOnlyDictionary<string, FlowNormalization> Averages = new Dictionary<string, FlowNormalization>
     {
@@ -79,57 +79,37 @@ internal static class TrainCommand
     {
         var logger = loggers.CreateLogger("train");
         var source = DataSource.Parse(args);
-        var modelName = args.Required("model").ToLowerInvariant();
-        var preset = ModelPreset.All.TryGetValue(modelName, out var p) ? p
-            : modelName.Length == 0 ? ModelPreset.All["comirec-sa"]
-            : throw new UsageException($"option --model expects one of {ModelPreset.Names}, not '{modelName}'");
-        var interests = args.Int("interests", 4, min: 1);
-        var dim = args.Int("dim", 64, min: 1);
-        var saFlavor = args.Choice("sa-flavor", preset.SaFlavor, SaFlavors);
-        var init = args.Choice("init", preset.Init, Inits);
-        var reverse = args.Flag("reverse-history") || preset.ReverseHistory;
-        var options = new TrainerOptions
-        {
-            BatchSize = args.Int("batch-size", 128, min: 1),
-            LearningRate = Double(args, "lr", preset.LearningRate),
-            WeightDecay = Double(args, "weight-decay", preset.WeightDecay),
-            Negatives = args.Choice("sampler", preset.Sampler, Samplers),
-            NegativeCount = args.Optional("negatives") is null ? null : args.Int("negatives", 0, min: 1),
-            Sampler = args.Choice("train-sampler", preset.TrainSampler, TrainSamplers),
-            MaxSteps = args.Int("max-steps", 1_000_000, min: 1),
-            MaxEpochs = args.Optional("max-epochs") is null ? null : args.Int("max-epochs", 0, min: 1),
-            MaxDuration = args.Optional("max-minutes") is null ? null : TimeSpan.FromMinutes(Double(args, "max-minutes", 0)),
-            EvaluateEvery = args.Int("eval-every", 1000, min: 1),
-            Patience = args.Int("patience", 50, min: 1),
-            Seed = source.Seed,
-            Cutoffs = EvaluateCommand.Cutoffs,
-            BackwardFlows = ParseFlows(args, preset),
-        };
-        var device = CliModels.ParseDevice(args);
+        var spec = TrainSpec.Parse(args, args.Required("model").ToLowerInvariant(), source.Seed);
         var resume = args.Flag("resume");
         var outDir = args.Required("out");
         var dump = args.Flag("dump");
         args.EnsureAllUsed("train");
-        if (preset.Kind is not ModelKind.ComiRecSA && saFlavor != "comirec")
-            throw new UsageException($"option --sa-flavor applies to the self-attentive encoder, not to {modelName}");
-        options.CheckpointDirectory = outDir;
 
         var (dataset, split) = source.Load(logger);
-        var config = new ModelConfig
-        {
-            Label = modelName.StartsWith("re4", StringComparison.Ordinal) ? modelName : null,
-            Kind = preset.Kind,
-            ItemCount = dataset.ItemCount,
-            Dimension = dim,
-            Interests = interests,
-            MaxLength = source.MaxLength,
-            ReverseHistory = reverse,
-            ItemInitialization = init,
-            SelfAttentive = saFlavor == "re4" ? SelfAttentiveFlavor.Re4Reference : null,
-        };
+        var run = Train(spec, source, dataset, split, outDir, resume, dump, logger, stderr, cancellationToken);
+        var result = run.Result;
+        run.Report.PrintSummary(stdout, result.BestValidation, result.Test ?? new Dictionary<string, double>());
+        if (run.Diagnostics is not null) PrintDiagnostics(stdout, run.Diagnostics);
+        stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{result.Steps} steps ({result.StopReason}), best at step {result.BestStep}; {result.TrainSeconds:F1} s of training, {result.SamplesPerSecond:F0} samples/s"));
+        stdout.WriteLine($"wrote {Path.Combine(outDir, "metrics.json")}, {Path.Combine(outDir, TrainingPlot)} and the model in {Path.Combine(outDir, MultiInterestTrainer.ModelFolder)}");
+        return 0;
+    }
+
+    /// <summary>The picture of a run's loss parts and validation metrics, written beside <c>metrics.json</c>.</summary>
+    public const string TrainingPlot = "training.png";
+
+    /// <summary>One training run as <c>train</c> does it (shared with <c>compare</c>): trains on <paramref name="split"/>,
+    /// measures the interests of the test users, and writes <c>metrics.json</c>, <c>training.png</c>, the model and the
+    /// resume state (and the dump files) in <paramref name="outDir"/>.</summary>
+    public static TrainRun Train(TrainSpec spec, DataSource source, SequenceDataset dataset, DataSplit split, string outDir, bool resume, bool dump,
+        ILogger logger, TextWriter stderr, CancellationToken cancellationToken)
+    {
+        var options = spec.Options;
+        options.CheckpointDirectory = outDir;
         using var trainer = resume
-            ? MultiInterestTrainer.Resume(outDir, split, args.Optional("max-steps") is null ? null : options.MaxSteps, logger, device)
-            : new MultiInterestTrainer(split, config, options, logger, device);
+            ? MultiInterestTrainer.Resume(outDir, split, spec.MaxStepsGiven ? options.MaxSteps : null, logger, spec.Device)
+            : new MultiInterestTrainer(split, spec.Config(dataset, source.MaxLength), options, logger, spec.Device);
         var progress = new ConsoleProgress(stderr, !Console.IsErrorRedirected && ReferenceEquals(stderr, Console.Error));
         var result = trainer.Fit(progress, cancellationToken);
         progress.Finish();
@@ -171,6 +151,7 @@ internal static class TrainCommand
 
             w.WriteEndArray();
         });
+        Plots.TryDraw(logger, Path.Combine(outDir, TrainingPlot), path => Plots.Training(path, $"{name} on {dataset.Name} (seed {source.Seed})", result.History, result.BestStep));
         if (dump)
         {
             var test = trainer.Evaluate(split.Test, keepRecommendations: true);
@@ -178,15 +159,10 @@ internal static class TrainCommand
             report.WriteRecommendations(Path.Combine(outDir, "recommendations.tsv"), split.Test, test);
         }
 
-        report.PrintSummary(stdout, result.BestValidation, result.Test ?? new Dictionary<string, double>());
-        if (diagnostics is not null) PrintDiagnostics(stdout, diagnostics);
-        stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{result.Steps} steps ({result.StopReason}), best at step {result.BestStep}; {result.TrainSeconds:F1} s of training, {result.SamplesPerSecond:F0} samples/s"));
-        stdout.WriteLine($"wrote {Path.Combine(outDir, "metrics.json")} and the model in {Path.Combine(outDir, MultiInterestTrainer.ModelFolder)}");
-        return 0;
+        return new TrainRun(name, result, diagnostics, report);
     }
 
-    private static BackwardFlowOptions ParseFlows(CliArguments args, ModelPreset preset)
+    internal static BackwardFlowOptions ParseFlows(CliArguments args, ModelPreset preset)
     {
         var text = (args.Optional("flows") ?? preset.Flows).ToLowerInvariant();
         var names = text == "none" ? [] : text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -246,7 +222,7 @@ internal static class TrainCommand
         output.WriteLine($"diagnostics (test users): {string.Join(", ", parts)}");
     }
 
-    private static double Double(CliArguments args, string name, double fallback)
+    internal static double Double(CliArguments args, string name, double fallback)
     {
         var text = args.Optional(name);
         if (text is null) return fallback;
@@ -254,4 +230,73 @@ internal static class TrainCommand
             throw new UsageException($"option --{name} expects a non-negative number, not '{text}'");
         return v;
     }
+}
+
+/// <summary>What <see cref="TrainCommand.Train"/> returns: the run's report name, result, test-user diagnostics and
+/// the writer of its result files.</summary>
+internal sealed record TrainRun(string Name, TrainingResult Result, InterestDiagnosticsReport? Diagnostics, RunReport Report);
+
+/// <summary>A training run as the <c>train</c> flags describe it (the model preset, then every flag over it), parsed once
+/// per model and seed so that <c>compare</c> applies the same flags to every run.</summary>
+/// <param name="ModelName">The --model name (a preset of <see cref="ModelPreset.All"/>).</param>
+/// <param name="Preset">What the name sets.</param>
+/// <param name="Interests">K.</param>
+/// <param name="Dimension">d.</param>
+/// <param name="SaFlavor">comirec or re4.</param>
+/// <param name="Init">The item embedding initialisation.</param>
+/// <param name="ReverseHistory">Whether histories are fed most recent first.</param>
+/// <param name="Options">The trainer's options (seeded).</param>
+/// <param name="MaxStepsGiven">Whether --max-steps was given (a resumed run keeps its saved limit otherwise).</param>
+/// <param name="Device">Where to train.</param>
+internal sealed record TrainSpec(string ModelName, ModelPreset Preset, int Interests, int Dimension, string SaFlavor, EmbeddingInitialization Init,
+    bool ReverseHistory, TrainerOptions Options, bool MaxStepsGiven, TorchSharp.torch.Device Device)
+{
+    /// <summary>Reads the training flags for <paramref name="modelName"/> trained with <paramref name="seed"/>; the data
+    /// flags are read by <see cref="DataSource"/>.</summary>
+    public static TrainSpec Parse(CliArguments args, string modelName, int seed)
+    {
+        var preset = ModelPreset.All.TryGetValue(modelName, out var p) ? p
+            : modelName.Length == 0 ? ModelPreset.All["comirec-sa"]
+            : throw new UsageException($"option --model expects one of {ModelPreset.Names}, not '{modelName}'");
+        var interests = args.Int("interests", 4, min: 1);
+        var dim = args.Int("dim", 64, min: 1);
+        var saFlavor = args.Choice("sa-flavor", preset.SaFlavor, TrainCommand.SaFlavors);
+        var init = args.Choice("init", preset.Init, TrainCommand.Inits);
+        var reverse = args.Flag("reverse-history") || preset.ReverseHistory;
+        var options = new TrainerOptions
+        {
+            BatchSize = args.Int("batch-size", 128, min: 1),
+            LearningRate = TrainCommand.Double(args, "lr", preset.LearningRate),
+            WeightDecay = TrainCommand.Double(args, "weight-decay", preset.WeightDecay),
+            Negatives = args.Choice("sampler", preset.Sampler, TrainCommand.Samplers),
+            NegativeCount = args.Optional("negatives") is null ? null : args.Int("negatives", 0, min: 1),
+            Sampler = args.Choice("train-sampler", preset.TrainSampler, TrainCommand.TrainSamplers),
+            MaxSteps = args.Int("max-steps", 1_000_000, min: 1),
+            MaxEpochs = args.Optional("max-epochs") is null ? null : args.Int("max-epochs", 0, min: 1),
+            MaxDuration = args.Optional("max-minutes") is null ? null : TimeSpan.FromMinutes(TrainCommand.Double(args, "max-minutes", 0)),
+            EvaluateEvery = args.Int("eval-every", 1000, min: 1),
+            Patience = args.Int("patience", 50, min: 1),
+            Seed = seed,
+            Cutoffs = EvaluateCommand.Cutoffs,
+            BackwardFlows = TrainCommand.ParseFlows(args, preset),
+        };
+        var device = CliModels.ParseDevice(args);
+        if (preset.Kind is not ModelKind.ComiRecSA && saFlavor != "comirec")
+            throw new UsageException($"option --sa-flavor applies to the self-attentive encoder, not to {modelName}");
+        return new TrainSpec(modelName, preset, interests, dim, saFlavor, init, reverse, options, args.Optional("max-steps") is not null, device);
+    }
+
+    /// <summary>The architecture for <paramref name="dataset"/>.</summary>
+    public ModelConfig Config(SequenceDataset dataset, int maxLength) => new()
+    {
+        Label = ModelName.StartsWith("re4", StringComparison.Ordinal) ? ModelName : null,
+        Kind = Preset.Kind,
+        ItemCount = dataset.ItemCount,
+        Dimension = Dimension,
+        Interests = Interests,
+        MaxLength = maxLength,
+        ReverseHistory = ReverseHistory,
+        ItemInitialization = Init,
+        SelfAttentive = SaFlavor == "re4" ? SelfAttentiveFlavor.Re4Reference : null,
+    };
 }

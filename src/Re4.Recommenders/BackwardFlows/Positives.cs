@@ -10,12 +10,12 @@ internal static class Positives
     public static Tensor Of(Tensor attention, Tensor mask, PositiveThreshold threshold, double fixedThreshold)
     {
         using var scope = NewDisposeScope();
-        var valid = mask.unsqueeze(1).gt(0);                                        // [B, 1, L]
+        var valid = mask.unsqueeze(1).gt(TorchScalars.Zero);                        // [B, 1, L]
         Tensor gamma;
         if (threshold == PositiveThreshold.Adaptive)
         {
             // γ = 1/n_b from the number of valid items, never from L (the classic bug counts padding slots).
-            gamma = (1.0f / mask.sum(1).clamp_min(1)).view(-1, 1, 1);            // [B, 1, 1]
+            gamma = mask.sum(1).clamp_min(TorchScalars.One).reciprocal().mul(TorchScalars.OneSingle).view(-1, 1, 1);   // 1f / n: [B, 1, 1]
         }
         else
         {

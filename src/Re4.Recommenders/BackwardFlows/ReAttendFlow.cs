@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Re4.Recommenders.BackwardFlows;
@@ -11,6 +12,7 @@ namespace Re4.Recommenders.BackwardFlows;
 public sealed class ReAttendFlow : IBackwardFlow
 {
     private readonly ReAttendOptions _options;
+    private static readonly Scalar Epsilon = 1e-12.ToScalar();   // static: a Scalar must outlive the native call
 
     /// <summary>Creates the flow with the reference settings.</summary>
     public ReAttendFlow()
@@ -41,7 +43,7 @@ public sealed class ReAttendFlow : IBackwardFlow
         var (target, _) = Extractors.MaskedAttention.Softmax(logits, context.Mask); // R, 0 on padding
         if (_options.DetachTarget) target = target.detach();
         // R is 0 where log A is the finite mask value, so padding contributes exactly 0.
-        var crossEntropy = -(target * context.LogAttention).sum(-1) / target.sum(-1).clamp_min(1e-12);   // [B, K]
+        var crossEntropy = -(target * context.LogAttention).sum(-1) / target.sum(-1).clamp_min(Epsilon);   // [B, K]
         return crossEntropy.mean().MoveToOuterDisposeScope();
     }
 }

@@ -66,15 +66,17 @@ public sealed class ReConstructFlow : nn.Module, IBackwardFlow
         var q = expand.forward(z).view(b, k, _maxLength, d).narrow(2, 0, l);           // Q: [B, K, L, d]
         var logits = w_2.forward(w_1.forward(q).tanh())                                // [B, K, L(slots), L(positions)]
             .narrow(3, 0, l).transpose(2, 3);                                          // G: [B, K, L(positions), L(slots)]
-        var padding = context.Mask.eq(0).view(b, 1, 1, l);                             // slot j is history position j
-        var g = logits.masked_fill(padding, Extractors.MaskedAttention.MaskValue).softmax(-1);
+        var padding = context.Mask.eq(TorchScalars.Zero).view(b, 1, 1, l);                           // slot j is history position j
+        var g = logits.masked_fill(padding, TorchScalars.MaskValue).softmax(-1);
         var reconstructed = g.matmul(w_3.forward(q));                                  // X̃: [B, K, L, d]
-        var error = (reconstructed - x.unsqueeze(1)).square();                         // [B, K, L, d]
+        var error = (reconstructed - x.unsqueeze(1)).Squared();                        // [B, K, L, d]
         var positives = Positives.Of(context.Attention, context.Mask, _options.Threshold, _options.FixedThreshold);
-        var total = error.masked_fill(positives.logical_not().unsqueeze(-1), 0).sum();
+        var total = error.masked_fill(positives.logical_not().unsqueeze(-1), TorchScalars.Zero).sum();
+        using var cells = (b * k * l * d).ToScalar();   // owned: a temporary Scalar may be freed mid-call
+        using var dimension = d.ToScalar();
         var loss = normalization == FlowNormalization.AllCells
-            ? total / (b * k * l * d)
-            : total / (positives.sum().clamp_min(1) * d);
+            ? total / cells
+            : total / (positives.sum().clamp_min(TorchScalars.One) * dimension);
         return loss.MoveToOuterDisposeScope();
     }
 }

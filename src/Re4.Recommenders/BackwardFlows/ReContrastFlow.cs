@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Re4.Recommenders.BackwardFlows;
@@ -39,32 +40,33 @@ public sealed class ReContrastFlow : IBackwardFlow
     {
         ArgumentNullException.ThrowIfNull(context);
         using var scope = NewDisposeScope();
-        var invTau = 1.0 / _options.Temperature;
+        using var invTau = (1.0 / _options.Temperature).ToScalar();   // owned: a temporary Scalar may be freed mid-call
         var mask = context.Mask;
         var z = nn.functional.normalize(context.Interests, p: 2, dim: -1);          // [B, K, d]
         var x = nn.functional.normalize(context.History, p: 2, dim: -1);            // [B, L, d], padding rows stay 0
         long b = z.shape[0], k = z.shape[1];
-        var padding = mask.eq(0).unsqueeze(1);                                      // [B, 1, L]
+        var padding = mask.eq(TorchScalars.Zero).unsqueeze(1);                      // [B, 1, L]
         var own = z.matmul(x.transpose(1, 2)) * invTau;                             // [B, K, L]
-        var ownMasked = own.masked_fill(padding, Extractors.MaskedAttention.MaskValue);
+        var ownMasked = own.masked_fill(padding, TorchScalars.MaskValue);
         var others = (z.matmul(z.transpose(1, 2)) * invTau)                         // [B, K, K], the diagonal is not a negative
-            .masked_fill(eye(k, dtype: ScalarType.Bool, device: z.device).unsqueeze(0), Extractors.MaskedAttention.MaskValue);
+            .masked_fill(eye(k, dtype: ScalarType.Bool, device: z.device).unsqueeze(0), TorchScalars.MaskValue);
         var parts = new List<Tensor> { ownMasked, others };
         if (_options.NeighbourNegatives)
         {
             // The reference code rolls the batch by one: user b contrasts with user b−1's items.
             var neighbourX = x.roll(1, 0);
-            var neighbourPadding = mask.roll(1, 0).eq(0).unsqueeze(1);
-            parts.Add((z.matmul(neighbourX.transpose(1, 2)) * invTau).masked_fill(neighbourPadding, Extractors.MaskedAttention.MaskValue));
+            var neighbourPadding = mask.roll(1, 0).eq(TorchScalars.Zero).unsqueeze(1);
+            parts.Add((z.matmul(neighbourX.transpose(1, 2)) * invTau).masked_fill(neighbourPadding, TorchScalars.MaskValue));
         }
 
         var logDenominator = cat(parts, 2).logsumexp(2, keepdim: true);            // [B, K, 1]
         var positives = Positives.Of(context.Attention, mask, _options.Threshold, _options.FixedThreshold);   // [B, K, L]
-        var cellLoss = (logDenominator - own).masked_fill(positives.logical_not(), 0);                        // [B, K, L]
+        var cellLoss = (logDenominator - own).masked_fill(positives.logical_not(), TorchScalars.Zero);        // [B, K, L]
         var total = cellLoss.sum();
+        using var cells = (b * k * own.shape[2]).ToScalar();
         var loss = _options.Normalization == FlowNormalization.AllCells
-            ? total / (b * k * own.shape[2])
-            : total / positives.sum().clamp_min(1);
+            ? total / cells
+            : total / positives.sum().clamp_min(TorchScalars.One);
         return loss.MoveToOuterDisposeScope();
     }
 }

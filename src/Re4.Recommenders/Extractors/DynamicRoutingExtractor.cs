@@ -89,13 +89,13 @@ public sealed class DynamicRoutingExtractor : nn.Module, IInterestExtractor
             var hat = last ? itemHat : detachedHat;
             var s = coupling.unsqueeze(2).matmul(hat).squeeze(2);                    // [B, K, d]
             interests = Squash(s);
-            if (!last) logits = logits + hat.matmul(interests.unsqueeze(-1)).squeeze(-1);   // [B, K, L]
+            if (!last) logits = logits.Plus(hat.matmul(interests.unsqueeze(-1)).squeeze(-1));   // [B, K, L]
         }
 
         // The backward flows want a distribution over L per interest: renormalise c over the valid items.
         // Renormalised in log space: an interest whose coupling underflows to 0 at every item (logits far below the
         // other interests') still gets a proper distribution, where c / Σc would be 0/0.
-        var logCoupling = logits.log_softmax(1).masked_fill(mask.eq(0).unsqueeze(1), MaskedAttention.MaskValue);   // [B, K, L]
+        var logCoupling = logits.log_softmax(1).masked_fill(mask.eq(TorchScalars.Zero).unsqueeze(1), TorchScalars.MaskValue);   // [B, K, L]
         var logAttention = logCoupling - logCoupling.logsumexp(-1, keepdim: true);
         var attention = logAttention.exp();                                            // 0 on padding (exp(−1e9))
         var retrieval = head is null ? interests : head.forward(interests).relu();
@@ -116,8 +116,6 @@ public sealed class DynamicRoutingExtractor : nn.Module, IInterestExtractor
     /// every MIND interest identical.</summary>
     internal static Tensor TruncatedStandardNormal(long b, long k, long l, Tensor like, ulong? seed = null)
     {
-        const double lower = 0.022750131948179195;   // Φ(−2)
-        const double upper = 0.9772498680518208;     // Φ(2)
         using var scope = NewDisposeScope();
         Tensor uniform;
         if (seed is { } s)
@@ -130,15 +128,23 @@ public sealed class DynamicRoutingExtractor : nn.Module, IInterestExtractor
             uniform = rand(b, k, l, dtype: like.dtype, device: like.device);
         }
 
-        var u = uniform * (upper - lower) + lower;                                                     // [B, K, L]
-        var x = (u * 2 - 1).erfinv() * Math.Sqrt(2);                                                  // Φ⁻¹(u)
-        return x.clamp(-2, 2).MoveToOuterDisposeScope();
+        var u = uniform.mul(NormalSpan).Plus(NormalLower);                                              // [B, K, L]
+        var x = u.mul(TorchScalars.Two).sub(TorchScalars.One).erfinv().mul(Sqrt2);                     // Φ⁻¹(u)
+        return x.clamp(MinusTwo, TorchScalars.Two).MoveToOuterDisposeScope();
     }
+
+    // The truncated normal's constants: Φ(−2), Φ(2) − Φ(−2), √2, −2. Static, as a Scalar must outlive the native call.
+    private const double Lower = 0.022750131948179195, Upper = 0.9772498680518208;
+    private static readonly Scalar NormalLower = Lower.ToScalar();
+    private static readonly Scalar NormalSpan = (Upper - Lower).ToScalar();
+    private static readonly Scalar Sqrt2 = Math.Sqrt(2).ToScalar();
+    private static readonly Scalar MinusTwo = (-2).ToScalar();
+    private static readonly Scalar SquashEpsilon = 1e-9.ToScalar();
 
     /// <summary>squash(s) = (‖s‖²/(1 + ‖s‖²)) · s/√(‖s‖² + 1e-9), over the last axis.</summary>
     internal static Tensor Squash(Tensor s)
     {
-        var norm2 = s.square().sum(-1, keepdim: true);
-        return norm2 / (1 + norm2) / (norm2 + 1e-9).sqrt() * s;
+        var norm2 = s.Squared().sum(-1, keepdim: true);
+        return norm2 / norm2.Plus(TorchScalars.One) / norm2.Plus(SquashEpsilon).sqrt() * s;
     }
 }

@@ -33,7 +33,7 @@ public sealed class GruExtractor : nn.Module, IInterestExtractor
         ExtractorChecks.Shapes(history, mask, Dimension);
         using var scope = NewDisposeScope();
         var (outputs, _) = gru.forward(history);                                        // [B, L, d]
-        var last = (mask.sum(1).to(ScalarType.Int64) - 1).clamp_min(0);                 // [B]
+        var last = mask.sum(1).to(ScalarType.Int64).sub(TorchScalars.One).clamp_min(TorchScalars.Zero);   // [B]
         var index = last.view(-1, 1, 1).expand(-1, 1, Dimension);                       // [B, 1, d]
         var interests = outputs.gather(1, index);                                       // [B, 1, d]
         var (attention, logAttention) = MaskedAttention.Uniform(mask, 1);

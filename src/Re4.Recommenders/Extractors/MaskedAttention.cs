@@ -14,8 +14,8 @@ internal static class MaskedAttention
     public static (Tensor Attention, Tensor LogAttention) Softmax(Tensor logits, Tensor mask)
     {
         using var scope = NewDisposeScope();
-        var padding = mask.eq(0).unsqueeze(1);                  // [B, 1, L]
-        var masked = logits.masked_fill(padding, MaskValue);    // [B, K, L]
+        var padding = mask.eq(TorchScalars.Zero).unsqueeze(1);   // [B, 1, L]
+        var masked = logits.masked_fill(padding, TorchScalars.MaskValue);   // [B, K, L]
         var attention = masked.softmax(-1);
         var logAttention = masked.log_softmax(-1);
         return (attention.MoveToOuterDisposeScope(), logAttention.MoveToOuterDisposeScope());

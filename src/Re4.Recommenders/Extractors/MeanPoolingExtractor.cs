@@ -32,7 +32,7 @@ public sealed class MeanPoolingExtractor : nn.Module, IInterestExtractor
     {
         ExtractorChecks.Shapes(history, mask, Dimension);
         using var scope = NewDisposeScope();
-        var count = mask.sum(1, keepdim: true).clamp_min(1);               // [B, 1]
+        var count = mask.sum(1, keepdim: true).clamp_min(TorchScalars.One);          // [B, 1]
         var mean = (history * mask.unsqueeze(-1)).sum(1) / count;          // [B, d]
         var interests = dense.forward(mean).unsqueeze(1);                  // [B, 1, d]
         var (attention, logAttention) = MaskedAttention.Uniform(mask, 1);

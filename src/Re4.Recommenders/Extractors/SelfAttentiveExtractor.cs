@@ -61,7 +61,7 @@ public sealed class SelfAttentiveExtractor : nn.Module, IInterestExtractor
         ExtractorChecks.Shapes(history, mask, Dimension, _options.MaxLength);
         using var scope = NewDisposeScope();
         var l = history.shape[1];
-        var scorerInput = position is null ? history : history + position.narrow(0, 0, l).unsqueeze(0);   // [B, L, d]
+        var scorerInput = position is null ? history : history.Plus(position.narrow(0, 0, l).unsqueeze(0));   // [B, L, d]
         var logits = w_b.forward(w_a.forward(scorerInput).tanh()).transpose(1, 2);                      // [B, K, L]
         var (attention, logAttention) = MaskedAttention.Softmax(logits, mask);
         var values = w_v is null ? history : w_v.forward(history);                                      // [B, L, d]

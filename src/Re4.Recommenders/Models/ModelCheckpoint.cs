@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Re4.Recommenders.Extractors;
 using TorchSharp;
 using System.Text.Json.Serialization;
 using static TorchSharp.torch;
@@ -54,9 +55,29 @@ public static class ModelCheckpoint
         foreach (var id in originalItemIds) writer.Write(id);
     }
 
+    /// <summary>The model folder at <paramref name="path"/>: the path itself when it holds <see cref="ConfigFile"/>, else its
+    /// <see cref="Training.MultiInterestTrainer.ModelFolder"/> subfolder, so a training run's folder (the trainer's
+    /// checkpoint directory) can be given where a model is expected.</summary>
+    /// <exception cref="InvalidDataException">Neither holds a model.</exception>
+    public static string FindModelDirectory(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (File.Exists(Path.Combine(path, ConfigFile))) return path;
+        var nested = Path.Combine(path, Training.MultiInterestTrainer.ModelFolder);
+        if (File.Exists(Path.Combine(nested, ConfigFile))) return nested;
+        throw new InvalidDataException($"{path} holds no model: expected {ConfigFile} there or in its {Training.MultiInterestTrainer.ModelFolder}/ folder.");
+    }
+
     /// <summary>Loads a model saved by <see cref="Save"/>, onto <paramref name="device"/> (CPU by default).</summary>
+    /// <exception cref="InvalidDataException">A file is missing, truncated or of another format version, or the model was
+    /// trained with an extractor of your own (load it with the overload that builds it).</exception>
+    public static LoadedModel Load(string directory, Device? device = null) => Load(directory, null, device);
+
+    /// <summary>Loads a model trained with an extractor of your own (<see cref="ModelKind.Custom"/>): the saved weights are
+    /// loaded into the model built around the extractor <paramref name="createExtractor"/> returns for the saved
+    /// configuration. Built-in kinds ignore it.</summary>
     /// <exception cref="InvalidDataException">A file is missing, truncated or of another format version.</exception>
-    public static LoadedModel Load(string directory, Device? device = null)
+    public static LoadedModel Load(string directory, Func<ModelConfig, IInterestExtractor>? createExtractor, Device? device = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
         var configPath = Path.Combine(directory, ConfigFile);
@@ -75,7 +96,10 @@ public static class ModelCheckpoint
         if (document.Format != FormatVersion)
             throw new InvalidDataException($"{configPath} has checkpoint format {document.Format}; this library reads format {FormatVersion}.");
         var config = document.Config ?? throw new InvalidDataException($"{configPath} has no config.");
-        var model = new MultiInterestModel(config);
+        MultiInterestModel model;
+        if (config.Kind != ModelKind.Custom) model = new MultiInterestModel(config);
+        else if (createExtractor is not null) model = new MultiInterestModel(config, createExtractor(config));
+        else throw new InvalidDataException($"{configPath}: the model was trained with an extractor of your own ({nameof(ModelKind)}.{nameof(ModelKind.Custom)}); load it with ModelCheckpoint.Load(directory, config => yourExtractor).");
         var weights = Path.Combine(directory, WeightsFile);
         if (!File.Exists(weights)) throw new InvalidDataException($"{directory}: {WeightsFile} is missing.");
         try

@@ -17,4 +17,8 @@ public enum ModelKind
 
     /// <summary>GRU4Rec: last GRU state, one interest (<c>gru4rec</c>).</summary>
     Gru4Rec,
+
+    /// <summary>An extractor of your own, given to <see cref="MultiInterestModel(ModelConfig, Extractors.IInterestExtractor)"/>
+    /// and, when loading, to <see cref="ModelCheckpoint.Load(string, Func{ModelConfig, Extractors.IInterestExtractor}, TorchSharp.torch.Device?)"/>.</summary>
+    Custom,
 }

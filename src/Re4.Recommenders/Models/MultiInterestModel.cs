@@ -16,7 +16,25 @@ public sealed class MultiInterestModel : nn.Module
     private readonly IInterestExtractor _extractor;
 
     /// <summary>Builds a model from its configuration (weights freshly initialised from torch's global generator).</summary>
+    /// <exception cref="ArgumentException"><see cref="ModelConfig.Kind"/> is <see cref="ModelKind.Custom"/>, which needs the
+    /// extractor itself.</exception>
     public MultiInterestModel(ModelConfig config)
+        : this(config, CreateExtractor)
+    {
+    }
+
+    /// <summary>Builds a model around an extractor of your own (see docs/extending.md). The item table is initialised
+    /// here from torch's global generator; the extractor's weights are whatever it was created with.</summary>
+    /// <param name="config">The architecture; <see cref="ModelConfig.Kind"/> must be <see cref="ModelKind.Custom"/> so that a
+    /// saved checkpoint says it needs your extractor to load.</param>
+    /// <param name="extractor">A TorchSharp module (its parameters are trained and saved with the model's) producing
+    /// <see cref="ModelConfig.Interests"/> interests of size <see cref="ModelConfig.Dimension"/>. The model owns it.</param>
+    public MultiInterestModel(ModelConfig config, IInterestExtractor extractor)
+        : this(config, CheckCustom(config, extractor))
+    {
+    }
+
+    private MultiInterestModel(ModelConfig config, Func<ModelConfig, IInterestExtractor> createExtractor)
         : base(nameof(MultiInterestModel))
     {
         ArgumentNullException.ThrowIfNull(config);
@@ -30,7 +48,8 @@ public sealed class MultiInterestModel : nn.Module
             items.weight![0].zero_();
         }
 
-        _extractor = CreateExtractor(config);
+        // Built after the item table, so that a seed gives the same weights as it always did.
+        _extractor = createExtractor(config);
         extractor = (nn.Module)_extractor;
         RegisterComponents();
     }
@@ -52,7 +71,7 @@ public sealed class MultiInterestModel : nn.Module
         ArgumentNullException.ThrowIfNull(history);
         if (history.dim() != 2) throw new ArgumentException($"history must be [B, L] item ids; got {history.dim()} dimensions.", nameof(history));
         using var scope = NewDisposeScope();
-        var mask = history.ne(0).to(ScalarType.Float32);     // [B, L]
+        var mask = history.ne(TorchScalars.Zero).to(ScalarType.Float32);   // [B, L]
         var x = items.forward(history);                      // [B, L, d], padding rows exactly 0 (padding_idx)
         var output = _extractor.Extract(x, mask);
         output.Interests.MoveToOuterDisposeScope();
@@ -89,6 +108,19 @@ public sealed class MultiInterestModel : nn.Module
         return ids;
     }
 
+    private static Func<ModelConfig, IInterestExtractor> CheckCustom(ModelConfig config, IInterestExtractor extractor)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(extractor);
+        if (config.Kind != ModelKind.Custom)
+            throw new ArgumentException($"A model with an extractor of your own needs Kind = {nameof(ModelKind.Custom)}, not {config.Kind}, so that its checkpoint is not mistaken for a built-in one.", nameof(config));
+        if (extractor is not nn.Module)
+            throw new ArgumentException($"{extractor.GetType().Name} must be a TorchSharp module (derive from nn.Module) so that its parameters are trained and saved.", nameof(extractor));
+        if (extractor.InterestCount != config.Interests || extractor.Dimension != config.Dimension)
+            throw new ArgumentException($"{extractor.GetType().Name} gives K = {extractor.InterestCount}, d = {extractor.Dimension}; the configuration says K = {config.Interests}, d = {config.Dimension}.", nameof(extractor));
+        return _ => extractor;
+    }
+
     private static IInterestExtractor CreateExtractor(ModelConfig c) => c.Kind switch
     {
         ModelKind.ComiRecSA => new SelfAttentiveExtractor(new SelfAttentiveOptions
@@ -105,6 +137,7 @@ public sealed class MultiInterestModel : nn.Module
         ModelKind.Mind => new DynamicRoutingExtractor(DynamicRoutingOptions.Mind(c.Dimension, c.Interests, c.MaxLength)),
         ModelKind.YouTubeDnn => new MeanPoolingExtractor(c.Dimension),
         ModelKind.Gru4Rec => new GruExtractor(c.Dimension),
+        ModelKind.Custom => throw new ArgumentException($"Kind = {nameof(ModelKind.Custom)} needs the extractor itself: use new MultiInterestModel(config, extractor), or ModelCheckpoint.Load(directory, config => extractor) for a saved model.", nameof(c)),
         _ => throw new ArgumentOutOfRangeException(nameof(c), c.Kind, "Unknown model kind."),
     };
 }

@@ -28,7 +28,7 @@ internal static class MainLoss
         using var scope = NewDisposeScope();
         var u = SelectInterest(interests, table.index_select(0, targets));              // [B, d]
         var logits = u.matmul(table.narrow(0, 1, table.shape[0] - 1).t());              // [B, N]
-        return nn.functional.cross_entropy(logits, targets - 1).MoveToOuterDisposeScope();
+        return nn.functional.cross_entropy(logits, targets.sub(TorchScalars.One)).MoveToOuterDisposeScope();
     }
 
     /// <summary>Sampled softmax with shared negatives.</summary>
@@ -49,7 +49,7 @@ internal static class MainLoss
         if (negativeLogQ is not null) negative = negative - negativeLogQ.unsqueeze(0);
         // Accidental hits: a negative equal to the row's target is not a negative.
         var hits = negatives.unsqueeze(0).eq(targets.unsqueeze(1));                     // [B, S]
-        negative = negative.masked_fill(hits, Extractors.MaskedAttention.MaskValue);
+        negative = negative.masked_fill(hits, TorchScalars.MaskValue);
         var logits = cat([positive, negative], 1);                                       // [B, 1 + S]
         return (-logits.log_softmax(1).select(1, 0)).mean().MoveToOuterDisposeScope();
     }

@@ -76,6 +76,26 @@ public sealed class MultiInterestTrainer : IDisposable
     /// <param name="logger">Where progress is logged; null for none.</param>
     /// <param name="device">Where to train (CPU when null). CUDA needs the app to reference a CUDA backend of TorchSharp.</param>
     public MultiInterestTrainer(DataSplit split, ModelConfig config, TrainerOptions? options = null, ILogger? logger = null, Device? device = null)
+        : this(split, null, config, options, logger, device)
+    {
+    }
+
+    /// <summary>Trains a model you built, e.g. around an extractor of your own (see docs/extending.md). The trainer takes
+    /// ownership of it (disposes it). Seed torch's generator before building the model if its initial weights should be
+    /// reproducible: the trainer seeds it with <see cref="TrainerOptions.Seed"/> only for what it creates itself.</summary>
+    /// <param name="split">Training sequences, validation and test users.</param>
+    /// <param name="model">The model; its item count must be the data set's and its L at least the split's.</param>
+    /// <param name="options">Training options (validated here); null for the defaults.</param>
+    /// <param name="logger">Where progress is logged; null for none.</param>
+    /// <param name="device">Where to train (CPU when null); the model is moved there.</param>
+    /// <remarks><see cref="Resume"/> rebuilds models from their configuration, so it cannot resume a run of a
+    /// <see cref="ModelKind.Custom"/> model.</remarks>
+    public MultiInterestTrainer(DataSplit split, MultiInterestModel model, TrainerOptions? options = null, ILogger? logger = null, Device? device = null)
+        : this(split, model ?? throw new ArgumentNullException(nameof(model)), model.Config, options, logger, device)
+    {
+    }
+
+    private MultiInterestTrainer(DataSplit split, MultiInterestModel? model, ModelConfig config, TrainerOptions? options, ILogger? logger, Device? device)
     {
         ArgumentNullException.ThrowIfNull(split);
         ArgumentNullException.ThrowIfNull(config);
@@ -94,7 +114,7 @@ public sealed class MultiInterestTrainer : IDisposable
         for (var i = 1; i <= config.ItemCount; i++) _originalItemIds[i] = split.Dataset.OriginalItemId(i);
 
         manual_seed(options.Seed);
-        _model = new MultiInterestModel(config);
+        _model = model ?? new MultiInterestModel(config);
         var flows = options.BackwardFlows;
         if (flows.Contrast is { } contrast) _flows.Add(new(new ReContrastFlow(contrast), contrast.Weight));
         if (flows.Attend is { } attend) _flows.Add(new(new ReAttendFlow(attend), attend.Weight));
@@ -131,10 +151,12 @@ public sealed class MultiInterestTrainer : IDisposable
         string reason;
         var clock = new Stopwatch();
         var parts = new Dictionary<string, double>();
-        _logger.LogInformation("Training {Model} (K = {K}, d = {D}) on {Users} training users, {Items} items: batch {Batch}, lr {Lr}, {Negatives} negatives, flows [{Flows}], {Device}",
-            _model.Config.Kind, _model.Config.EffectiveInterests, _model.Config.Dimension, _split.TrainCount, _model.Config.ItemCount,
-            _options.BatchSize, _options.LearningRate, _options.Negatives == NegativeSampling.Full ? "full softmax" : $"{_options.ResolvedNegativeCount} {_options.Negatives}",
-            string.Join(", ", _flows.Select(f => $"{f.Flow.Name} x{f.Weight}")), _device);
+        if (_logger.IsEnabled(LogLevel.Information))
+        {
+            TrainerLog.TrainingStarted(_logger, _model.Config.Kind, _model.Config.EffectiveInterests, _model.Config.Dimension, _split.TrainCount, _model.Config.ItemCount,
+                _options.BatchSize, _options.LearningRate, _options.Negatives == NegativeSampling.Full ? "full softmax" : $"{_options.ResolvedNegativeCount} {_options.Negatives}",
+                string.Join(", ", _flows.Select(f => $"{f.Flow.Name} x{f.Weight}")), _device.ToString());
+        }
         while (true)
         {
             if (_step >= _options.MaxSteps) { reason = "max-steps"; break; }
@@ -159,8 +181,7 @@ public sealed class MultiInterestTrainer : IDisposable
         }
 
         if (_lastValidatedStep != _step) Validate();
-        _logger.LogInformation("Stopped ({Reason}) after {Steps} steps; best validation {Metric} = {Value:F4} at step {Best}",
-            reason, _step, _options.SelectionMetric, _bestMetric, _bestStep);
+        TrainerLog.TrainingStopped(_logger, reason, _step, _options.SelectionMetric, _bestMetric, _bestStep);
         RestoreBest();
         var test = _split.Test.Count > 0 ? Evaluate(_split.Test) : null;
         return new TrainingResult(_step, _bestStep, reason, _trainSeconds, SamplesPerSecond, _bestValidation!, test?.Metrics, _history.ToArray());
@@ -215,7 +236,8 @@ public sealed class MultiInterestTrainer : IDisposable
                 var value = loss.item<float>();
                 if (!float.IsFinite(value)) throw new TrainingDivergedException(_step + 1, flow.Name, value);
                 parts[flow.Name] = value;
-                total = total + weight * loss;
+                using var w = weight.ToScalar();   // owned: a temporary Scalar may be freed mid-call
+                total = total.Plus(loss.mul(w));
             }
         }
 
@@ -252,8 +274,7 @@ public sealed class MultiInterestTrainer : IDisposable
             _validationsWithoutGain++;
         }
 
-        _logger.LogInformation("step {Step}: loss {Loss:F4}, valid {Metric} {Value:F4}{Mark} (best {Best:F4} at {BestStep}), {Rate:F0} samples/s",
-            _step, meanLoss, _options.SelectionMetric, metric, improved ? " *" : string.Empty, _bestMetric, _bestStep, SamplesPerSecond);
+        TrainerLog.Validated(_logger, _step, meanLoss, _options.SelectionMetric, metric, improved ? " *" : string.Empty, _bestMetric, _bestStep, SamplesPerSecond);
         if (_options.CheckpointDirectory is { } dir)
         {
             if (improved) ModelCheckpoint.Save(Path.Combine(dir, ModelFolder), _model, _originalItemIds);

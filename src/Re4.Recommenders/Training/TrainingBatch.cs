@@ -2,7 +2,7 @@ namespace Re4.Recommenders.Training;
 
 /// <summary>A batch of training examples: histories padded with item 0 to L columns, and the next item of each.
 /// Arrays are owned by the batch; a sampler returns a new batch per call.</summary>
-public sealed class TrainingBatch
+internal sealed class TrainingBatch
 {
     internal TrainingBatch(int size, int maxLength)
     {

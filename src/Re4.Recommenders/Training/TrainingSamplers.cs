@@ -4,7 +4,7 @@ namespace Re4.Recommenders.Training;
 
 /// <summary>Turns the training sequences of a <see cref="DataSplit"/> into batches of (history, next item).</summary>
 /// <remarks>Not thread-safe: a sampler holds its random state. Deterministic for a seed.</remarks>
-public interface ITrainingSampler
+internal interface ITrainingSampler
 {
     /// <summary>Completed passes over the training data (every-prefix), or batches / batches-per-epoch (random cut).</summary>
     int Epoch { get; }
@@ -16,7 +16,7 @@ public interface ITrainingSampler
 /// <summary>ComiRec's sampler: each batch draws B distinct training users at random and, for each, a cut k uniformly
 /// in [min(4, len−1), len−1]; the history is the ≤ L items before position k and the target is item k.
 /// Users with fewer than 2 items cannot give an example and are never drawn.</summary>
-public sealed class RandomCutSampler : ITrainingSampler
+internal sealed class RandomCutSampler : ITrainingSampler
 {
     private readonly DataSplit _split;
     private readonly int[] _eligible;
@@ -75,7 +75,7 @@ public sealed class RandomCutSampler : ITrainingSampler
 
 /// <summary>The Re4 reference sampler: every prefix of every training user (history = the ≤ L items before position k,
 /// target = item k, for k = 1..len−1), shuffled once with the seed and visited in that order, epoch after epoch.</summary>
-public sealed class EveryPrefixSampler : ITrainingSampler
+internal sealed class EveryPrefixSampler : ITrainingSampler
 {
     private readonly DataSplit _split;
     private readonly long[] _examples;   // (train index << 32) | k

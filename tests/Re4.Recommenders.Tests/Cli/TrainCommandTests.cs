@@ -46,6 +46,7 @@ public sealed class TrainCommandTests
         File.Exists(Path.Combine(run, "model", "model.json")).Should().BeTrue();
         File.Exists(Path.Combine(run, "resume", "trainer.json")).Should().BeTrue();
         File.ReadAllLines(Path.Combine(run, "recommendations.tsv")).Should().HaveCount(root.GetProperty("users").GetProperty("test").GetInt32());
+        PngFile.ShouldBeAChart(Path.Combine(run, "training.png"));
 
         // evaluate --checkpoint reproduces the test metrics of the selected model exactly.
         var evalDir = Path.Combine(dir.Path, "eval");
@@ -109,6 +110,51 @@ public sealed class TrainCommandTests
         err.Should().Contain("items");
     }
 
+    [Fact]
+    public void Diagnostics_DrawsTheFirstTestUsersAttention_AndAgreesWithTrain()
+    {
+        using var dir = new TempDir();
+        var data = TinyData(dir);
+        var run = Path.Combine(dir.Path, "run");
+        Run(["train", "--data", data, "--model", "comirec-sa", "--out", run, "--dump", .. Fast]).Code.Should().Be(0);
+        var diagDir = Path.Combine(dir.Path, "diag");
+
+        var (code, output, err) = Run("diagnostics", "--data", data, "--checkpoint", run, "--out", diagDir, "--quiet");
+
+        code.Should().Be(0, err);
+        output.Should().Contain("interest 0: attends most to item").And.Contain("interest 1:");
+        PngFile.ShouldBeAChart(Path.Combine(diagDir, "diagnostics.png"));
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(diagDir, "diagnostics.json")));
+        var root = json.RootElement;
+        using var split = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "split.json")));
+        var firstTestUser = split.RootElement.GetProperty("test")[0].GetInt64();
+        root.GetProperty("user").GetInt64().Should().Be(firstTestUser);
+        root.GetProperty("user_set").GetString().Should().Be("test");
+
+        // The history is a run of consecutive items of that user's line in the data file (original ids, oldest first).
+        var history = root.GetProperty("history").EnumerateArray().Select(e => e.GetInt64().ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        var line = File.ReadAllLines(data).Select(l => l.Split(' ')).Single(f => f[0] == firstTestUser.ToString(System.Globalization.CultureInfo.InvariantCulture)).Skip(1).ToArray();
+        Enumerable.Range(0, line.Length - history.Length + 1).Should().Contain(start => line.Skip(start).Take(history.Length).SequenceEqual(history));
+
+        // K = 2 rows, each a distribution over the history; a symmetric cosine matrix with a unit diagonal.
+        var attention = root.GetProperty("attention").EnumerateArray().Select(r => r.EnumerateArray().Select(v => v.GetDouble()).ToArray()).ToArray();
+        attention.Should().HaveCount(2);
+        attention.Should().OnlyContain(row => row.Length == history.Length && Math.Abs(row.Sum() - 1) < 1e-4 && row.All(v => v >= 0));
+        var cosine = root.GetProperty("interest_cosine").EnumerateArray().Select(r => r.EnumerateArray().Select(v => v.GetDouble()).ToArray()).ToArray();
+        cosine[0][0].Should().BeApproximately(1, 1e-4);
+        cosine[1][1].Should().BeApproximately(1, 1e-4);
+        cosine[0][1].Should().BeApproximately(cosine[1][0], 1e-5);
+
+        // Same model, same test users: the same mean interest cosine as train reported.
+        using var metrics = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "metrics.json")));
+        root.GetProperty("diagnostics").GetProperty("interest_cosine").GetDouble()
+            .Should().BeApproximately(metrics.RootElement.GetProperty("diagnostics").GetProperty("interest_cosine").GetDouble(), 1e-9);
+
+        var (unknownCode, _, unknownErr) = Run("diagnostics", "--data", data, "--checkpoint", run, "--out", diagDir, "--user", "987654321", "--quiet");
+        unknownCode.Should().Be(1);
+        unknownErr.Should().Contain("987654321");
+    }
+
     [Theory]
     [InlineData(new[] { "train", "--data", "synthetic", "--out", "x" }, "--model")]
     [InlineData(new[] { "train", "--data", "synthetic", "--model", "sasrec", "--out", "x" }, "comirec-sa")]
@@ -117,6 +163,8 @@ public sealed class TrainCommandTests
     [InlineData(new[] { "train", "--data", "synthetic", "--model", "mind", "--out", "x", "--device", "tpu" }, "cpu or cuda")]
     [InlineData(new[] { "evaluate", "--data", "synthetic", "--model", "comirec-sa", "--out", "x" }, "--checkpoint")]
     [InlineData(new[] { "recommend", "--history", "1 2" }, "--checkpoint")]
+    [InlineData(new[] { "diagnostics", "--data", "synthetic", "--out", "x" }, "--checkpoint")]
+    [InlineData(new[] { "diagnostics", "--data", "synthetic", "--checkpoint", "c", "--out", "x", "--user", "bob" }, "--user")]
     public void UsageErrors_ExitWith2(string[] args, string expected)
     {
         var (code, _, err) = Run(args);

@@ -1,0 +1,95 @@
+using System.Globalization;
+using System.Text.Json;
+using Re4.Cli;
+
+namespace Re4.Recommenders.Tests.Cli;
+
+public sealed class CompareCommandTests
+{
+    private static readonly string[] Metrics = ["recall@20", "recall@50", "ndcg@20", "ndcg@50", "hitrate@50"];
+
+    private static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var code = Program.Run(args, stdout, stderr);
+        return (code, stdout.ToString(), stderr.ToString());
+    }
+
+    [Fact]
+    public void Compare_TrainsEachModelPerSeedOnOneSplit_AndTabulatesMeanAndSampleStd()
+    {
+        using var dir = new TempDir();
+        var raw = Re4.Recommenders.Data.PlantedInterestGenerator.Generate(new() { Users = 300, Items = 200, Topics = 8, MinLength = 8, MaxLength = 16, Seed = 3 });
+        var data = Path.Combine(dir.Path, "tiny.txt");
+        Re4.Recommenders.Data.PlantedInterestGenerator.WriteSequences(raw, data);
+        var outDir = Path.Combine(dir.Path, "cmp");
+
+        var (code, output, err) = Run("compare", "--data", data, "--models", "most-popular,youtube-dnn,comirec-sa", "--seeds", "5,6", "--split-seed", "11",
+            "--out", outDir, "--dim", "8", "--interests", "2", "--batch-size", "16", "--negatives", "32", "--max-steps", "30", "--eval-every", "15", "--quiet");
+
+        code.Should().Be(0, err);
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "compare.json")));
+        var root = json.RootElement;
+        root.GetProperty("split_seed").GetInt32().Should().Be(11);
+        var models = root.GetProperty("models").EnumerateArray().ToArray();
+        models.Select(m => m.GetProperty("model").GetString()).Should().Equal("most-popular", "youtube-dnn", "comirec-sa");
+        var table = File.ReadAllLines(Path.Combine(outDir, "compare.md"));
+        output.Should().Contain(string.Join('\n', table.Where(l => l.StartsWith('|'))));
+
+        foreach (var model in models)
+        {
+            var name = model.GetProperty("model").GetString()!;
+            var folders = name == "most-popular" ? new[] { "most-popular" } : new[] { name + "-5", name + "-6" };
+            model.GetProperty("runs").EnumerateArray().Select(r => r.GetProperty("dir").GetString()).Should().Equal(folders);
+            var perRun = folders.Select(f =>
+            {
+                using var metrics = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, f, "metrics.json")));
+                var m = metrics.RootElement;
+                // Every run is on the same split, and a trained run carries its own training seed.
+                m.GetProperty("split_seed").GetInt32().Should().Be(11);
+                if (f != "most-popular") m.GetProperty("seed").GetInt32().Should().Be(int.Parse(f[(f.LastIndexOf('-') + 1)..], CultureInfo.InvariantCulture));
+                return Metrics.ToDictionary(k => k, k => m.GetProperty("test").GetProperty(k).GetDouble());
+            }).ToArray();
+            if (name != "most-popular") PngFile.ShouldBeAChart(Path.Combine(outDir, folders[0], "training.png"));
+
+            var row = table.Single(l => l.StartsWith($"| {name} |", StringComparison.Ordinal));
+            foreach (var metric in Metrics)
+            {
+                var values = perRun.Select(r => r[metric]).ToArray();
+                var mean = values.Sum() / values.Length;
+                var std = values.Length == 1 ? 0 : Math.Sqrt(values.Select(v => (v - mean) * (v - mean)).Sum() / (values.Length - 1));
+                model.GetProperty("mean").GetProperty(metric).GetDouble().Should().BeApproximately(mean, 1e-12, $"{name} {metric}");
+                model.GetProperty("std").GetProperty(metric).GetDouble().Should().BeApproximately(std, 1e-12, $"{name} {metric}");
+                model.GetProperty("runs").EnumerateArray().Select(r => r.GetProperty("test").GetProperty(metric).GetDouble()).Should().Equal(values);
+                row.Should().Contain(string.Create(CultureInfo.InvariantCulture, $"{mean:F4} ± {std:F4}"));
+            }
+        }
+
+        PngFile.ShouldBeAChart(Path.Combine(outDir, "compare.png"));
+    }
+
+    [Theory]
+    [InlineData(new[] { "compare", "--data", "synthetic", "--out", "x", "--models", "mind,sasrec" }, "sasrec")]
+    [InlineData(new[] { "compare", "--data", "synthetic", "--out", "x", "--models", "mind,mind" }, "twice")]
+    [InlineData(new[] { "compare", "--data", "synthetic", "--out", "x", "--seeds", "1,x" }, "--seeds")]
+    [InlineData(new[] { "compare", "--data", "synthetic", "--out", "x", "--resume" }, "--resume")]
+    [InlineData(new[] { "compare", "--data", "synthetic", "--out", "x", "--lr", "fast" }, "--lr")]
+    public void UsageErrors_ExitWith2_BeforeAnyTraining(string[] args, string expected)
+    {
+        var (code, _, err) = Run(args);
+
+        code.Should().Be(2);
+        err.Should().Contain(expected);
+    }
+
+    [Fact]
+    public void Help_ListsTheVerbAndItsOptions()
+    {
+        var (code, output, _) = Run("compare", "--help");
+
+        code.Should().Be(0);
+        output.Should().Contain("--models").And.Contain("--seeds").And.Contain("compare.json");
+        Run("--help").Out.Should().Contain("compare").And.Contain("diagnostics");
+    }
+}

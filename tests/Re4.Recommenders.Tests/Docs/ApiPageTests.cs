@@ -1,0 +1,28 @@
+using System.Text.RegularExpressions;
+using Re4.Recommenders.Models;
+
+namespace Re4.Recommenders.Tests.Docs;
+
+/// <summary>docs/api.md lists exactly the public types of the library, each under its namespace.</summary>
+public sealed class ApiPageTests
+{
+    [Fact]
+    public void The_api_page_lists_every_public_type_and_nothing_else()
+    {
+        var page = File.ReadAllLines(Path.Combine(TestPaths.RepositoryRoot, "docs", "api.md"));
+        var listed = new HashSet<string>();
+        string? ns = null;
+        foreach (var line in page)
+        {
+            if (line.StartsWith("## ", StringComparison.Ordinal)) ns = line[3..].Trim();
+            var row = Regex.Match(line, @"^\| `(\w+)` \|");
+            if (row.Success && ns is not null) listed.Add($"{ns}.{row.Groups[1].Value}");
+        }
+
+        var exported = typeof(ModelCheckpoint).Assembly.GetExportedTypes()
+            .Select(t => t.FullName!.Split('`')[0])
+            .ToHashSet();
+        exported.Except(listed).Should().BeEmpty("every public type needs a line in docs/api.md, under its namespace");
+        listed.Except(exported).Should().BeEmpty("docs/api.md lists only types that are public");
+    }
+}
