@@ -24,6 +24,12 @@ internal static class TorchScalars
     /// <summary>2 as an int, the exponent of <c>square()</c>.</summary>
     public static readonly Scalar Two = 2.ToScalar();
 
+    /// <summary>−1 as an int (padding interests of retrieval results).</summary>
+    public static readonly Scalar MinusOne = (-1).ToScalar();
+
+    /// <summary>−∞ as a float (scores of excluded items and unfilled retrieval slots).</summary>
+    public static readonly Scalar NegativeInfinity = float.NegativeInfinity.ToScalar();
+
     /// <summary><see cref="Extractors.MaskedAttention.MaskValue"/> as a float, for <c>masked_fill</c>.</summary>
     public static readonly Scalar MaskValue = Extractors.MaskedAttention.MaskValue.ToScalar();
 }

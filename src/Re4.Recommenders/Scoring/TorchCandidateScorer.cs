@@ -106,11 +106,13 @@ public sealed class TorchCandidateScorer : ICandidateScorer, IDisposable
         using var noGrad = no_grad();
         var device = _items.device;
         var u = tensor(query.Interests.Slice(first * k * d, count * k * d).ToArray(), [count * k, d], device: device);   // [b·K, d]
-        // Interest weights K, K−1, ..., 1: the max of (score == max)·weight picks the lowest winning index.
-        var weights = arange(k, 0, -1, dtype: ScalarType.Int64, device: device).view(1, k, 1);   // [1, K, 1]
-        var bestScores = full(count, topN, float.NegativeInfinity, device: device);                  // [b, N]
-        var bestItems = zeros(count, topN, dtype: ScalarType.Int64, device: device);                 // [b, N]
-        var bestInterests = full(count, topN, -1L, dtype: ScalarType.Int64, device: device);         // [b, N]
+        // Interest indices, and K for "no interest reaches the max": the min over where(score == max, k, K) is the
+        // lowest winning index. (Scalars here are all kept alive: TorchSharp frees temporary ones in a finalizer.)
+        var interestIndex = tensor(Enumerable.Range(0, k).Select(i => (long)i).ToArray(), [1, k, 1], device: device);   // [1, K, 1]
+        var noInterest = tensor(new long[] { k }, [1, 1, 1], device: device);                                             // [1, 1, 1]
+        var bestScores = full(count, topN, TorchScalars.NegativeInfinity, dtype: ScalarType.Float32, device: device);     // [b, N]
+        var bestItems = zeros(count, topN, dtype: ScalarType.Int64, device: device);                                      // [b, N]
+        var bestInterests = full(count, topN, TorchScalars.MinusOne, dtype: ScalarType.Int64, device: device);            // [b, N]
         var nextExclusion = 0;
         for (var start = 0; start < n; start += _itemChunk)
         {
@@ -128,7 +130,7 @@ public sealed class TorchCandidateScorer : ICandidateScorer, IDisposable
             {
                 var flat = new long[end - nextExclusion];
                 for (var i = nextExclusion; i < end; i++) flat[i - nextExclusion] = (long)exclusions[i].Row * c + (exclusions[i].Item - 1 - start);
-                m.view(-1).index_fill_(0, tensor(flat, device: device), float.NegativeInfinity);
+                m.view(-1).index_fill_(0, tensor(flat, device: device), TorchScalars.NegativeInfinity);
                 nextExclusion = end;
             }
 
@@ -136,14 +138,15 @@ public sealed class TorchCandidateScorer : ICandidateScorer, IDisposable
             var values = m.gather(1, columns);                                     // [b, take]
             var take = columns.shape[1];
             var perInterest = s.gather(2, columns.unsqueeze(1).expand(count, k, take));   // [b, K, take]
-            var winner = k - perInterest.eq(values.unsqueeze(1)).mul(weights).amax([1]);  // [b, take]
+            var winner = where(perInterest.eq(values.unsqueeze(1)), interestIndex, noInterest).amin([1]);   // [b, take]
 
             // Stable descending sort of [running | chunk]: equal scores keep running (lower ids) first, then column order.
             var allScores = cat([bestScores, values], 1);
             var (sorted, order) = allScores.sort(1, descending: true, stable: true);
             var head = order.narrow(1, 0, topN);
             var (previousScores, previousItems, previousInterests) = (bestScores, bestItems, bestInterests);
-            bestItems = cat([bestItems, columns.add(start + 1)], 1).gather(1, head).MoveToOuterDisposeScope();
+            using var firstId = ((long)start + 1).ToScalar();
+            bestItems = cat([bestItems, columns.Plus(firstId)], 1).gather(1, head).MoveToOuterDisposeScope();
             bestInterests = cat([bestInterests, winner], 1).gather(1, head).MoveToOuterDisposeScope();
             bestScores = sorted.narrow(1, 0, topN).contiguous().MoveToOuterDisposeScope();
             // The previous running lists belong to the batch scope: free them now, not after the last chunk.
@@ -153,9 +156,9 @@ public sealed class TorchCandidateScorer : ICandidateScorer, IDisposable
         }
 
         // Slots still at −∞ are unfilled (or excluded / non-finite items): the contract's padding.
-        var empty = bestScores.eq(float.NegativeInfinity);
-        bestItems.masked_fill_(empty, 0);
-        bestInterests.masked_fill_(empty, -1);
+        var empty = bestScores.eq(TorchScalars.NegativeInfinity);
+        bestItems.masked_fill_(empty, TorchScalars.Zero);
+        bestInterests.masked_fill_(empty, TorchScalars.MinusOne);
         bestItems.to(ScalarType.Int32).cpu().data<int>().CopyTo(items);
         bestScores.cpu().data<float>().CopyTo(scores);
         bestInterests.to(ScalarType.Int32).cpu().data<int>().CopyTo(interests);
@@ -167,16 +170,17 @@ public sealed class TorchCandidateScorer : ICandidateScorer, IDisposable
     {
         // topk returns the right values but may keep any of several items tied with the take-th value. When no row
         // has more items at or above that value than it keeps, its selection is the exact set (the common case).
+        using var takeScalar = take.ToScalar();
         var (values, columns) = m.topk(take, 1, largest: true, sorted: false);
         var kth = values.amin([1], keepdim: true);                                      // [b, 1]
-        if (!m.ge(kth).sum(1).gt(take).any().item<bool>()) return columns.sort(1).Values;
+        if (!m.ge(kth).sum(1).gt(takeScalar).any().item<bool>()) return columns.sort(1).Values;
 
         // Otherwise keep everything above the take-th value, then the lowest-column items equal to it: exactly
         // `take` per row, read back in column order.
         var above = m.gt(kth);                                                         // [b, c]
         var equal = m.eq(kth);                                                         // [b, c]
-        var missing = take - above.sum(1, keepdim: true, type: ScalarType.Int64);      // [b, 1]
-        var keep = above.logical_or(equal.logical_and(equal.cumsum(1, ScalarType.Int64).le(missing)));
+        var aboveCount = above.sum(1, keepdim: true, type: ScalarType.Int64);          // [b, 1]
+        var keep = above.logical_or(equal.logical_and(equal.cumsum(1, ScalarType.Int64).Plus(aboveCount).le(takeScalar)));
         return keep.nonzero().select(1, 1).view(m.shape[0], take);
     }
 
