@@ -32,7 +32,8 @@ public sealed class MultiInterestTrainer : IDisposable
     public const string ResumeFolder = "resume";
 
     private const string StateFile = "trainer.json";
-    private const string OptimizerFile = "optimizer.bin";
+    private const string OptimizerFile = "adam.bin";
+    private const string TorchSharpOptimizerFile = "optimizer.bin";   // TorchSharp Adam's state, written before the library had its own
     private const string RandomFile = "torch_rng.bin";
     private const string FlowsFile = "flows.bin";
 
@@ -41,7 +42,7 @@ public sealed class MultiInterestTrainer : IDisposable
     private readonly ILogger _logger;
     private readonly Device _device;
     private readonly MultiInterestModel _model;
-    private readonly TorchSharp.Modules.Adam _optimizer;
+    private readonly AdamOptimizer _optimizer;
     private readonly ITrainingSampler _sampler;
     private readonly Re4Random _negativeRandom;
     private readonly NegativeSampler? _negatives;
@@ -125,7 +126,8 @@ public sealed class MultiInterestTrainer : IDisposable
         _model.train();
         _flowModules.to(_device);
         _flowModules.train();
-        _optimizer = optim.Adam(_model.parameters().Concat(_flowModules.parameters()), lr: options.LearningRate, weight_decay: options.WeightDecay);
+        // The library's Adam, not TorchSharp's: TorchSharp 0.107's step() hands libtorch Scalars that a GC can free mid-call.
+        _optimizer = new AdamOptimizer(_model.parameters().Concat(_flowModules.parameters()), options.LearningRate, weightDecay: options.WeightDecay);
         _sampler = options.Sampler == TrainingSamplerKind.RandomCut
             ? new RandomCutSampler(split, options.BatchSize, options.Seed, reverseHistory: config.ReverseHistory)
             : new EveryPrefixSampler(split, options.BatchSize, options.Seed, reverseHistory: config.ReverseHistory);
@@ -244,9 +246,9 @@ public sealed class MultiInterestTrainer : IDisposable
         var totalValue = _flows.Count > 0 ? total.item<float>() : mainValue;
         if (!float.IsFinite(totalValue)) throw new TrainingDivergedException(_step + 1, "total", totalValue);
         parts["total"] = totalValue;
-        _optimizer.zero_grad();
+        _optimizer.ZeroGrad();
         total.backward();
-        _optimizer.step();
+        _optimizer.Step();
         return totalValue;
     }
 
@@ -318,7 +320,7 @@ public sealed class MultiInterestTrainer : IDisposable
         {
             _model.save(Path.Combine(temp, ModelCheckpoint.WeightsFile));
             _flowModules.save(Path.Combine(temp, FlowsFile));
-            _optimizer.save_state_dict(Path.Combine(temp, OptimizerFile));
+            _optimizer.Save(Path.Combine(temp, OptimizerFile));
             using (var rng = get_rng_state()) File.WriteAllBytes(Path.Combine(temp, RandomFile), rng.data<byte>().ToArray());
             var state = new ResumeState
             {
@@ -367,6 +369,12 @@ public sealed class MultiInterestTrainer : IDisposable
 
         if (state.Config is null || state.Options is null || state.NegativeRandom is null)
             throw new InvalidDataException($"{statePath} is incomplete.");
+        if (!File.Exists(Path.Combine(resume, OptimizerFile)))
+        {
+            throw new InvalidDataException(File.Exists(Path.Combine(resume, TorchSharpOptimizerFile))
+                ? $"{resume} was written by an earlier build that used TorchSharp's Adam ({TorchSharpOptimizerFile}); its optimizer state cannot be read: start the run again."
+                : $"{checkpointDirectory} holds no optimizer state ({ResumeFolder}/{OptimizerFile} is missing).");
+        }
         var options = state.Options.ToOptions(checkpointDirectory);
         if (maxSteps is { } m) options.MaxSteps = m;
         if (customFlows is not null) options.CustomFlows = customFlows;
@@ -379,7 +387,7 @@ public sealed class MultiInterestTrainer : IDisposable
     {
         _model.load(Path.Combine(directory, ModelCheckpoint.WeightsFile));
         _flowModules.load(Path.Combine(directory, FlowsFile));
-        _optimizer.load_state_dict(Path.Combine(directory, OptimizerFile));
+        _optimizer.Load(Path.Combine(directory, OptimizerFile));
         var rngBytes = File.ReadAllBytes(Path.Combine(directory, RandomFile));
         using (var rng = tensor(rngBytes, dtype: ScalarType.Byte)) set_rng_state(rng);
         _negativeRandom.State = state.NegativeRandom!.Select(s => ulong.Parse(s, CultureInfo.InvariantCulture)).ToArray();

@@ -49,15 +49,15 @@ public sealed class ScalarLifetimeTests
 
     private const int D = 8, K = 3, L = 6;
 
-    /// <summary>Every library code path that hands scalars to TorchSharp (extractors, flows, main losses), as one flat
-    /// list of floats. Deterministic on CPU: all weights come from one seed, MIND runs in eval mode (fixed routing seed).</summary>
+    /// <summary>Every library code path that hands scalars to TorchSharp (extractors, flows, main losses, the trainer's
+    /// Adam steps), as one flat list of floats. Deterministic on CPU: all weights come from one seed, MIND runs in eval mode (fixed routing seed).</summary>
     private sealed class LibraryPaths : IDisposable
     {
         private readonly List<nn.Module> _modules = [];
         private readonly List<IInterestExtractor> _extractors = [];
         private readonly ReConstructFlow _construct;
         private readonly IBackwardFlow[] _flows;
-        private readonly Tensor _history, _mask, _table, _targets, _negatives, _logQ, _targetLogQ;
+        private readonly Tensor _history, _mask, _table, _targets, _negatives, _logQ, _targetLogQ, _adamStart, _adamGrad;
 
         public LibraryPaths()
         {
@@ -97,6 +97,18 @@ public sealed class ScalarLifetimeTests
             _negatives = tensor(new long[] { 2, 7, 5, 9, 4 });
             _logQ = randn(5);
             _targetLogQ = randn(4);
+            _adamStart = randn(4, D);
+            _adamGrad = randn(4, D);
+        }
+
+        /// <summary>Five steps of the trainer's Adam (with weight decay) from a fixed start and gradient: [4 * D].</summary>
+        private Tensor AdamSteps()
+        {
+            using var p = nn.Parameter(_adamStart.clone());   // [4, D]
+            using var adam = new AdamOptimizer([p], 0.05, weightDecay: 0.01);
+            p.grad = _adamGrad.clone();
+            for (var i = 0; i < 5; i++) adam.Step();
+            return p.detach().clone().flatten();
         }
 
         public float[] Run()
@@ -114,13 +126,15 @@ public sealed class ScalarLifetimeTests
                 parts.Add(MainLoss.Sampled(o.RetrievalInterests, _table, _targets, _negatives, _logQ, _targetLogQ));
             }
 
+            parts.Add(AdamSteps());
+
             return cat(parts.Select(p => p.flatten()).ToList(), 0).data<float>().ToArray();
         }
 
         public void Dispose()
         {
             foreach (var m in _modules) m.Dispose();
-            foreach (var t in new[] { _history, _mask, _table, _targets, _negatives, _logQ, _targetLogQ }) t.Dispose();
+            foreach (var t in new[] { _history, _mask, _table, _targets, _negatives, _logQ, _targetLogQ, _adamStart, _adamGrad }) t.Dispose();
         }
     }
 
@@ -170,8 +184,9 @@ public sealed class ScalarLifetimeTests
     /// <summary>The library's compiled code is scanned for calls that make a Scalar nobody keeps: an implicit conversion
     /// to <see cref="Scalar"/>, or a TorchSharp method that makes one itself (a Tensor operator with a number,
     /// <c>Tensor + Tensor</c>, <c>square()</c>...). Explicit <c>ToScalar()</c> is allowed: the caller then owns it
-    /// (a static field, or a <c>using</c> local). TorchSharp's own internals reached through virtual calls (the Adam
-    /// step) are out of reach of this scan and of the library.</summary>
+    /// (a static field, or a <c>using</c> local). TorchSharp's own internals reached through virtual calls (such as
+    /// TorchSharp's optimizers' <c>step()</c>) are out of reach of this scan, which is why the trainer uses the library's
+    /// <see cref="AdamOptimizer"/> (scanned here like any other library type).</summary>
     [Fact]
     public void Library_hands_TorchSharp_no_temporary_scalar()
     {

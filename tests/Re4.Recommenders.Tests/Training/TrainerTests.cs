@@ -91,6 +91,20 @@ public sealed class TrainerTests
     }
 
     [Fact]
+    public void Resume_OfAFolderWithTorchSharpsAdamState_SaysItCannotBeResumed()
+    {
+        // Resume folders written before the library had its own Adam hold TorchSharp's optimizer.bin instead of adam.bin.
+        using var dir = new TempDir();
+        Train(Config(), Options(maxSteps: 20, checkpoint: dir.Path));
+        var resume = Path.Combine(dir.Path, MultiInterestTrainer.ResumeFolder);
+        File.Move(Path.Combine(resume, "adam.bin"), Path.Combine(resume, "optimizer.bin"));
+
+        var act = () => MultiInterestTrainer.Resume(dir.Path, TinySplit.Value);
+
+        act.Should().Throw<InvalidDataException>().WithMessage("*TorchSharp's Adam*optimizer.bin*start the run again*");
+    }
+
+    [Fact]
     public void Resume_WithoutState_NamesTheMissingFile()
     {
         using var dir = new TempDir();

@@ -1,0 +1,231 @@
+using System.Text;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Re4.Recommenders.Training;
+
+/// <summary>
+/// Adam with torch.optim.Adam's arithmetic (no AMSGrad; weight decay as an L2 term added to the gradient, not AdamW),
+/// written here because TorchSharp 0.107's own Adam hands libtorch Scalars it does not keep alive: under garbage
+/// collection its <c>step()</c> failed within a few hundred steps (docs/troubleshooting.md). Every Scalar given to
+/// TorchSharp here is a field of this object or a <c>using</c> local, so it outlives the native call.
+/// </summary>
+/// <remarks>
+/// Per parameter, with g its gradient (plus weight_decay * p), t its own step count:
+/// m = beta1 m + (1 - beta1) g; v = beta2 v + (1 - beta2) g^2;
+/// p -= lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps).
+/// The operations and their order are TorchSharp's, so results match its Adam bit for bit. Parameters whose gradient
+/// is undefined are skipped, their step count included, as torch does. Not thread-safe.
+/// </remarks>
+internal sealed class AdamOptimizer : IDisposable
+{
+    /// <summary>The first bytes of a saved state; anything else (e.g. TorchSharp's optimizer state) is refused.</summary>
+    private static readonly byte[] Magic = Encoding.ASCII.GetBytes("RE4ADAM\0");
+
+    private const int FormatVersion = 1;
+
+    private readonly TorchSharp.Modules.Parameter[] _parameters;
+    private readonly ParameterState[] _states;
+    private readonly double _beta1, _beta2;
+
+    // Owned for the optimizer's lifetime: a temporary Scalar may be freed by its finalizer while libtorch reads it.
+    private readonly Scalar _beta1Scalar, _beta2Scalar, _oneMinusBeta1, _oneMinusBeta2, _eps, _weightDecay;
+    private bool _disposed;
+
+    /// <summary>Adam over <paramref name="parameters"/> (torch's defaults for the rest).</summary>
+    /// <param name="parameters">The parameters, in the order their state is saved; their device is the state's.</param>
+    /// <param name="learningRate">lr, at least 0.</param>
+    /// <param name="beta1">Decay of the first moment, in [0, 1).</param>
+    /// <param name="beta2">Decay of the second moment, in [0, 1).</param>
+    /// <param name="eps">Added to the denominator, at least 0.</param>
+    /// <param name="weightDecay">L2 penalty added to the gradient (torch's Adam, not AdamW), at least 0.</param>
+    public AdamOptimizer(IEnumerable<TorchSharp.Modules.Parameter> parameters, double learningRate = 1e-3, double beta1 = 0.9, double beta2 = 0.999,
+        double eps = 1e-8, double weightDecay = 0)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        if (!(learningRate >= 0)) throw new ArgumentOutOfRangeException(nameof(learningRate), learningRate, "The learning rate must be at least 0.");
+        if (!(beta1 >= 0 && beta1 < 1)) throw new ArgumentOutOfRangeException(nameof(beta1), beta1, "beta1 must be in [0, 1).");
+        if (!(beta2 >= 0 && beta2 < 1)) throw new ArgumentOutOfRangeException(nameof(beta2), beta2, "beta2 must be in [0, 1).");
+        if (!(eps >= 0)) throw new ArgumentOutOfRangeException(nameof(eps), eps, "eps must be at least 0.");
+        if (!(weightDecay >= 0)) throw new ArgumentOutOfRangeException(nameof(weightDecay), weightDecay, "The weight decay must be at least 0.");
+        _parameters = parameters.ToArray();
+        LearningRate = learningRate;
+        WeightDecay = weightDecay;
+        _beta1 = beta1;
+        _beta2 = beta2;
+        _beta1Scalar = beta1.ToScalar();
+        _beta2Scalar = beta2.ToScalar();
+        _oneMinusBeta1 = (1 - beta1).ToScalar();
+        _oneMinusBeta2 = (1 - beta2).ToScalar();
+        _eps = eps.ToScalar();
+        _weightDecay = weightDecay.ToScalar();
+        _states = new ParameterState[_parameters.Length];
+        using var noGrad = no_grad();
+        for (var i = 0; i < _parameters.Length; i++)
+        {
+            // Both moments have the parameter's shape, dtype and device; detached from any dispose scope the caller has
+            // open, since they live as long as the optimizer.
+            var p = _parameters[i];
+            _states[i] = new ParameterState(zeros_like(p).DetachFromDisposeScope(), zeros_like(p).DetachFromDisposeScope());
+        }
+    }
+
+    /// <summary>The learning rate.</summary>
+    public double LearningRate { get; }
+
+    /// <summary>The L2 penalty added to gradients.</summary>
+    public double WeightDecay { get; }
+
+    /// <summary>The parameters, in the order of their saved state.</summary>
+    public IReadOnlyList<TorchSharp.Modules.Parameter> Parameters => _parameters;
+
+    /// <summary>How many updates parameter <paramref name="index"/> has had (its bias-correction step t).</summary>
+    public long StepsOf(int index) => _states[index].Step;
+
+    /// <summary>Zeroes every defined gradient in place (TorchSharp 0.107's <c>zero_grad()</c>: gradients stay defined,
+    /// so a parameter that got a gradient once is updated every step after, as with the optimizer this replaces).</summary>
+    public void ZeroGrad()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        using var scope = NewDisposeScope();   // the gradient handles read here, and what zero_() returns
+        foreach (var p in _parameters)
+        {
+            var grad = p.grad;
+            grad?.zero_();
+        }
+    }
+
+    /// <summary>One update of every parameter that has a gradient.</summary>
+    public void Step()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();   // gradient handles, the decayed gradients and the denominators
+        for (var i = 0; i < _parameters.Length; i++)
+        {
+            var p = _parameters[i];
+            var grad = p.grad;
+            if (grad is null) continue;
+            var state = _states[i];
+            state.Step++;
+            var biasCorrection1 = 1 - Math.Pow(_beta1, state.Step);
+            var biasCorrection2 = 1 - Math.Pow(_beta2, state.Step);
+            using var biasCorrection2Sqrt = Math.Sqrt(biasCorrection2).ToScalar();
+            using var negativeStepSize = (-(LearningRate / biasCorrection1)).ToScalar();
+
+            // A new tensor, as torch does: the parameter's .grad itself is left as backward wrote it.
+            if (WeightDecay != 0) grad = grad.add(p, _weightDecay);
+            state.ExpAvg.mul_(_beta1Scalar).add_(grad, _oneMinusBeta1);
+            state.ExpAvgSq.mul_(_beta2Scalar).addcmul_(grad, grad, _oneMinusBeta2);
+            var denominator = state.ExpAvgSq.sqrt().div_(biasCorrection2Sqrt).add_(_eps, TorchScalars.One);   // p's shape
+            p.addcdiv_(state.ExpAvg, denominator, negativeStepSize);
+        }
+    }
+
+    /// <summary>Writes every parameter's step count and moments to <paramref name="path"/> (in parameter order, with their
+    /// shapes, so that <see cref="Load"/> can check them first).</summary>
+    public void Save(string path)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        using var stream = File.Create(path);
+        using var writer = new BinaryWriter(stream);
+        writer.Write(Magic);
+        writer.Write(FormatVersion);
+        writer.Write(_parameters.Length);
+        foreach (var (p, state) in _parameters.Zip(_states))
+        {
+            writer.Write(state.Step);
+            writer.Write(p.shape.Length);
+            foreach (var size in p.shape) writer.Write(size);
+        }
+
+        using var scope = NewDisposeScope();
+        foreach (var state in _states)
+        {
+            state.ExpAvg.Save(writer);
+            state.ExpAvgSq.Save(writer);
+        }
+    }
+
+    /// <summary>Replaces the state with the one <see cref="Save"/> wrote to <paramref name="path"/>. The file is read and
+    /// checked whole before anything changes.</summary>
+    /// <exception cref="InvalidDataException">Not a state of this format, truncated, or for other parameters (count or
+    /// shapes differ); the message names the file.</exception>
+    public void Load(string path)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        using var scope = NewDisposeScope();   // the loaded CPU copies
+        var steps = new long[_parameters.Length];
+        var moments = new Tensor[_parameters.Length * 2];
+        try
+        {
+            using var stream = File.OpenRead(path);
+            using var reader = new BinaryReader(stream);
+            if (!reader.ReadBytes(Magic.Length).AsSpan().SequenceEqual(Magic))
+                throw new InvalidDataException($"{path} is not an Adam state written by Re4.Recommenders (a resume folder from before 0.1's own Adam cannot be resumed).");
+            var version = reader.ReadInt32();
+            if (version != FormatVersion) throw new InvalidDataException($"{path} has Adam state format {version}; this version reads {FormatVersion}.");
+            var count = reader.ReadInt32();
+            if (count != _parameters.Length)
+                throw new InvalidDataException($"{path} holds the Adam state of {count} parameters; the optimizer has {_parameters.Length}.");
+            for (var i = 0; i < count; i++)
+            {
+                steps[i] = reader.ReadInt64();
+                var rank = reader.ReadInt32();
+                if (rank is < 0 or > 64) throw new InvalidDataException($"{path} is damaged (parameter {i} has rank {rank}).");
+                var shape = new long[rank];
+                for (var d = 0; d < rank; d++) shape[d] = reader.ReadInt64();
+                if (steps[i] < 0) throw new InvalidDataException($"{path} is damaged (parameter {i} has step {steps[i]}).");
+                if (!shape.AsSpan().SequenceEqual(_parameters[i].shape))
+                    throw new InvalidDataException($"{path} holds parameter {i} with shape [{string.Join(", ", shape)}]; the optimizer's has [{string.Join(", ", _parameters[i].shape)}].");
+            }
+
+            for (var i = 0; i < moments.Length; i++)
+            {
+                var loaded = TensorExtensionMethods.Load(reader, skip: false);
+                var expected = i % 2 == 0 ? _states[i / 2].ExpAvg : _states[i / 2].ExpAvgSq;
+                if (!loaded.shape.AsSpan().SequenceEqual(expected.shape) || loaded.dtype != expected.dtype)
+                    throw new InvalidDataException($"{path} is damaged (a moment of parameter {i / 2} does not match its shape or type).");
+                moments[i] = loaded;
+            }
+
+            if (stream.Position != stream.Length) throw new InvalidDataException($"{path} has data after the Adam state.");
+        }
+        catch (EndOfStreamException e)
+        {
+            throw new InvalidDataException($"{path} is truncated.", e);
+        }
+
+        using var noGrad = no_grad();
+        for (var i = 0; i < _states.Length; i++)
+        {
+            _states[i].Step = steps[i];
+            _states[i].ExpAvg.copy_(moments[2 * i]);
+            _states[i].ExpAvgSq.copy_(moments[2 * i + 1]);
+        }
+    }
+
+    /// <summary>Frees the moments (not the parameters, which their modules own).</summary>
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        foreach (var state in _states)
+        {
+            state.ExpAvg.Dispose();
+            state.ExpAvgSq.Dispose();
+        }
+
+        foreach (var s in new[] { _beta1Scalar, _beta2Scalar, _oneMinusBeta1, _oneMinusBeta2, _eps, _weightDecay }) s.Dispose();
+    }
+
+    /// <summary>One parameter's step count and moments (each of the parameter's shape).</summary>
+    private sealed class ParameterState(Tensor expAvg, Tensor expAvgSq)
+    {
+        public long Step { get; set; }
+        public Tensor ExpAvg { get; } = expAvg;
+        public Tensor ExpAvgSq { get; } = expAvgSq;
+    }
+}
