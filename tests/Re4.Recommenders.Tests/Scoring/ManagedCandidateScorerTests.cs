@@ -7,7 +7,7 @@ public sealed class ManagedCandidateScorerTests
 {
     /// <summary>The naive reference: score every item j (1..N) by max over k of the dot product (double accumulation;
     /// the first k reaching the max wins), drop excluded items, sort by score desc then item id asc, take topN.</summary>
-    private static List<(int Item, double Score, int Interest)> Naive(float[] table, int d, float[] query, int user, int k, int topN, ISet<int>? exclude = null)
+    internal static List<(int Item, double Score, int Interest)> Naive(float[] table, int d, float[] query, int user, int k, int topN, ISet<int>? exclude = null)
     {
         var n = table.Length / d - 1;
         var all = new List<(int Item, double Score, int Interest)>();

@@ -21,29 +21,7 @@ public sealed class ScorerAgreementTests
     /// product (exact here), its interest the first k reaching it; sort by score desc then id asc; pad with 0/−∞/−1.</summary>
     internal static (int[] Items, float[] Scores, int[] Interests) Naive(float[] table, int d, float[] query, int user, int k, int topN, ReadOnlySpan<int> exclude)
     {
-        var n = table.Length / d - 1;
-        var excluded = exclude.ToArray().ToHashSet();
-        var all = new List<(int Item, double Score, int Interest)>();
-        for (var item = 1; item <= n; item++)
-        {
-            if (excluded.Contains(item)) continue;
-            var best = double.NegativeInfinity;
-            var winner = -1;
-            for (var i = 0; i < k; i++)
-            {
-                var s = 0.0;
-                for (var x = 0; x < d; x++) s += (double)query[(user * k + i) * d + x] * table[item * d + x];
-                if (s > best)
-                {
-                    best = s;
-                    winner = i;
-                }
-            }
-
-            all.Add((item, best, winner));
-        }
-
-        var top = all.OrderByDescending(t => t.Score).ThenBy(t => t.Item).Take(topN).ToList();
+        var top = ManagedCandidateScorerTests.Naive(table, d, query, user, k, topN, exclude.ToArray().ToHashSet());
         var pad = topN - top.Count;
         return (top.Select(t => t.Item).Concat(Enumerable.Repeat(0, pad)).ToArray(),
             top.Select(t => (float)t.Score).Concat(Enumerable.Repeat(float.NegativeInfinity, pad)).ToArray(),
