@@ -23,13 +23,13 @@ public static class FootprintReport
         {
             Console.WriteLine($"writing {lines:N0} lines to {path} ...");
             // Taobao-like shape: ~1M users, ~4M items for 85M lines; scale users and items with the line count.
-            SyntheticFiles.WriteInteractions(path, InteractionFormat.ComiRecCsv, lines, users: (int)Math.Max(1000, lines / 85), items: (int)Math.Max(1000, lines / 21), seed: 3);
+            SyntheticFiles.WriteInteractions(path, "comirec-csv", lines, users: (int)Math.Max(1000, lines / 85), items: (int)Math.Max(1000, lines / 21), seed: 3);
         }
 
         GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
         var before = GC.GetTotalMemory(forceFullCollection: true);
         var clock = Stopwatch.StartNew();
-        var dataset = InteractionFileReader.Load(path, new LoadOptions { Format = InteractionFormat.ComiRecCsv });
+        var dataset = InteractionFileReader.Load(path, new LoadOptions { Reader = InteractionReaderRegistry.BuiltIn.Get("comirec-csv") });
         var seconds = clock.Elapsed.TotalSeconds;
         var after = GC.GetTotalMemory(forceFullCollection: true);
         var peak = Process.GetCurrentProcess().PeakWorkingSet64;

@@ -12,8 +12,8 @@ public class LoaderBenchmarks
     public const int Lines = 2_000_000;
     private string _path = string.Empty;
 
-    [Params(InteractionFormat.ComiRecCsv, InteractionFormat.TaobaoCsv, InteractionFormat.MovieLensTsv, InteractionFormat.MovieLensDat)]
-    public InteractionFormat Format { get; set; }
+    [Params("comirec-csv", "taobao", "movielens-tsv", "movielens-dat")]
+    public string Format { get; set; } = "comirec-csv";
 
     [GlobalSetup]
     public void Setup()
@@ -23,13 +23,13 @@ public class LoaderBenchmarks
     }
 
     [Benchmark(OperationsPerInvoke = Lines)]
-    public long Load() => InteractionFileReader.Load(_path, new LoadOptions { Format = Format }).InteractionCount;
+    public long Load() => InteractionFileReader.Load(_path, new LoadOptions { Reader = InteractionReaderRegistry.BuiltIn.Get(Format) }).InteractionCount;
 }
 
-/// <summary>Writes interaction files of a given format with random users, items and increasing timestamps.</summary>
+/// <summary>Writes interaction files of a given format (a built-in reader's name) with random users, items and increasing timestamps.</summary>
 public static class SyntheticFiles
 {
-    public static void WriteInteractions(string path, InteractionFormat format, long lines, int users, int items, int seed)
+    public static void WriteInteractions(string path, string format, long lines, int users, int items, int seed)
     {
         var rng = new Random(seed);
         var temp = path + ".tmp";
@@ -45,10 +45,10 @@ public static class SyntheticFiles
                 time += rng.Next(3);
                 switch (format)
                 {
-                    case InteractionFormat.ComiRecCsv: w.Write(u); w.Write(','); w.Write(it); w.Write(','); w.Write(time); break;
-                    case InteractionFormat.TaobaoCsv: w.Write(u); w.Write(','); w.Write(it); w.Write(','); w.Write(it % 9439); w.Write(','); w.Write(behaviors[i % behaviors.Length]); w.Write(','); w.Write(time); break;
-                    case InteractionFormat.MovieLensTsv: w.Write(u); w.Write('\t'); w.Write(it); w.Write('\t'); w.Write(1 + (i % 5)); w.Write('\t'); w.Write(time); break;
-                    case InteractionFormat.MovieLensDat: w.Write(u); w.Write("::"); w.Write(it); w.Write("::"); w.Write(1 + (i % 5)); w.Write("::"); w.Write(time); break;
+                    case "comirec-csv": w.Write(u); w.Write(','); w.Write(it); w.Write(','); w.Write(time); break;
+                    case "taobao": w.Write(u); w.Write(','); w.Write(it); w.Write(','); w.Write(it % 9439); w.Write(','); w.Write(behaviors[i % behaviors.Length]); w.Write(','); w.Write(time); break;
+                    case "movielens-tsv": w.Write(u); w.Write('\t'); w.Write(it); w.Write('\t'); w.Write(1 + (i % 5)); w.Write('\t'); w.Write(time); break;
+                    case "movielens-dat": w.Write(u); w.Write("::"); w.Write(it); w.Write("::"); w.Write(1 + (i % 5)); w.Write("::"); w.Write(time); break;
                     default: throw new ArgumentOutOfRangeException(nameof(format));
                 }
 

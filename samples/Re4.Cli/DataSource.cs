@@ -4,19 +4,13 @@ using Re4.Recommenders.Data;
 namespace Re4.Cli;
 
 /// <summary>The options every data-consuming verb shares, and the pipeline they drive: load, filter, split.</summary>
-internal sealed record DataSource(string Data, InteractionFormat Format, DatasetFilter Filter, SplitProtocol Protocol, int Seed, int SplitSeed, int MaxLength)
+internal sealed record DataSource(string Data, InteractionReader? Format, DatasetFilter Filter, SplitProtocol Protocol, int Seed, int SplitSeed, int MaxLength)
 {
     public const string Synthetic = "synthetic";
 
-    public static readonly IReadOnlyDictionary<string, InteractionFormat> Formats = new Dictionary<string, InteractionFormat>
-    {
-        ["auto"] = InteractionFormat.Auto,
-        ["sequence"] = InteractionFormat.SequencePerLine,
-        ["comirec-csv"] = InteractionFormat.ComiRecCsv,
-        ["movielens-tsv"] = InteractionFormat.MovieLensTsv,
-        ["movielens-dat"] = InteractionFormat.MovieLensDat,
-        ["taobao"] = InteractionFormat.TaobaoCsv,
-    };
+    /// <summary>"auto" (null: detect) and the built-in readers by their own names.</summary>
+    public static readonly IReadOnlyDictionary<string, InteractionReader?> Formats =
+        InteractionReaderRegistry.BuiltIn.Readers.Aggregate(new Dictionary<string, InteractionReader?> { ["auto"] = null }, (d, r) => { d.Add(r.Name, r); return d; });
 
     public static readonly IReadOnlyDictionary<string, SplitProtocol> Protocols = new Dictionary<string, SplitProtocol>
     {
@@ -36,7 +30,7 @@ internal sealed record DataSource(string Data, InteractionFormat Format, Dataset
     public static DataSource Parse(CliArguments args)
     {
         var data = args.Required("data");
-        var format = args.Choice("format", InteractionFormat.Auto, Formats);
+        var format = args.Choice<InteractionReader?>("format", null, Formats);
         DatasetFilter filter;
         try
         {
@@ -79,7 +73,7 @@ internal sealed record DataSource(string Data, InteractionFormat Format, Dataset
             // "folder/file" names a data set better than the file alone (MovieLens' file is just "u.data").
             var full = Path.GetFullPath(Data);
             var name = $"{Path.GetFileName(Path.GetDirectoryName(full))}/{Path.GetFileName(full)}";
-            raw = InteractionFileReader.Load(Data, new LoadOptions { Format = Format, Logger = logger, Name = name });
+            raw = InteractionFileReader.Load(Data, new LoadOptions { Reader = Format, Logger = logger, Name = name });
         }
 
         var dataset = DatasetPreparation.Prepare(raw, Filter, logger);

@@ -1,97 +1,128 @@
-using System.Text;
 using Microsoft.Extensions.Logging;
 
 namespace Re4.Recommenders.Data;
 
 /// <summary>
-/// Streaming loaders for the recommendation formats of <see cref="InteractionFormat"/>. Ids must be non-negative
-/// integers (as in every format listed); timestamps are 64-bit integers. Interaction files are grouped by user and
-/// sorted stably by timestamp, so ties keep file order. Dense item ids follow first appearance; use
-/// <see cref="DatasetPreparation.Prepare(SequenceDataset, DatasetFilter, ILogger?)"/> to filter and renumber them by frequency.
+/// Loads interaction files through an <see cref="InteractionReader"/> (the format; detected unless
+/// <see cref="LoadOptions.Reader"/> names one). The reader parses lines; this driver streams them as UTF-8 bytes,
+/// counts them, applies lenient mode, reports errors with file and line, and builds the <see cref="SequenceDataset"/>.
+/// Ids must be non-negative integers (as in every built-in format); timestamps are 64-bit integers. Interaction logs
+/// are grouped by user and sorted stably by timestamp, so ties keep file order. Dense item ids follow first
+/// appearance; use <see cref="DatasetPreparation.Prepare(SequenceDataset, DatasetFilter, ILogger?)"/> to filter and
+/// renumber them by frequency.
 /// </summary>
 public static class InteractionFileReader
 {
     private const int MaxWarnings = 5;
+    private const int DetectionLines = 5;
 
     /// <summary>Loads a file, detecting its format unless <paramref name="options"/> names one.</summary>
     /// <exception cref="DataFormatException">The file is empty or a line is malformed (strict mode).</exception>
     public static SequenceDataset Load(string path, LoadOptions? options = null) => Load(path, options, out _);
 
     /// <summary>Loads a file and reports what was read and skipped.</summary>
+    /// <exception cref="DataFormatException">The file is empty or a line is malformed (strict mode).</exception>
     public static SequenceDataset Load(string path, LoadOptions? options, out LoadReport report)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         options ??= new LoadOptions();
         if (!File.Exists(path)) throw new FileNotFoundException($"Data file not found: {path}", path);
-        var format = options.Format == InteractionFormat.Auto ? DetectFormat(path) : options.Format;
+        var reader = options.Reader ?? DetectFormat(path, options.Readers);
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
         var name = options.Name ?? Path.GetFileNameWithoutExtension(path);
-        return Load(stream, path, name, format, options, out report);
+        return Load(stream, path, name, reader, options, out report);
     }
 
-    /// <summary>Loads from a stream in a known format; <paramref name="source"/> names it in error messages.</summary>
-    public static SequenceDataset Load(Stream stream, string source, InteractionFormat format, LoadOptions? options, out LoadReport report)
+    /// <summary>Loads from a stream in the format <see cref="LoadOptions.Reader"/> names (detection needs a file
+    /// path); <paramref name="source"/> names the stream in error messages.</summary>
+    /// <exception cref="ArgumentException"><see cref="LoadOptions.Reader"/> is not set.</exception>
+    /// <exception cref="DataFormatException">The stream holds no interaction or a line is malformed (strict mode).</exception>
+    public static SequenceDataset Load(Stream stream, string source, LoadOptions options, out LoadReport report)
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(source);
-        if (format == InteractionFormat.Auto)
-            throw new ArgumentException("A stream's format must be given; auto-detection needs a file path.", nameof(format));
-        options ??= new LoadOptions();
-        return Load(stream, source, options.Name ?? source, format, options, out report);
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Reader is not { } reader)
+            throw new ArgumentException("A stream's format must be given in LoadOptions.Reader; auto-detection needs a file path.", nameof(options));
+        return Load(stream, source, options.Name ?? source, reader, options, out report);
     }
 
-    /// <summary>Detects the format from the first non-empty lines: <c>::</c> separators mean MovieLens <c>ratings.dat</c>;
-    /// four tab-separated fields mean MovieLens <c>u.data</c>; comma-separated lines with 3 fields mean ComiRec's CSV and
-    /// with 5 fields Taobao's; space-separated integers mean one sequence per line.</summary>
-    /// <exception cref="DataFormatException">The file is empty or its lines fit no known format.</exception>
-    public static InteractionFormat DetectFormat(string path)
+    /// <summary>Detects the format from the first non-empty lines (at most five): each line goes to the reader whose
+    /// <see cref="InteractionReader.Detect"/> answers best (the first in <paramref name="readers"/> on ties), a header
+    /// on the first line is skipped, and every line must go to the same reader. Among the built-in formats:
+    /// <c>::</c> separators mean MovieLens <c>ratings.dat</c>; four tab-separated fields mean MovieLens <c>u.data</c>;
+    /// comma-separated lines with 3 fields mean ComiRec's CSV and with 5 fields Taobao's; anything else means one
+    /// sequence per line.</summary>
+    /// <param name="path">The file.</param>
+    /// <param name="readers">The formats to choose from; default <see cref="InteractionReaderRegistry.BuiltIn"/>.</param>
+    /// <exception cref="DataFormatException">The file is empty or its lines fit no format, or not the same one.</exception>
+    public static InteractionReader DetectFormat(string path, InteractionReaderRegistry? readers = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
+        readers ??= InteractionReaderRegistry.BuiltIn;
         if (!File.Exists(path)) throw new FileNotFoundException($"Data file not found: {path}", path);
-        using var reader = new ByteLineReader(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read), 1 << 16);
-        InteractionFormat? detected = null;
+        using var lines = new ByteLineReader(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read), 1 << 16);
+        InteractionReader? detected = null;
         var examined = 0;
-        while (examined < 5 && reader.TryReadLine(out var line))
+        while (examined < DetectionLines && lines.TryReadLine(out var line))
         {
             if (line.IsEmpty) continue;
             examined++;
-            var text = ByteLineReader.Show(line);
-            InteractionFormat guess;
-            if (text.Contains("::", StringComparison.Ordinal)) guess = InteractionFormat.MovieLensDat;
-            else if (text.Contains(',', StringComparison.Ordinal))
+            var (guess, fit) = BestFit(line, readers);
+            if (guess is null)
             {
-                var fields = text.Split(',').Length;
-                guess = fields switch
+                var nearMisses = new List<string>();
+                foreach (var reader in readers.Readers)
                 {
-                    3 => InteractionFormat.ComiRecCsv,
-                    5 => InteractionFormat.TaobaoCsv,
-                    _ => throw new DataFormatException(path, reader.LineNumber, text,
-                        "cannot detect the format: expected 3 comma-separated fields (user,item,timestamp) or 5 (user,item,category,behavior,timestamp)"),
-                };
-                if (examined == 1 && !char.IsDigit(text[0])) continue; // a header line
-            }
-            else if (text.Contains('\t', StringComparison.Ordinal) && text.Split('\t').Length == 4) guess = InteractionFormat.MovieLensTsv;
-            else guess = InteractionFormat.SequencePerLine;
+                    if (reader.Detect(line) == FormatMatch.NearMiss) nearMisses.Add(reader.DetectionHint);
+                }
 
+                throw new DataFormatException(path, lines.LineNumber, ByteLineReader.Show(line), nearMisses.Count > 0
+                    ? $"cannot detect the format: expected {string.Join(" or ", nearMisses)}"
+                    : $"cannot detect the format: no format fits this line (known: {string.Join(", ", readers.Names)}); pass the format explicitly");
+            }
+
+            if (fit == FormatMatch.Header && examined == 1) continue;
             if (detected is { } d && d != guess)
-                throw new DataFormatException(path, reader.LineNumber, text,
-                    $"cannot detect the format: earlier lines look like {d}, this one like {guess}; pass the format explicitly");
+                throw new DataFormatException(path, lines.LineNumber, ByteLineReader.Show(line),
+                    $"cannot detect the format: earlier lines look like {d.Name}, this one like {guess.Name}; pass the format explicitly");
             detected = guess;
         }
 
         return detected ?? throw new DataFormatException(path, 0, string.Empty, "the file is empty: expected at least one interaction");
     }
 
-    private static SequenceDataset Load(Stream stream, string source, string name, InteractionFormat format, LoadOptions options, out LoadReport report)
+    /// <summary>The reader that fits a line best (the first on ties), or null when none fits better than a near miss.</summary>
+    private static (InteractionReader? Reader, FormatMatch Fit) BestFit(ReadOnlySpan<byte> line, InteractionReaderRegistry readers)
     {
-        using var reader = new ByteLineReader(stream);
+        InteractionReader? best = null;
+        var bestFit = FormatMatch.NearMiss;
+        foreach (var reader in readers.Readers)
+        {
+            var fit = reader.Detect(line);
+            if (fit > bestFit)
+            {
+                best = reader;
+                bestFit = fit;
+            }
+        }
+
+        return (best, bestFit);
+    }
+
+    private static SequenceDataset Load(Stream stream, string source, string name, InteractionReader format, LoadOptions options, out LoadReport report)
+    {
+        using var lines = new ByteLineReader(stream);
         var logger = options.Logger;
-        logger.LogInformation("Reading {Source} as {Format}", source, format);
+        logger.LogInformation("Reading {Source} as {Format}", source, format.Name);
         var state = new ParseState(source, options);
-        var dataset = format == InteractionFormat.SequencePerLine
-            ? ReadSequences(reader, state, name)
-            : ReadInteractions(reader, state, name, format, options);
-        report = new LoadReport(format, state.Lines, dataset.InteractionCount, state.Malformed, state.SkippedBehavior, state.HeaderSkipped);
+        var dataset = format switch
+        {
+            UserSequenceReader sequences => ReadSequences(lines, state, name, sequences),
+            InteractionLogReader log => ReadInteractions(lines, state, name, log),
+            _ => throw new ArgumentException($"Unknown kind of reader: {format.GetType()}.", nameof(format)),
+        };
+        report = new LoadReport(format.Name, state.Lines, dataset.InteractionCount, state.Malformed, state.SkippedByReader, state.HeaderSkipped);
         if (state.Malformed > 0)
             logger.LogWarning("{Source}: skipped {Count} malformed lines (lenient mode)", source, state.Malformed);
         logger.LogInformation("{Source}: {Users} users, {Items} items, {Interactions} interactions", source, dataset.UserCount, dataset.ItemCount, dataset.InteractionCount);
@@ -105,7 +136,7 @@ public static class InteractionFileReader
         public ILogger Logger { get; } = options.Logger;
         public long Lines;
         public long Malformed;
-        public long SkippedBehavior;
+        public long SkippedByReader;
         public bool HeaderSkipped;
 
         /// <summary>Throws in strict mode; counts and logs in lenient mode.</summary>
@@ -118,7 +149,7 @@ public static class InteractionFileReader
         }
     }
 
-    private static SequenceDataset ReadSequences(ByteLineReader reader, ParseState state, string name)
+    private static SequenceDataset ReadSequences(ByteLineReader lines, ParseState state, string name, UserSequenceReader format)
     {
         var users = new IdInterner();
         var items = new IdInterner(1 << 16);
@@ -126,22 +157,21 @@ public static class InteractionFileReader
         var offsets = new List<int> { 0 };
         var data = new List<int>(1 << 20);
         var lineItems = new List<long>();
-        while (reader.TryReadLine(out var line))
+        while (lines.TryReadLine(out var line))
         {
             if (line.IsEmpty) continue;
             state.Lines++;
-            var lineNo = reader.LineNumber;
-            var rest = line;
-            var userField = NextToken(ref rest);
-            if (!TryParseId(userField, out var userId))
+            var lineNo = lines.LineNumber;
+            var result = format.ParseUser(line, out var userId, out var rest);
+            if (result.Status == LineStatus.Malformed)
             {
-                state.Fail(lineNo, line, "expected a non-negative integer user id as the first field of 'user item item ...'");
+                state.Fail(lineNo, line, result.Expected!);
                 continue;
             }
 
             if (rest.IsEmpty)
             {
-                state.Fail(lineNo, line, "expected at least one item after the user id ('user item item ...')");
+                state.Fail(lineNo, line, $"expected at least one item after the user id ('{format.Layout}')");
                 continue;
             }
 
@@ -153,21 +183,25 @@ public static class InteractionFileReader
 
             // Parse the whole line before interning anything, so that a line skipped in lenient mode leaves no item behind.
             lineItems.Clear();
-            var ok = true;
-            while (!rest.IsEmpty)
+            result = format.ParseItems(rest, lineItems);
+            if (result.Status == LineStatus.Malformed)
             {
-                var token = NextToken(ref rest);
-                if (!TryParseId(token, out var itemId))
-                {
-                    state.Fail(lineNo, line, $"expected non-negative integer item ids; '{ByteLineReader.Show(token)}' is not one");
-                    ok = false;
-                    break;
-                }
-
-                lineItems.Add(itemId);
+                state.Fail(lineNo, line, result.Expected!);
+                continue;
             }
 
-            if (!ok) continue;
+            if (result.Status == LineStatus.Skipped)
+            {
+                state.SkippedByReader++;
+                continue;
+            }
+
+            if (lineItems.Count == 0)
+            {
+                state.Fail(lineNo, line, $"expected at least one item after the user id ('{format.Layout}')");
+                continue;
+            }
+
             foreach (var itemId in lineItems) data.Add(items.Intern(itemId) + 1);
             users.Intern(userId);
             firstLine.Add(lineNo);
@@ -175,104 +209,50 @@ public static class InteractionFileReader
         }
 
         if (data.Count == 0)
-            throw new DataFormatException(state.Source, 0, string.Empty, "the file holds no interactions");
+            throw new DataFormatException(state.Source, 0, string.Empty, state.SkippedByReader > 0 ? format.NothingKeptMessage : "the file holds no interactions");
         return new SequenceDataset(name, offsets.ToArray(), data.ToArray(), users.ToArray(), PrependPadding(items.ToArray()));
     }
 
-    private static SequenceDataset ReadInteractions(ByteLineReader reader, ParseState state, string name, InteractionFormat format, LoadOptions options)
+    private static SequenceDataset ReadInteractions(ByteLineReader lines, ParseState state, string name, InteractionLogReader format)
     {
         var users = new IdInterner();
         var items = new IdInterner(1 << 16);
         var userCol = new ChunkedColumn<int>();
         var itemCol = new ChunkedColumn<int>();
         var timeCol = new TimeColumn();
-        var behaviors = options.TaobaoBehaviors.Select(b => Encoding.UTF8.GetBytes(b)).ToArray();
-        var (fieldCount, separator, layout) = format switch
-        {
-            InteractionFormat.ComiRecCsv => (3, ",", "user_id,item_id,timestamp"),
-            InteractionFormat.MovieLensTsv => (4, "\t", "user<TAB>item<TAB>rating<TAB>timestamp"),
-            InteractionFormat.MovieLensDat => (4, "::", "user::item::rating::timestamp"),
-            InteractionFormat.TaobaoCsv => (5, ",", "user,item,category,behavior,timestamp"),
-            _ => throw new ArgumentOutOfRangeException(nameof(format), format, "Not an interaction format."),
-        };
-        var sep = Encoding.ASCII.GetBytes(separator);
-        Span<Range> fields = stackalloc Range[6];
-        while (reader.TryReadLine(out var line))
+        while (lines.TryReadLine(out var line))
         {
             if (line.IsEmpty) continue;
             state.Lines++;
-            var lineNo = reader.LineNumber;
-            var n = Split(line, sep, fields);
-            if (n != fieldCount)
+            var result = format.Parse(line, out var interaction);
+            if (result.Status != LineStatus.Kept)
             {
-                state.Fail(lineNo, line, $"expected {fieldCount} fields '{layout}', found {(n > fieldCount ? "more" : n.ToString(System.Globalization.CultureInfo.InvariantCulture))}");
-                continue;
-            }
-
-            var userField = line[fields[0]];
-            if (!TryParseId(userField, out var userId))
-            {
-                // A header is the first non-empty line, every field of it a name (letters, '_'): "abc,5,100" is data gone wrong.
-                if (state.Lines == 1 && !state.HeaderSkipped && format != InteractionFormat.MovieLensTsv && IsHeader(line, fields[..n]))
+                if (result.Status == LineStatus.Skipped)
                 {
+                    state.SkippedByReader++;
+                }
+                else if (state.Lines == 1 && !state.HeaderSkipped && format.IsHeader(line))
+                {
+                    // Only the first non-empty line may be a header: a name line further down is data gone wrong.
                     state.HeaderSkipped = true;
                     state.Lines--;
-                    continue;
                 }
-
-                state.Fail(lineNo, line, $"expected a non-negative integer user id in field 1 of '{layout}'");
-                continue;
-            }
-
-            if (!TryParseId(line[fields[1]], out var itemId))
-            {
-                state.Fail(lineNo, line, $"expected a non-negative integer item id in field 2 of '{layout}'");
-                continue;
-            }
-
-            var timeField = line[fields[fieldCount - 1]];
-            if (!TryParseLong(timeField, out var time))
-            {
-                state.Fail(lineNo, line, $"expected an integer timestamp in field {fieldCount} of '{layout}'");
-                continue;
-            }
-
-            if (format is InteractionFormat.MovieLensTsv or InteractionFormat.MovieLensDat && !IsNumber(line[fields[2]]))
-            {
-                state.Fail(lineNo, line, $"expected a numeric rating in field 3 of '{layout}'");
-                continue;
-            }
-
-            if (format == InteractionFormat.TaobaoCsv)
-            {
-                if (!TryParseId(line[fields[2]], out _))
+                else
                 {
-                    state.Fail(lineNo, line, $"expected a non-negative integer category id in field 3 of '{layout}'");
-                    continue;
+                    state.Fail(lines.LineNumber, line, result.Expected!);
                 }
 
-                var behavior = line[fields[3]];
-                if (!IsKnownBehavior(behavior))
-                {
-                    state.Fail(lineNo, line, $"expected a behavior of pv, buy, cart or fav in field 4 of '{layout}'");
-                    continue;
-                }
-
-                if (!Matches(behavior, behaviors))
-                {
-                    state.SkippedBehavior++;
-                    continue;
-                }
+                continue;
             }
 
-            userCol.Add(users.Intern(userId));
-            itemCol.Add(items.Intern(itemId) + 1);
-            timeCol.Add(time);
+            userCol.Add(users.Intern(interaction.User));
+            itemCol.Add(items.Intern(interaction.Item) + 1);
+            timeCol.Add(interaction.Timestamp);
         }
 
         if (userCol.Count == 0)
-            throw new DataFormatException(state.Source, 0, string.Empty, state.SkippedBehavior > 0
-                ? $"the file holds no interactions with behavior {string.Join('/', options.TaobaoBehaviors)}"
+            throw new DataFormatException(state.Source, 0, string.Empty, state.SkippedByReader > 0
+                ? format.NothingKeptMessage
                 : state.HeaderSkipped ? "the file holds no interactions, only a header line" : "the file holds no interactions");
         if (userCol.Count > int.MaxValue)
             throw new DataFormatException(state.Source, 0, string.Empty, $"at most {int.MaxValue} interactions are supported; found {userCol.Count}");
@@ -335,114 +315,5 @@ public static class InteractionFileReader
         var result = new long[ids.Length + 1];
         ids.CopyTo(result, 1);
         return result;
-    }
-
-    private static ReadOnlySpan<byte> NextToken(ref ReadOnlySpan<byte> rest)
-    {
-        var end = rest.IndexOfAny((byte)' ', (byte)'\t');
-        ReadOnlySpan<byte> token;
-        if (end < 0)
-        {
-            token = rest;
-            rest = default;
-            return token;
-        }
-
-        token = rest[..end];
-        rest = rest[(end + 1)..];
-        var skip = 0;
-        while (skip < rest.Length && (rest[skip] == (byte)' ' || rest[skip] == (byte)'\t')) skip++;
-        rest = rest[skip..];
-        return token;
-    }
-
-    /// <summary>Splits on a separator; returns the field count, or fields.Length + 1 when there are more.</summary>
-    private static int Split(ReadOnlySpan<byte> line, ReadOnlySpan<byte> separator, Span<Range> fields)
-    {
-        var count = 0;
-        var start = 0;
-        while (true)
-        {
-            var idx = line[start..].IndexOf(separator);
-            if (count == fields.Length) return fields.Length + 1;
-            if (idx < 0)
-            {
-                fields[count++] = TrimRange(line, start, line.Length);
-                return count;
-            }
-
-            fields[count++] = TrimRange(line, start, start + idx);
-            start += idx + separator.Length;
-        }
-    }
-
-    private static Range TrimRange(ReadOnlySpan<byte> line, int start, int end)
-    {
-        while (start < end && line[start] == (byte)' ') start++;
-        while (end > start && line[end - 1] == (byte)' ') end--;
-        return new Range(start, end);
-    }
-
-    internal static bool TryParseId(ReadOnlySpan<byte> s, out long value)
-    {
-        value = 0;
-        if (s.IsEmpty || s.Length > 18) return false;
-        foreach (var c in s)
-        {
-            var digit = (uint)(c - '0');
-            if (digit > 9) return false;
-            value = value * 10 + digit;
-        }
-
-        return true;
-    }
-
-    internal static bool TryParseLong(ReadOnlySpan<byte> s, out long value)
-    {
-        if (!s.IsEmpty && s[0] == (byte)'-')
-        {
-            var ok = TryParseId(s[1..], out value);
-            value = -value;
-            return ok;
-        }
-
-        return TryParseId(s, out value);
-    }
-
-    private static bool IsNumber(ReadOnlySpan<byte> s) =>
-        System.Buffers.Text.Utf8Parser.TryParse(s, out double _, out var consumed) && consumed == s.Length;
-
-    private static bool IsHeader(ReadOnlySpan<byte> line, ReadOnlySpan<Range> fields)
-    {
-        foreach (var f in fields)
-        {
-            if (!LooksLikeHeader(line[f])) return false;
-        }
-
-        return true;
-    }
-
-    private static bool LooksLikeHeader(ReadOnlySpan<byte> field)
-    {
-        if (field.IsEmpty) return false;
-        foreach (var c in field)
-        {
-            if (!(c is >= (byte)'a' and <= (byte)'z' or >= (byte)'A' and <= (byte)'Z' or (byte)'_' or (byte)' ')) return false;
-        }
-
-        return true;
-    }
-
-    private static bool IsKnownBehavior(ReadOnlySpan<byte> b) =>
-        b.SequenceEqual("pv"u8) || b.SequenceEqual("buy"u8) || b.SequenceEqual("cart"u8) || b.SequenceEqual("fav"u8);
-
-    private static bool Matches(ReadOnlySpan<byte> value, byte[][] options)
-    {
-        foreach (var o in options)
-        {
-            if (value.SequenceEqual(o)) return true;
-        }
-
-        return false;
     }
 }

@@ -71,7 +71,7 @@ public static class PlantedInterestGenerator
     public static int TopicOf(long originalItemId, int topics) => (int)((originalItemId - 1) % topics);
 
     /// <summary>Writes a data set as one sequence per line (<c>user item item ...</c>, original ids), the format
-    /// <see cref="InteractionFormat.SequencePerLine"/> reads back.</summary>
+    /// <see cref="Formats.SequencePerLineReader"/> reads back.</summary>
     public static void WriteSequences(SequenceDataset dataset, string path)
     {
         ArgumentNullException.ThrowIfNull(dataset);

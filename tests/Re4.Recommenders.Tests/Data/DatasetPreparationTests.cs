@@ -1,4 +1,5 @@
 using Re4.Recommenders.Data;
+using Re4.Recommenders.Data.Formats;
 using static Re4.Recommenders.Tests.Data.DataTestHelpers;
 
 namespace Re4.Recommenders.Tests.Data;
@@ -10,7 +11,7 @@ public sealed class DatasetPreparationTests : IDisposable
     public void Dispose() => _dir.Dispose();
 
     private SequenceDataset Sequences(string contents) =>
-        InteractionFileReader.Load(_dir.File("seq.txt", contents), new LoadOptions { Format = InteractionFormat.SequencePerLine });
+        InteractionFileReader.Load(_dir.File("seq.txt", contents), new LoadOptions { Reader = new SequencePerLineReader() });
 
     [Fact]
     public void None_keeps_everything_and_renumbers_by_decreasing_frequency_with_ties_by_first_appearance()

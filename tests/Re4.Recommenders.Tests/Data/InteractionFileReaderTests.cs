@@ -1,5 +1,6 @@
 using System.Text;
 using Re4.Recommenders.Data;
+using Re4.Recommenders.Data.Formats;
 using static Re4.Recommenders.Tests.Data.DataTestHelpers;
 
 namespace Re4.Recommenders.Tests.Data;
@@ -10,7 +11,7 @@ public sealed class InteractionFileReaderTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
-    private static LoadOptions As(InteractionFormat format, bool lenient = false) => new() { Format = format, Lenient = lenient };
+    private static LoadOptions As(string format, bool lenient = false) => new() { Reader = InteractionReaderRegistry.BuiltIn.Get(format), Lenient = lenient };
 
     private static DataFormatException LoadFails(string path, LoadOptions? options = null)
     {
@@ -26,7 +27,7 @@ public sealed class InteractionFileReaderTests : IDisposable
         // User 10: items 5 7 5; user 20: item 7 (one item is fine). Dense ids by first appearance: 5 -> 1, 7 -> 2.
         var path = _dir.File("seq.txt", "10 5 7 5\n20 7\n");
 
-        var ds = InteractionFileReader.Load(path, As(InteractionFormat.SequencePerLine), out var report);
+        var ds = InteractionFileReader.Load(path, As("sequence"), out var report);
 
         ds.UserCount.Should().Be(2);
         ds.ItemCount.Should().Be(2);
@@ -37,7 +38,7 @@ public sealed class InteractionFileReaderTests : IDisposable
         ds.OriginalItemId(1).Should().Be(5);
         ds.OriginalItemId(2).Should().Be(7);
         ds.Name.Should().Be("seq");
-        report.Should().Be(new LoadReport(InteractionFormat.SequencePerLine, 2, 4, 0, 0, false));
+        report.Should().Be(new LoadReport("sequence", 2, 4, 0, 0, false));
     }
 
     [Fact]
@@ -45,7 +46,7 @@ public sealed class InteractionFileReaderTests : IDisposable
     {
         var path = _dir.File("seq.txt", "1\t3  4 \t5\n");
 
-        var ds = InteractionFileReader.Load(path, As(InteractionFormat.SequencePerLine));
+        var ds = InteractionFileReader.Load(path, As("sequence"));
 
         Originals(ds, 0).Should().Equal(3L, 4L, 5L);
     }
@@ -56,7 +57,7 @@ public sealed class InteractionFileReaderTests : IDisposable
         // Line 2 holds "x5" where an item id belongs.
         var path = _dir.File("seq.txt", "1 2 3\n2 4 x5 6\n");
 
-        var e = LoadFails(path, As(InteractionFormat.SequencePerLine));
+        var e = LoadFails(path, As("sequence"));
 
         e.Line.Should().Be(2);
         e.FilePath.Should().Be(path);
@@ -69,7 +70,7 @@ public sealed class InteractionFileReaderTests : IDisposable
     {
         var path = _dir.File("seq.txt", "u1 2 3\n");
 
-        var e = LoadFails(path, As(InteractionFormat.SequencePerLine));
+        var e = LoadFails(path, As("sequence"));
 
         e.Line.Should().Be(1);
         e.FilePath.Should().Be(path);
@@ -81,7 +82,7 @@ public sealed class InteractionFileReaderTests : IDisposable
     {
         var path = _dir.File("seq.txt", "1 2\n3\n");
 
-        var e = LoadFails(path, As(InteractionFormat.SequencePerLine));
+        var e = LoadFails(path, As("sequence"));
 
         e.Line.Should().Be(2);
         e.Message.Should().Contain("\"3\"").And.Contain("at least one item");
@@ -93,7 +94,7 @@ public sealed class InteractionFileReaderTests : IDisposable
         // User 1 appears on lines 1 and 3.
         var path = _dir.File("seq.txt", "1 2 3\n2 4\n1 5\n");
 
-        var e = LoadFails(path, As(InteractionFormat.SequencePerLine));
+        var e = LoadFails(path, As("sequence"));
 
         e.Line.Should().Be(3);
         e.Text.Should().Be("1 5");
@@ -106,7 +107,7 @@ public sealed class InteractionFileReaderTests : IDisposable
         // Line 2 has a bad item, line 4 repeats user 1: both skipped; users 1 and 3 remain.
         var path = _dir.File("seq.txt", "1 2 3\n2 4 x\n3 4\n1 5\n");
 
-        var ds = InteractionFileReader.Load(path, As(InteractionFormat.SequencePerLine, lenient: true), out var report);
+        var ds = InteractionFileReader.Load(path, As("sequence", lenient: true), out var report);
 
         UserIds(ds).Should().Equal(1L, 3L);
         Originals(ds, 0).Should().Equal(2L, 3L);
@@ -123,7 +124,7 @@ public sealed class InteractionFileReaderTests : IDisposable
         // Line 2 is skipped at "x"; its item 9 must not become a catalogue item with no interaction.
         var path = _dir.File("seq.txt", "1 2\n2 9 x\n");
 
-        var ds = InteractionFileReader.Load(path, As(InteractionFormat.SequencePerLine, lenient: true));
+        var ds = InteractionFileReader.Load(path, As("sequence", lenient: true));
 
         ds.ItemCount.Should().Be(1);
         ds.TryGetItem(9, out _).Should().BeFalse();
@@ -135,7 +136,7 @@ public sealed class InteractionFileReaderTests : IDisposable
     {
         var path = _dir.File("seq.txt", "1 2\n\n2 x\n");
 
-        LoadFails(path, As(InteractionFormat.SequencePerLine)).Line.Should().Be(3);
+        LoadFails(path, As("sequence")).Line.Should().Be(3);
     }
 
     [Fact]
@@ -145,7 +146,7 @@ public sealed class InteractionFileReaderTests : IDisposable
         var bytes = new byte[] { 0xEF, 0xBB, 0xBF }.Concat(Encoding.UTF8.GetBytes("7 8 9\r\n6 9\r\n")).ToArray();
         var path = _dir.FileBytes("seq.txt", bytes);
 
-        var ds = InteractionFileReader.Load(path, As(InteractionFormat.SequencePerLine));
+        var ds = InteractionFileReader.Load(path, As("sequence"));
 
         UserIds(ds).Should().Equal(7L, 6L);
         Originals(ds, 0).Should().Equal(8L, 9L);
@@ -153,12 +154,12 @@ public sealed class InteractionFileReaderTests : IDisposable
     }
 
     [Theory]
-    [InlineData(InteractionFormat.SequencePerLine)]
-    [InlineData(InteractionFormat.ComiRecCsv)]
-    [InlineData(InteractionFormat.MovieLensTsv)]
-    [InlineData(InteractionFormat.MovieLensDat)]
-    [InlineData(InteractionFormat.TaobaoCsv)]
-    public void An_empty_file_is_rejected_in_every_format(InteractionFormat format)
+    [InlineData("sequence")]
+    [InlineData("comirec-csv")]
+    [InlineData("movielens-tsv")]
+    [InlineData("movielens-dat")]
+    [InlineData("taobao")]
+    public void An_empty_file_is_rejected_in_every_format(string format)
     {
         var path = _dir.File("empty.txt", "\n\n");
 
@@ -197,13 +198,13 @@ public sealed class InteractionFileReaderTests : IDisposable
         // User 2: 200 alone. Users in first appearance: 1, 2.
         var path = _dir.File("data.csv", "user_id,item_id,timestamp\n1,100,30\n2,200,5\n1,101,10\n1,102,30\n1,103,20\n");
 
-        var ds = InteractionFileReader.Load(path, As(InteractionFormat.ComiRecCsv), out var report);
+        var ds = InteractionFileReader.Load(path, As("comirec-csv"), out var report);
 
         UserIds(ds).Should().Equal(1L, 2L);
         Originals(ds, 0).Should().Equal(101L, 103L, 100L, 102L);
         Originals(ds, 1).Should().Equal(200L);
         ds.ItemCount.Should().Be(5);
-        report.Should().Be(new LoadReport(InteractionFormat.ComiRecCsv, 5, 5, 0, 0, true));
+        report.Should().Be(new LoadReport("comirec-csv", 5, 5, 0, 0, true));
     }
 
     [Fact]
@@ -212,7 +213,7 @@ public sealed class InteractionFileReaderTests : IDisposable
         // Times 7, 7, 7, 1: item 2 (time 1) first, then 5, 3, 4 in file order.
         var path = _dir.File("data.csv", "1,5,7\n1,3,7\n1,4,7\n1,2,1\n");
 
-        var ds = InteractionFileReader.Load(path, As(InteractionFormat.ComiRecCsv));
+        var ds = InteractionFileReader.Load(path, As("comirec-csv"));
 
         Originals(ds, 0).Should().Equal(2L, 5L, 3L, 4L);
     }
@@ -222,7 +223,7 @@ public sealed class InteractionFileReaderTests : IDisposable
     {
         var path = _dir.File("data.csv", "1,5,10\n1,5,10\n1,6,20\n");
 
-        var ds = InteractionFileReader.Load(path, As(InteractionFormat.ComiRecCsv));
+        var ds = InteractionFileReader.Load(path, As("comirec-csv"));
 
         ds.InteractionCount.Should().Be(3);
         ds.ItemCount.Should().Be(2);
@@ -235,10 +236,10 @@ public sealed class InteractionFileReaderTests : IDisposable
         var bytes = new byte[] { 0xEF, 0xBB, 0xBF }.Concat(Encoding.UTF8.GetBytes("user_id,item_id,timestamp\r\n3,9,2\r\n3,8,1\r\n")).ToArray();
         var path = _dir.FileBytes("data.csv", bytes);
 
-        InteractionFileReader.DetectFormat(path).Should().Be(InteractionFormat.ComiRecCsv);
+        InteractionFileReader.DetectFormat(path).Name.Should().Be("comirec-csv");
         var ds = InteractionFileReader.Load(path, null, out var report);
 
-        report.Format.Should().Be(InteractionFormat.ComiRecCsv);
+        report.Format.Should().Be("comirec-csv");
         report.HeaderSkipped.Should().BeTrue();
         Originals(ds, 0).Should().Equal(8L, 9L);
     }
@@ -250,7 +251,7 @@ public sealed class InteractionFileReaderTests : IDisposable
     {
         var path = _dir.File("data.csv", contents);
 
-        var e = LoadFails(path, As(InteractionFormat.ComiRecCsv));
+        var e = LoadFails(path, As("comirec-csv"));
 
         e.Line.Should().Be(2);
         e.FilePath.Should().Be(path);
@@ -262,7 +263,7 @@ public sealed class InteractionFileReaderTests : IDisposable
     {
         var path = _dir.File("data.csv", "1,2,3\n1,3,abc\n");
 
-        var e = LoadFails(path, As(InteractionFormat.ComiRecCsv));
+        var e = LoadFails(path, As("comirec-csv"));
 
         e.Line.Should().Be(2);
         e.Text.Should().Be("1,3,abc");
@@ -274,7 +275,7 @@ public sealed class InteractionFileReaderTests : IDisposable
     {
         var path = _dir.File("data.csv", "1,2,3\n1,x,4\n");
 
-        var e = LoadFails(path, As(InteractionFormat.ComiRecCsv));
+        var e = LoadFails(path, As("comirec-csv"));
 
         e.Line.Should().Be(2);
         e.Message.Should().Contain("\"1,x,4\"").And.Contain("item id in field 2");
@@ -285,7 +286,7 @@ public sealed class InteractionFileReaderTests : IDisposable
     {
         var path = _dir.File("data.csv", "1,2,3\nuser,2,4\n");
 
-        var e = LoadFails(path, As(InteractionFormat.ComiRecCsv));
+        var e = LoadFails(path, As("comirec-csv"));
 
         e.Line.Should().Be(2);
         e.Message.Should().Contain("\"user,2,4\"").And.Contain("user id in field 1");
@@ -298,7 +299,7 @@ public sealed class InteractionFileReaderTests : IDisposable
         // User 1: items 10 (t=5), 11 (t=3_000_000_000_000), 12 (t=7) → time order 10, 12, 11.
         var path = _dir.File("ms.csv", "1,10,5\n1,11,3000000000000\n1,12,7\n2,13,-4\n2,10,-9\n");
 
-        var data = InteractionFileReader.Load(path, As(InteractionFormat.ComiRecCsv));
+        var data = InteractionFileReader.Load(path, As("comirec-csv"));
 
         // Dense ids by first appearance: 10→1, 11→2, 12→3, 13→4.
         data.Sequence(0).ToArray().Should().Equal(1, 3, 2);
@@ -312,7 +313,7 @@ public sealed class InteractionFileReaderTests : IDisposable
         // "abc,5,100" has numbers in it: a bad user id, not a header, so it must not be skipped silently.
         var path = _dir.File("data.csv", "abc,5,100\n1,2,3\n");
 
-        var e = LoadFails(path, As(InteractionFormat.ComiRecCsv));
+        var e = LoadFails(path, As("comirec-csv"));
 
         e.Line.Should().Be(1);
         e.Message.Should().Contain("\"abc,5,100\"").And.Contain("user id in field 1");
@@ -323,7 +324,7 @@ public sealed class InteractionFileReaderTests : IDisposable
     {
         var path = _dir.File("data.csv", "\n\nuser_id,item_id,timestamp\n1,2,3\n1,4,2\n");
 
-        var data = InteractionFileReader.Load(path, As(InteractionFormat.ComiRecCsv), out var report);
+        var data = InteractionFileReader.Load(path, As("comirec-csv"), out var report);
 
         report.HeaderSkipped.Should().BeTrue();
         data.InteractionCount.Should().Be(2);
@@ -336,7 +337,7 @@ public sealed class InteractionFileReaderTests : IDisposable
     {
         var path = _dir.File("data.csv", "user_id,item_id,timestamp\n");
 
-        var e = LoadFails(path, As(InteractionFormat.ComiRecCsv));
+        var e = LoadFails(path, As("comirec-csv"));
 
         e.Message.Should().Contain("only a header line");
     }
@@ -346,7 +347,7 @@ public sealed class InteractionFileReaderTests : IDisposable
     {
         var path = _dir.File("data.csv", "-1,2,3\n");
 
-        var e = LoadFails(path, As(InteractionFormat.ComiRecCsv));
+        var e = LoadFails(path, As("comirec-csv"));
 
         e.Line.Should().Be(1);
         e.Message.Should().Contain("user id");
@@ -357,7 +358,7 @@ public sealed class InteractionFileReaderTests : IDisposable
     {
         var path = _dir.File("data.csv", "user_id,item_id,timestamp\n");
 
-        var e = LoadFails(path, As(InteractionFormat.ComiRecCsv));
+        var e = LoadFails(path, As("comirec-csv"));
 
         e.Line.Should().Be(0);
         e.Message.Should().Contain("no interactions");
@@ -369,7 +370,7 @@ public sealed class InteractionFileReaderTests : IDisposable
         // Lines 2 (one field) and 3 (bad timestamp) are skipped; lines 1 and 4 give users 1 and 2.
         var path = _dir.File("data.csv", "1,2,3\nbad\n1,3,x\n2,4,5\n");
 
-        var ds = InteractionFileReader.Load(path, As(InteractionFormat.ComiRecCsv, lenient: true), out var report);
+        var ds = InteractionFileReader.Load(path, As("comirec-csv", lenient: true), out var report);
 
         report.SkippedMalformed.Should().Be(2);
         report.Lines.Should().Be(4);
@@ -384,7 +385,7 @@ public sealed class InteractionFileReaderTests : IDisposable
     {
         var path = _dir.File("data.csv", "a,b\nc,d\n");
 
-        var e = LoadFails(path, As(InteractionFormat.ComiRecCsv, lenient: true));
+        var e = LoadFails(path, As("comirec-csv", lenient: true));
 
         e.Line.Should().Be(0);
     }
@@ -397,9 +398,9 @@ public sealed class InteractionFileReaderTests : IDisposable
         // User 1: item 10 at 300, item 11 at 100 -> 11, 10. User 2: item 10.
         var path = _dir.File("u.data", "1\t10\t5\t300\n1\t11\t3\t100\n2\t10\t4\t200\n");
 
-        var ds = InteractionFileReader.Load(path, As(InteractionFormat.MovieLensTsv), out var report);
+        var ds = InteractionFileReader.Load(path, As("movielens-tsv"), out var report);
 
-        report.Format.Should().Be(InteractionFormat.MovieLensTsv);
+        report.Format.Should().Be("movielens-tsv");
         UserIds(ds).Should().Equal(1L, 2L);
         Originals(ds, 0).Should().Equal(11L, 10L);
         Originals(ds, 1).Should().Equal(10L);
@@ -411,7 +412,7 @@ public sealed class InteractionFileReaderTests : IDisposable
     {
         var path = _dir.File("u.data", "1\t10\t5\t300\n1\t10\t5\n");
 
-        var e = LoadFails(path, As(InteractionFormat.MovieLensTsv));
+        var e = LoadFails(path, As("movielens-tsv"));
 
         e.Line.Should().Be(2);
         e.Message.Should().Contain("expected 4 fields 'user<TAB>item<TAB>rating<TAB>timestamp'").And.Contain("found 3");
@@ -423,8 +424,8 @@ public sealed class InteractionFileReaderTests : IDisposable
         var rating = _dir.File("r.data", "1\t10\tx\t300\n");
         var time = _dir.File("t.data", "1\t10\t5\t30a\n");
 
-        var e1 = LoadFails(rating, As(InteractionFormat.MovieLensTsv));
-        var e2 = LoadFails(time, As(InteractionFormat.MovieLensTsv));
+        var e1 = LoadFails(rating, As("movielens-tsv"));
+        var e2 = LoadFails(time, As("movielens-tsv"));
 
         e1.Line.Should().Be(1);
         e1.Message.Should().Contain("numeric rating in field 3");
@@ -437,7 +438,7 @@ public sealed class InteractionFileReaderTests : IDisposable
     {
         var path = _dir.File("ratings.dat", "1::10::5::300\n1::11::3.5::100\n");
 
-        var ds = InteractionFileReader.Load(path, As(InteractionFormat.MovieLensDat));
+        var ds = InteractionFileReader.Load(path, As("movielens-dat"));
 
         Originals(ds, 0).Should().Equal(11L, 10L);
     }
@@ -449,7 +450,7 @@ public sealed class InteractionFileReaderTests : IDisposable
     {
         var path = _dir.File("ratings.dat", contents);
 
-        var e = LoadFails(path, As(InteractionFormat.MovieLensDat));
+        var e = LoadFails(path, As("movielens-dat"));
 
         e.Line.Should().Be(1);
         e.Message.Should().Contain("expected 4 fields 'user::item::rating::timestamp'").And.Contain(found);
@@ -460,7 +461,7 @@ public sealed class InteractionFileReaderTests : IDisposable
     {
         var path = _dir.File("ratings.dat", "1::10::5::300\nab1::10::5::300\n");
 
-        var e = LoadFails(path, As(InteractionFormat.MovieLensDat));
+        var e = LoadFails(path, As("movielens-dat"));
 
         e.Line.Should().Be(2);
         e.Message.Should().Contain("ab1").And.Contain("user id in field 1");
@@ -476,13 +477,13 @@ public sealed class InteractionFileReaderTests : IDisposable
         // pv rows: user 1 (100 at 50, 102 at 30) -> 102, 100; user 2: 103. The buy and cart rows are skipped.
         var path = _dir.File("UserBehavior.csv", Taobao);
 
-        var ds = InteractionFileReader.Load(path, As(InteractionFormat.TaobaoCsv), out var report);
+        var ds = InteractionFileReader.Load(path, As("taobao"), out var report);
 
         UserIds(ds).Should().Equal(1L, 2L);
         Originals(ds, 0).Should().Equal(102L, 100L);
         Originals(ds, 1).Should().Equal(103L);
         ds.ItemCount.Should().Be(3, "item 101 only occurs in a skipped buy row");
-        report.SkippedBehavior.Should().Be(2);
+        report.SkippedByReader.Should().Be(2);
         report.Lines.Should().Be(5);
         report.Interactions.Should().Be(3);
     }
@@ -493,10 +494,10 @@ public sealed class InteractionFileReaderTests : IDisposable
         // pv and buy: user 1 has 102 (30), 101 (40), 100 (50); only the cart row is skipped.
         var path = _dir.File("UserBehavior.csv", Taobao);
 
-        var ds = InteractionFileReader.Load(path, new LoadOptions { Format = InteractionFormat.TaobaoCsv, TaobaoBehaviors = ["pv", "buy"] }, out var report);
+        var ds = InteractionFileReader.Load(path, new LoadOptions { Reader = new TaobaoCsvReader(["pv", "buy"]) }, out var report);
 
         Originals(ds, 0).Should().Equal(102L, 101L, 100L);
-        report.SkippedBehavior.Should().Be(1);
+        report.SkippedByReader.Should().Be(1);
     }
 
     [Fact]
@@ -504,7 +505,7 @@ public sealed class InteractionFileReaderTests : IDisposable
     {
         var path = _dir.File("UserBehavior.csv", "1,100,7,pv,50\n1,100,7,click,60\n");
 
-        var e = LoadFails(path, As(InteractionFormat.TaobaoCsv));
+        var e = LoadFails(path, As("taobao"));
 
         e.Line.Should().Be(2);
         e.Message.Should().Contain("\"1,100,7,click,60\"").And.Contain("pv, buy, cart or fav");
@@ -515,7 +516,7 @@ public sealed class InteractionFileReaderTests : IDisposable
     {
         var path = _dir.File("UserBehavior.csv", "1,100,c7,pv,50\n");
 
-        var e = LoadFails(path, As(InteractionFormat.TaobaoCsv));
+        var e = LoadFails(path, As("taobao"));
 
         e.Line.Should().Be(1);
         e.Message.Should().Contain("category id in field 3");
@@ -526,7 +527,7 @@ public sealed class InteractionFileReaderTests : IDisposable
     {
         var path = _dir.File("UserBehavior.csv", "1,100,7,buy,50\n");
 
-        var e = LoadFails(path, As(InteractionFormat.TaobaoCsv));
+        var e = LoadFails(path, As("taobao"));
 
         e.Line.Should().Be(0);
         e.Message.Should().Contain("behavior pv");
@@ -539,7 +540,7 @@ public sealed class InteractionFileReaderTests : IDisposable
 
         var ds = InteractionFileReader.Load(path, null, out var report);
 
-        report.Format.Should().Be(InteractionFormat.TaobaoCsv);
+        report.Format.Should().Be("taobao");
         report.HeaderSkipped.Should().BeTrue();
         Originals(ds, 0).Should().Equal(6L);
     }
@@ -553,7 +554,7 @@ public sealed class InteractionFileReaderTests : IDisposable
         var bytes = new byte[] { 0xEF, 0xBB, 0xBF }.Concat(Encoding.UTF8.GetBytes("4 1 2\r\n5 2\n")).ToArray();
         using var stream = new TrickleStream(bytes);
 
-        var ds = InteractionFileReader.Load(stream, "trickle", InteractionFormat.SequencePerLine, null, out _);
+        var ds = InteractionFileReader.Load(stream, "trickle", As("sequence"), out _);
 
         UserIds(ds).Should().Equal(4L, 5L);
         Originals(ds, 0).Should().Equal(1L, 2L);
@@ -564,9 +565,9 @@ public sealed class InteractionFileReaderTests : IDisposable
     {
         using var stream = new MemoryStream(Encoding.UTF8.GetBytes("1 2\n"));
 
-        var act = () => InteractionFileReader.Load(stream, "s", InteractionFormat.Auto, null, out _);
+        var act = () => InteractionFileReader.Load(stream, "s", new LoadOptions(), out _);
 
-        act.Should().Throw<ArgumentException>().WithParameterName("format");
+        act.Should().Throw<ArgumentException>().WithParameterName("options");
     }
 
     [Fact]
@@ -602,7 +603,7 @@ public sealed class InteractionFileReaderTests : IDisposable
         }
 
         using var stream = new MemoryStream(Encoding.ASCII.GetBytes(text.ToString()));
-        var ds = InteractionFileReader.Load(stream, "big", InteractionFormat.ComiRecCsv, null, out var report);
+        var ds = InteractionFileReader.Load(stream, "big", As("comirec-csv"), out var report);
 
         report.Interactions.Should().Be(rows);
         var expected = Enumerable.Range(0, rows).GroupBy(r => users[r])
@@ -618,18 +619,18 @@ public sealed class InteractionFileReaderTests : IDisposable
     // ---------------------------------------------------------------- Detection
 
     [Theory]
-    [InlineData("1 2 3\n2 3\n", InteractionFormat.SequencePerLine)]
-    [InlineData("1 2\n", InteractionFormat.SequencePerLine)]
-    [InlineData("1,2,3\n2,3,4\n", InteractionFormat.ComiRecCsv)]
-    [InlineData("user_id,item_id,timestamp\n1,2,3\n", InteractionFormat.ComiRecCsv)]
-    [InlineData("1\t2\t5\t881250949\n", InteractionFormat.MovieLensTsv)]
-    [InlineData("1::2::5::978300760\n", InteractionFormat.MovieLensDat)]
-    [InlineData("1,2,3,pv,1511544070\n", InteractionFormat.TaobaoCsv)]
-    public void DetectFormat_recognises_each_format(string contents, InteractionFormat expected)
+    [InlineData("1 2 3\n2 3\n", "sequence")]
+    [InlineData("1 2\n", "sequence")]
+    [InlineData("1,2,3\n2,3,4\n", "comirec-csv")]
+    [InlineData("user_id,item_id,timestamp\n1,2,3\n", "comirec-csv")]
+    [InlineData("1\t2\t5\t881250949\n", "movielens-tsv")]
+    [InlineData("1::2::5::978300760\n", "movielens-dat")]
+    [InlineData("1,2,3,pv,1511544070\n", "taobao")]
+    public void DetectFormat_recognises_each_format(string contents, string expected)
     {
         var path = _dir.File("detect.txt", contents);
 
-        InteractionFileReader.DetectFormat(path).Should().Be(expected);
+        InteractionFileReader.DetectFormat(path).Name.Should().Be(expected);
     }
 
     [Fact]
@@ -641,7 +642,7 @@ public sealed class InteractionFileReaderTests : IDisposable
 
         e.Line.Should().Be(2);
         e.FilePath.Should().Be(path);
-        e.Message.Should().Contain("ComiRecCsv").And.Contain("SequencePerLine").And.Contain("\"1 2 3\"");
+        e.Message.Should().Contain("like comirec-csv").And.Contain("like sequence").And.Contain("\"1 2 3\"");
     }
 
     [Fact]
@@ -662,7 +663,7 @@ public sealed class InteractionFileReaderTests : IDisposable
 
         var ds = InteractionFileReader.Load(path, null, out var report);
 
-        report.Format.Should().Be(InteractionFormat.MovieLensDat);
+        report.Format.Should().Be("movielens-dat");
         Originals(ds, 0).Should().Equal(11L, 10L);
     }
 

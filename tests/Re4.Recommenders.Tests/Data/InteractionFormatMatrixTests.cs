@@ -11,33 +11,33 @@ public sealed class InteractionFormatMatrixTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
-    private static string Row(InteractionFormat format, string user, string item, string time) => format switch
+    private static string Row(string format, string user, string item, string time) => format switch
     {
-        InteractionFormat.ComiRecCsv => $"{user},{item},{time}",
-        InteractionFormat.MovieLensTsv => $"{user}\t{item}\t4\t{time}",
-        InteractionFormat.MovieLensDat => $"{user}::{item}::4::{time}",
-        InteractionFormat.TaobaoCsv => $"{user},{item},3,pv,{time}",
+        "comirec-csv" => $"{user},{item},{time}",
+        "movielens-tsv" => $"{user}\t{item}\t4\t{time}",
+        "movielens-dat" => $"{user}::{item}::4::{time}",
+        "taobao" => $"{user},{item},3,pv,{time}",
         _ => throw new ArgumentOutOfRangeException(nameof(format)),
     };
 
-    private static int Fields(InteractionFormat format) => format switch
+    private static int Fields(string format) => format switch
     {
-        InteractionFormat.ComiRecCsv => 3,
-        InteractionFormat.TaobaoCsv => 5,
+        "comirec-csv" => 3,
+        "taobao" => 5,
         _ => 4,
     };
 
-    private static string Separator(InteractionFormat format) => format switch
+    private static string Separator(string format) => format switch
     {
-        InteractionFormat.MovieLensTsv => "\t",
-        InteractionFormat.MovieLensDat => "::",
+        "movielens-tsv" => "\t",
+        "movielens-dat" => "::",
         _ => ",",
     };
 
-    public static TheoryData<InteractionFormat, string> FormatsAndEndings()
+    public static TheoryData<string, string> FormatsAndEndings()
     {
-        var data = new TheoryData<InteractionFormat, string>();
-        foreach (var f in new[] { InteractionFormat.ComiRecCsv, InteractionFormat.MovieLensTsv, InteractionFormat.MovieLensDat, InteractionFormat.TaobaoCsv })
+        var data = new TheoryData<string, string>();
+        foreach (var f in new[] { "comirec-csv", "movielens-tsv", "movielens-dat", "taobao" })
         {
             foreach (var ending in new[] { "lf", "crlf", "bom+crlf" }) data.Add(f, ending);
         }
@@ -45,12 +45,12 @@ public sealed class InteractionFormatMatrixTests : IDisposable
         return data;
     }
 
-    public static TheoryData<InteractionFormat> Formats() =>
-        new(InteractionFormat.ComiRecCsv, InteractionFormat.MovieLensTsv, InteractionFormat.MovieLensDat, InteractionFormat.TaobaoCsv);
+    public static TheoryData<string> Formats() =>
+        new("comirec-csv", "movielens-tsv", "movielens-dat", "taobao");
 
     [Theory]
     [MemberData(nameof(FormatsAndEndings))]
-    public void Reads_sorts_and_detects_each_format_with_any_line_ending(InteractionFormat format, string ending)
+    public void Reads_sorts_and_detects_each_format_with_any_line_ending(string format, string ending)
     {
         // Rows (1, 10, 300), (1, 11, 100), (2, 10, 200): user 1 sorted by time is 11, 10; user 2 has one item (accepted).
         var newline = ending == "lf" ? "\n" : "\r\n";
@@ -59,7 +59,7 @@ public sealed class InteractionFormatMatrixTests : IDisposable
         if (ending.StartsWith("bom", StringComparison.Ordinal)) bytes = new byte[] { 0xEF, 0xBB, 0xBF }.Concat(bytes).ToArray();
         var path = _dir.FileBytes("data.txt", bytes);
 
-        InteractionFileReader.DetectFormat(path).Should().Be(format);
+        InteractionFileReader.DetectFormat(path).Name.Should().Be(format);
         var ds = InteractionFileReader.Load(path, null, out var report);
 
         report.Format.Should().Be(format);
@@ -71,7 +71,7 @@ public sealed class InteractionFormatMatrixTests : IDisposable
 
     [Theory]
     [MemberData(nameof(Formats))]
-    public void Rejects_a_non_numeric_user_id(InteractionFormat format)
+    public void Rejects_a_non_numeric_user_id(string format)
     {
         var bad = Row(format, "7a", "10", "300");
         var e = Fails(format, bad);
@@ -81,7 +81,7 @@ public sealed class InteractionFormatMatrixTests : IDisposable
 
     [Theory]
     [MemberData(nameof(Formats))]
-    public void Rejects_a_non_numeric_item_id(InteractionFormat format)
+    public void Rejects_a_non_numeric_item_id(string format)
     {
         var bad = Row(format, "7", "i10", "300");
         var e = Fails(format, bad);
@@ -91,7 +91,7 @@ public sealed class InteractionFormatMatrixTests : IDisposable
 
     [Theory]
     [MemberData(nameof(Formats))]
-    public void Rejects_a_non_numeric_timestamp(InteractionFormat format)
+    public void Rejects_a_non_numeric_timestamp(string format)
     {
         var bad = Row(format, "7", "10", "2017-11-25");
         var e = Fails(format, bad);
@@ -101,7 +101,7 @@ public sealed class InteractionFormatMatrixTests : IDisposable
 
     [Theory]
     [MemberData(nameof(Formats))]
-    public void Rejects_a_missing_column(InteractionFormat format)
+    public void Rejects_a_missing_column(string format)
     {
         // Drop the last field: one field fewer than expected.
         var good = Row(format, "7", "10", "300");
@@ -113,7 +113,7 @@ public sealed class InteractionFormatMatrixTests : IDisposable
 
     [Theory]
     [MemberData(nameof(Formats))]
-    public void Rejects_an_extra_column(InteractionFormat format)
+    public void Rejects_an_extra_column(string format)
     {
         var bad = Row(format, "7", "10", "300") + Separator(format) + "1";
         var e = Fails(format, bad);
@@ -123,11 +123,11 @@ public sealed class InteractionFormatMatrixTests : IDisposable
 
     [Theory]
     [MemberData(nameof(Formats))]
-    public void Lenient_mode_skips_the_bad_row_and_counts_it(InteractionFormat format)
+    public void Lenient_mode_skips_the_bad_row_and_counts_it(string format)
     {
         var path = _dir.File("data.txt", string.Join("\n", Row(format, "1", "10", "300"), Row(format, "1", "x", "300"), Row(format, "1", "11", "100")) + "\n");
 
-        var ds = InteractionFileReader.Load(path, new LoadOptions { Format = format, Lenient = true }, out var report);
+        var ds = InteractionFileReader.Load(path, new LoadOptions { Reader = InteractionReaderRegistry.BuiltIn.Get(format), Lenient = true }, out var report);
 
         report.SkippedMalformed.Should().Be(1);
         report.Lines.Should().Be(3);
@@ -135,10 +135,10 @@ public sealed class InteractionFormatMatrixTests : IDisposable
     }
 
     /// <summary>Writes a good first row and <paramref name="bad"/> as line 2; strict loading must stop at line 2.</summary>
-    private DataFormatException Fails(InteractionFormat format, string bad)
+    private DataFormatException Fails(string format, string bad)
     {
         var path = _dir.File("data.txt", Row(format, "1", "10", "300") + "\n" + bad + "\n");
-        var act = () => InteractionFileReader.Load(path, new LoadOptions { Format = format });
+        var act = () => InteractionFileReader.Load(path, new LoadOptions { Reader = InteractionReaderRegistry.BuiltIn.Get(format) });
         var e = act.Should().Throw<DataFormatException>().Which;
         e.Line.Should().Be(2);
         e.FilePath.Should().Be(path);

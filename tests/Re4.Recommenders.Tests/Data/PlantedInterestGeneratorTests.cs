@@ -149,7 +149,7 @@ public sealed class PlantedInterestGeneratorTests
         PlantedInterestGenerator.WriteSequences(ds, path);
         var back = InteractionFileReader.Load(path, null, out var report);
 
-        report.Format.Should().Be(InteractionFormat.SequencePerLine);
+        report.Format.Should().Be("sequence");
         back.UserCount.Should().Be(ds.UserCount);
         back.ItemCount.Should().Be(ds.ItemCount);
         back.InteractionCount.Should().Be(ds.InteractionCount);

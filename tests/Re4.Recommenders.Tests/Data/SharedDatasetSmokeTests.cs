@@ -6,13 +6,13 @@ namespace Re4.Recommenders.Tests.Data;
 public sealed class SharedDatasetSmokeTests
 {
     [Theory]
-    [InlineData("amazon-beauty/Beauty.txt", InteractionFormat.SequencePerLine, 22_363, 12_101, 198_502)]
-    [InlineData("amazon-sports/Sports_and_Outdoors.txt", InteractionFormat.SequencePerLine, 35_598, 18_357, 296_337)]
+    [InlineData("amazon-beauty/Beauty.txt", "sequence", 22_363, 12_101, 198_502)]
+    [InlineData("amazon-sports/Sports_and_Outdoors.txt", "sequence", 35_598, 18_357, 296_337)]
     // The README says 99,998 interactions, but u.data holds 99,999 rating lines: 99,998 newlines (what `wc -l` counts)
     // and a last line without one. `awk 'END{print NR}'` and a count of distinct users/items (943, 1,682) agree with
     // the loader, so the README's figure is off by one; the test asserts what the file holds.
-    [InlineData("movielens-100k/u.data", InteractionFormat.MovieLensTsv, 943, 1_682, 99_999)]
-    public void Shared_dataset_loads_with_the_documented_counts(string file, InteractionFormat format, int users, int items, long interactions)
+    [InlineData("movielens-100k/u.data", "movielens-tsv", 943, 1_682, 99_999)]
+    public void Shared_dataset_loads_with_the_documented_counts(string file, string format, int users, int items, long interactions)
     {
         var path = TestPaths.Dataset(file);
 

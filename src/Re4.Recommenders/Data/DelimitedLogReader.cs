@@ -1,0 +1,79 @@
+using System.Globalization;
+using System.Text;
+
+namespace Re4.Recommenders.Data;
+
+/// <summary>An interaction log with one separator between a fixed number of fields: the user id first, the item id
+/// second, an integer timestamp last; <see cref="CheckOtherFields"/> checks the fields between. Fields may be padded
+/// with spaces. A header line is one whose every field is a name (letters, <c>_</c>, spaces).</summary>
+public abstract class DelimitedLogReader : InteractionLogReader
+{
+    /// <summary>The most fields a line may have.</summary>
+    public const int MaxFields = 15;
+
+    private readonly byte[] _separator;
+
+    /// <summary>Creates the reader.</summary>
+    /// <param name="name">The format's name (<see cref="InteractionReader.Name"/>).</param>
+    /// <param name="separator">The separator between fields, e.g. <c>,</c> or <c>::</c>.</param>
+    /// <param name="layout">The layout shown in errors, e.g. <c>user_id,item_id,timestamp</c>.</param>
+    /// <param name="fieldCount">Fields per line: 3 to <see cref="MaxFields"/>.</param>
+    protected DelimitedLogReader(string name, string separator, string layout, int fieldCount)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentException.ThrowIfNullOrEmpty(separator);
+        ArgumentException.ThrowIfNullOrWhiteSpace(layout);
+        ArgumentOutOfRangeException.ThrowIfLessThan(fieldCount, 3);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(fieldCount, MaxFields);
+        Name = name;
+        Layout = layout;
+        Separator = separator;
+        FieldCount = fieldCount;
+        _separator = Encoding.UTF8.GetBytes(separator);
+    }
+
+    /// <inheritdoc/>
+    public override string Name { get; }
+
+    /// <inheritdoc/>
+    public override string Layout { get; }
+
+    /// <summary>The separator between fields.</summary>
+    public string Separator { get; }
+
+    /// <summary>Fields per line.</summary>
+    public int FieldCount { get; }
+
+    /// <inheritdoc/>
+    public sealed override LineResult Parse(ReadOnlySpan<byte> line, out Interaction interaction)
+    {
+        interaction = default;
+        Span<Range> fields = stackalloc Range[MaxFields + 1];
+        var n = DelimitedFields.Split(line, _separator, fields[..(FieldCount + 1)]);
+        if (n != FieldCount)
+            return LineResult.Malformed($"expected {FieldCount} fields '{Layout}', found {(n > FieldCount ? "more" : n.ToString(CultureInfo.InvariantCulture))}");
+        if (!TryParseId(line[fields[0]], out var user))
+            return LineResult.Malformed($"expected a non-negative integer user id in field 1 of '{Layout}'");
+        if (!TryParseId(line[fields[1]], out var item))
+            return LineResult.Malformed($"expected a non-negative integer item id in field 2 of '{Layout}'");
+        if (!TryParseTimestamp(line[fields[FieldCount - 1]], out var time))
+            return LineResult.Malformed($"expected an integer timestamp in field {FieldCount} of '{Layout}'");
+        var other = CheckOtherFields(line, fields[..n]);
+        if (other.Status != LineStatus.Kept) return other;
+        interaction = new Interaction(user, item, time);
+        return LineResult.Kept;
+    }
+
+    /// <inheritdoc/>
+    public override bool IsHeader(ReadOnlySpan<byte> line)
+    {
+        Span<Range> fields = stackalloc Range[MaxFields + 1];
+        var n = DelimitedFields.Split(line, _separator, fields[..(FieldCount + 1)]);
+        return n == FieldCount && DelimitedFields.AreNames(line, fields[..n]);
+    }
+
+    /// <summary>Checks the fields between the item and the timestamp, once those have parsed. The default keeps the line.</summary>
+    /// <param name="line">The line.</param>
+    /// <param name="fields">Where each of the <see cref="FieldCount"/> fields lies in <paramref name="line"/>, trimmed of spaces.</param>
+    protected virtual LineResult CheckOtherFields(ReadOnlySpan<byte> line, ReadOnlySpan<Range> fields) => LineResult.Kept;
+}
