@@ -91,7 +91,7 @@ internal static class TrainCommand
         run.Report.PrintSummary(stdout, result.BestValidation, result.Test ?? new Dictionary<string, double>());
         if (run.Diagnostics is not null) PrintDiagnostics(stdout, run.Diagnostics);
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{result.Steps} steps ({result.StopReason}), best at step {result.BestStep}; {result.TrainSeconds:F1} s of training, {result.SamplesPerSecond:F0} samples/s"));
+            $"{result.Steps} steps ({result.StopReason.ToIdentifier()}), best at step {result.BestStep}; {result.TrainSeconds:F1} s of training, {result.SamplesPerSecond:F0} samples/s"));
         stdout.WriteLine($"wrote {Path.Combine(outDir, "metrics.json")}, {Path.Combine(outDir, TrainingPlot)} and the model in {Path.Combine(outDir, MultiInterestTrainer.ModelFolder)}");
         return 0;
     }
@@ -127,7 +127,7 @@ internal static class TrainCommand
             w.WriteNumber("train_samples_per_second", Math.Round(result.SamplesPerSecond, 1));
             w.WriteNumber("best_step", result.BestStep);
             w.WriteNumber("steps", result.Steps);
-            w.WriteString("stop_reason", result.StopReason);
+            w.WriteString("stop_reason", result.StopReason.ToIdentifier());
             w.WriteString("encoder", CliModels.Name(model.Config.Kind));
             w.WriteNumber("interests", model.Config.EffectiveInterests);
             w.WriteNumber("dim", model.Config.Dimension);

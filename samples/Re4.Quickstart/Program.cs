@@ -83,7 +83,7 @@ return 0;
     var clock = Stopwatch.StartNew();
     using var trainer = new MultiInterestTrainer(split, config, options, logger);
     var result = trainer.Fit();
-    Console.WriteLine($"{name}: trained {result.Steps} steps in {clock.Elapsed.TotalSeconds:F0} s ({result.StopReason}), best validation at step {result.BestStep}");
+    Console.WriteLine($"{name}: trained {result.Steps} steps in {clock.Elapsed.TotalSeconds:F0} s ({result.StopReason.ToIdentifier()}), best validation at step {result.BestStep}");
     Func<int, int>? topicOf = dataPath is null
         ? item => PlantedInterestGenerator.TopicOf(dataset.OriginalItemId(item), new SyntheticDataOptions().Topics)
         : null;

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Re4.Recommenders.BackwardFlows;
 
 /// <summary>Which history items count as an interest's positives (its representative items).</summary>
@@ -21,7 +23,8 @@ public enum FlowNormalization
     Positives,
 }
 
-/// <summary>Options of <see cref="ReContrastFlow"/>; defaults reproduce the Re4 reference code.</summary>
+/// <summary>Options of <see cref="ReContrastFlow"/>; defaults reproduce the Re4 reference code and are declared once, as
+/// the initialisers (<c>new ReContrastOptions()</c> reads them).</summary>
 public sealed record ReContrastOptions
 {
     /// <summary>λ<sub>ct</sub>, the loss weight (default 0.1).</summary>
@@ -51,7 +54,8 @@ public sealed record ReContrastOptions
     }
 }
 
-/// <summary>Options of <see cref="ReAttendFlow"/>; defaults reproduce the Re4 reference code.</summary>
+/// <summary>Options of <see cref="ReAttendFlow"/>; defaults reproduce the Re4 reference code and are declared once, as
+/// the initialisers (<c>new ReAttendOptions()</c> reads them).</summary>
 public sealed record ReAttendOptions
 {
     /// <summary>λ<sub>att</sub>, the loss weight (default 0.001).</summary>
@@ -63,7 +67,8 @@ public sealed record ReAttendOptions
     internal void Validate() => OptionChecks.NonNegativeFinite(Weight, nameof(Weight));
 }
 
-/// <summary>Options of <see cref="ReConstructFlow"/>; defaults reproduce the Re4 reference code.</summary>
+/// <summary>Options of <see cref="ReConstructFlow"/>; defaults reproduce the Re4 reference code and are declared once, as
+/// the initialisers (<c>new ReConstructOptions()</c> reads them).</summary>
 public sealed record ReConstructOptions
 {
     /// <summary>λ<sub>cs</sub>, the loss weight (default 0.1).</summary>
@@ -101,6 +106,7 @@ public sealed record BackwardFlowOptions
     public static BackwardFlowOptions Reference { get; } = new() { Contrast = new(), Attend = new(), Construct = new() };
 
     /// <summary>True when no flow is on.</summary>
+    [JsonIgnore]
     public bool IsEmpty => Contrast is null && Attend is null && Construct is null;
 
     internal void Validate()

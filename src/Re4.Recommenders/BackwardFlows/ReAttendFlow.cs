@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace Re4.Recommenders.BackwardFlows;
 
 /// <summary>
-/// Re-attend (spec §4): retrieval scores items by the dot product with an interest, so the forward attention should agree
+/// Re-attend (Re4 paper's re-attend loss; docs/concepts.md, "Backward flows"): retrieval scores items by the dot product with an interest, so the forward attention should agree
 /// with it. The re-attention R = softmax<sub>L</sub>(masked Z·Xᵀ) (raw dot product, no temperature) is the target of a
 /// cross-entropy against the forward attention A: L = mean over (b, k) of −Σ<sub>l</sub> R·log A / Σ<sub>l</sub> R.
 /// </summary>

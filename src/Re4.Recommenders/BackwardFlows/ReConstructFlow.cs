@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace Re4.Recommenders.BackwardFlows;
 
 /// <summary>
-/// Re-construct (spec §5): each interest must regenerate the embeddings of its positive history items. The generator
+/// Re-construct (Re4 paper's re-construct loss; docs/concepts.md, "Backward flows"): each interest must regenerate the embeddings of its positive history items. The generator
 /// expands z<sub>k</sub> into L slots Q = Linear<sub>d→L·d</sub>(z<sub>k</sub>), attends over the slots with
 /// G = softmax(W₂·tanh(W₁·Qᵀ)) (slot j tied to history position j, so padded positions are masked), and reconstructs
 /// X̃ = G·(Q·W₃). The loss is the squared error between X̃<sub>k,l</sub> and x<sub>l</sub> on the positive cells.

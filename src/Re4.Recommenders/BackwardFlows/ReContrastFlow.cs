@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace Re4.Recommenders.BackwardFlows;
 
 /// <summary>
-/// Re-contrast (spec §3): each interest is pulled towards its positive history items and pushed from the user's other
+/// Re-contrast (Re4 paper's re-contrast loss; docs/concepts.md, "Backward flows"): each interest is pulled towards its positive history items and pushed from the user's other
 /// items, the user's other interests and another user's items, with cosine similarities at temperature τ. For interest
 /// k with denominator D<sub>k</sub> = Σ exp(cos/τ) over the user's valid items, its K−1 other interests and the valid items
 /// of the neighbouring user of the batch, each positive l costs −log(exp(cos(z<sub>k</sub>, x<sub>l</sub>)/τ)/D<sub>k</sub>),

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Re4.Recommenders.BackwardFlows;
@@ -13,9 +12,11 @@ using static TorchSharp.torch;
 namespace Re4.Recommenders.Training;
 
 /// <summary>
-/// Owns the training loop of a <see cref="MultiInterestModel"/>: batches from a sampler, the main loss, Adam, validation
-/// every N steps with early stopping on a validation metric, the best model kept (in memory and, when asked, on disk with
-/// a resume state), and the test users evaluated once at the end with the selected model.
+/// The training loop of a <see cref="MultiInterestModel"/>: batches from a sampler, the loss from an
+/// <see cref="ITrainingObjective"/> (by default <see cref="MultiInterestObjective"/>: the main loss and the backward
+/// flows), Adam, validation every N steps with early stopping on a validation metric, the best model kept in memory and,
+/// when asked, in a run folder (written by the run's checkpointer, with a resume state), and the test users evaluated once
+/// at the end with the selected model.
 /// </summary>
 /// <remarks>
 /// Deterministic for a seed on CPU: the weights come from torch's generator seeded here, the batches and negatives from
@@ -31,31 +32,26 @@ public sealed class MultiInterestTrainer : IDisposable
     /// <summary>The subfolder of <see cref="TrainerOptions.CheckpointDirectory"/> holding the latest state, for resuming.</summary>
     public const string ResumeFolder = "resume";
 
-    private const string StateFile = "trainer.json";
-    private const string OptimizerFile = "adam.bin";
-    private const string TorchSharpOptimizerFile = "optimizer.bin";   // TorchSharp Adam's state, written before the library had its own
-    private const string RandomFile = "torch_rng.bin";
-    private const string FlowsFile = "flows.bin";
-
     private readonly DataSplit _split;
     private readonly TrainerOptions _options;
     private readonly ILogger _logger;
     private readonly Device _device;
     private readonly MultiInterestModel _model;
+    private readonly ITrainingObjective _objective;
     private readonly AdamOptimizer _optimizer;
     private readonly ITrainingSampler _sampler;
     private readonly Re4Random _negativeRandom;
     private readonly NegativeSampler? _negatives;
+    private readonly RunCheckpointer? _checkpointer;
     private readonly long[] _originalItemIds;
-    private readonly List<WeightedBackwardFlow> _flows = new();
-    private readonly TorchSharp.Modules.ModuleList<nn.Module> _flowModules;   // flows with parameters, optimised and saved with the model
+    private readonly TorchSharp.Modules.ModuleList<nn.Module> _objectiveModules;   // optimised and saved with the model
+    private readonly StepLossParts _stepParts = new();
     private readonly List<ValidationRecord> _history = new();
     private readonly Dictionary<string, double> _lossSums = new();
 
     private Dictionary<string, Tensor>? _best;
     private IReadOnlyDictionary<string, double>? _bestValidation;
     private long _step;
-    private long _samplerBatches;
     private long _bestStep;
     private double _bestMetric = double.NegativeInfinity;
     private int _validationsWithoutGain;
@@ -77,7 +73,7 @@ public sealed class MultiInterestTrainer : IDisposable
     /// <param name="logger">Where progress is logged; null for none.</param>
     /// <param name="device">Where to train (CPU when null). CUDA needs the app to reference a CUDA backend of TorchSharp.</param>
     public MultiInterestTrainer(DataSplit split, ModelConfig config, TrainerOptions? options = null, ILogger? logger = null, Device? device = null)
-        : this(split, null, config, options, logger, device)
+        : this(split, null, config, null, options, logger, device)
     {
     }
 
@@ -92,11 +88,30 @@ public sealed class MultiInterestTrainer : IDisposable
     /// <remarks><see cref="Resume"/> rebuilds models from their configuration, so it cannot resume a run of a
     /// <see cref="ModelKind.Custom"/> model.</remarks>
     public MultiInterestTrainer(DataSplit split, MultiInterestModel model, TrainerOptions? options = null, ILogger? logger = null, Device? device = null)
-        : this(split, model ?? throw new ArgumentNullException(nameof(model)), model.Config, options, logger, device)
+        : this(split, model ?? throw new ArgumentNullException(nameof(model)), model.Config, null, options, logger, device)
     {
     }
 
-    private MultiInterestTrainer(DataSplit split, MultiInterestModel? model, ModelConfig config, TrainerOptions? options, ILogger? logger, Device? device)
+    /// <summary>Trains a model you built with an objective of your own, e.g. <see cref="MultiInterestObjective"/> wrapped to
+    /// add a term (docs/extending.md, section 4). The trainer takes ownership of the model and of the objective's
+    /// modules (disposes them).</summary>
+    /// <param name="split">Training sequences, validation and test users.</param>
+    /// <param name="model">The model; its item count must be the data set's and its L at least the split's.</param>
+    /// <param name="objective">What to minimise. It replaces the default objective, so <paramref name="options"/> must not
+    /// name backward flows (<see cref="TrainerOptions.BackwardFlows"/>, <see cref="TrainerOptions.CustomFlows"/>): build
+    /// them into the objective.</param>
+    /// <param name="options">Training options (validated here); null for the defaults.</param>
+    /// <param name="logger">Where progress is logged; null for none.</param>
+    /// <param name="device">Where to train (CPU when null); the model and the objective's modules are moved there.</param>
+    public MultiInterestTrainer(DataSplit split, MultiInterestModel model, ITrainingObjective objective, TrainerOptions? options = null, ILogger? logger = null,
+        Device? device = null)
+        : this(split, model ?? throw new ArgumentNullException(nameof(model)), model.Config,
+            _ => objective ?? throw new ArgumentNullException(nameof(objective)), options, logger, device)
+    {
+    }
+
+    private MultiInterestTrainer(DataSplit split, MultiInterestModel? model, ModelConfig config, Func<ModelConfig, ITrainingObjective>? objective,
+        TrainerOptions? options, ILogger? logger, Device? device)
     {
         ArgumentNullException.ThrowIfNull(split);
         ArgumentNullException.ThrowIfNull(config);
@@ -107,6 +122,8 @@ public sealed class MultiInterestTrainer : IDisposable
             throw new ArgumentException($"The model has {config.ItemCount} items; the data set has {split.Dataset.ItemCount}.", nameof(config));
         if (config.MaxLength < split.MaxLength)
             throw new ArgumentException($"The model takes histories of at most {config.MaxLength} items; the split gives {split.MaxLength}.", nameof(config));
+        if (objective is not null && (!options.BackwardFlows.IsEmpty || options.CustomFlows.Count > 0))
+            throw new ArgumentException("With an objective of your own, build the backward flows into it: the options' BackwardFlows and CustomFlows are the default objective's.", nameof(options));
         _split = split;
         _options = options;
         _logger = logger ?? NullLogger.Instance;
@@ -114,33 +131,34 @@ public sealed class MultiInterestTrainer : IDisposable
         _originalItemIds = new long[config.ItemCount + 1];
         for (var i = 1; i <= config.ItemCount; i++) _originalItemIds[i] = split.Dataset.OriginalItemId(i);
 
+        // The order of what draws from torch's generator is part of a seeded run: the model, then the objective's modules.
         manual_seed(options.Seed);
         _model = model ?? new MultiInterestModel(config);
-        var flows = options.BackwardFlows;
-        if (flows.Contrast is { } contrast) _flows.Add(new(new ReContrastFlow(contrast), contrast.Weight));
-        if (flows.Attend is { } attend) _flows.Add(new(new ReAttendFlow(attend), attend.Weight));
-        if (flows.Construct is { } construct) _flows.Add(new(new ReConstructFlow(config.Dimension, config.MaxLength, construct), construct.Weight));
-        _flows.AddRange(options.CustomFlows);
-        _flowModules = nn.ModuleList(_flows.Select(f => f.Flow).OfType<nn.Module>().ToArray());
+        _objective = objective is null ? new MultiInterestObjective(config, options.BackwardFlows, options.CustomFlows) : objective(config);
+        _objectiveModules = nn.ModuleList(_objective.Modules.ToArray());
         _model.to(_device);
         _model.train();
-        _flowModules.to(_device);
-        _flowModules.train();
+        _objectiveModules.to(_device);
+        _objectiveModules.train();
         // The library's Adam, not TorchSharp's: TorchSharp 0.107's step() hands libtorch Scalars that a GC can free mid-call.
-        _optimizer = new AdamOptimizer(_model.parameters().Concat(_flowModules.parameters()), options.LearningRate, weightDecay: options.WeightDecay);
+        _optimizer = new AdamOptimizer(_model.parameters().Concat(_objectiveModules.parameters()), options.LearningRate, weightDecay: options.WeightDecay);
         _sampler = options.Sampler == TrainingSamplerKind.RandomCut
             ? new RandomCutSampler(split, options.BatchSize, options.Seed, reverseHistory: config.ReverseHistory)
             : new EveryPrefixSampler(split, options.BatchSize, options.Seed, reverseHistory: config.ReverseHistory);
         _negativeRandom = new Re4Random(options.Seed ^ 0x5EED_0F_4E6L);
         if (options.Negatives != NegativeSampling.Full)
             _negatives = new NegativeSampler(options.Negatives, config.ItemCount, options.ResolvedNegativeCount, _negativeRandom);
+        if (options.CheckpointDirectory is { } dir) _checkpointer = new RunCheckpointer(dir);
     }
 
     /// <summary>The model being trained (after <see cref="Fit"/>: the selected one).</summary>
     public MultiInterestModel Model => _model;
 
-    /// <summary>The backward flows added to the main loss, with their weights.</summary>
-    public IReadOnlyList<WeightedBackwardFlow> Flows => _flows;
+    /// <summary>What the trainer minimises.</summary>
+    public ITrainingObjective Objective => _objective;
+
+    /// <summary>The backward flows added to the main loss, with their weights (the objective's).</summary>
+    public IReadOnlyList<WeightedBackwardFlow> Flows => _objective.Flows;
 
     /// <summary>Steps taken so far.</summary>
     public long Step => _step;
@@ -150,24 +168,23 @@ public sealed class MultiInterestTrainer : IDisposable
     /// <exception cref="OperationCanceledException">Cancelled between steps (the last checkpoint, if any, is intact).</exception>
     public TrainingResult Fit(IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
-        string reason;
+        StopReason reason;
         var clock = new Stopwatch();
         var parts = new Dictionary<string, double>();
         if (_logger.IsEnabled(LogLevel.Information))
         {
             TrainerLog.TrainingStarted(_logger, _model.Config.Kind, _model.Config.EffectiveInterests, _model.Config.Dimension, _split.TrainCount, _model.Config.ItemCount,
                 _options.BatchSize, _options.LearningRate, _options.Negatives == NegativeSampling.Full ? "full softmax" : $"{_options.ResolvedNegativeCount} {_options.Negatives}",
-                string.Join(", ", _flows.Select(f => $"{f.Flow.Name} x{f.Weight}")), _device.ToString());
+                string.Join(", ", Flows.Select(f => $"{f.Flow.Name} x{f.Weight}")), _device.ToString());
         }
         while (true)
         {
-            if (_step >= _options.MaxSteps) { reason = "max-steps"; break; }
-            if (_options.MaxEpochs is { } epochs && _sampler.Epoch >= epochs) { reason = "max-epochs"; break; }
-            if (_options.MaxDuration is { } limit && _trainSeconds >= limit.TotalSeconds) { reason = "max-duration"; break; }
+            if (_step >= _options.MaxSteps) { reason = StopReason.MaxSteps; break; }
+            if (_options.MaxEpochs is { } epochs && _sampler.Epoch >= epochs) { reason = StopReason.MaxEpochs; break; }
+            if (_options.MaxDuration is { } limit && _trainSeconds >= limit.TotalSeconds) { reason = StopReason.MaxDuration; break; }
             cancellationToken.ThrowIfCancellationRequested();
 
             var batch = _sampler.Next();
-            _samplerBatches++;
             clock.Restart();
             var loss = TrainStep(batch, parts);
             _trainSeconds += clock.Elapsed.TotalSeconds;
@@ -179,11 +196,11 @@ public sealed class MultiInterestTrainer : IDisposable
             if (validated) Validate();
             progress?.Report(new TrainingProgress(_step, _options.MaxSteps, _sampler.Epoch, loss, new Dictionary<string, double>(parts),
                 SamplesPerSecond, _history.Count > 0 ? _history[^1].Metrics : null, _bestStep, validated));
-            if (validated && _validationsWithoutGain >= _options.Patience) { reason = "early-stopping"; break; }
+            if (validated && _validationsWithoutGain >= _options.Patience) { reason = StopReason.EarlyStopping; break; }
         }
 
         if (_lastValidatedStep != _step) Validate();
-        TrainerLog.TrainingStopped(_logger, reason, _step, _options.SelectionMetric, _bestMetric, _bestStep);
+        TrainerLog.TrainingStopped(_logger, reason.ToIdentifier(), _step, _options.SelectionMetric, _bestMetric, _bestStep);
         RestoreBest();
         var test = _split.Test.Count > 0 ? Evaluate(_split.Test) : null;
         return new TrainingResult(_step, _bestStep, reason, _trainSeconds, SamplesPerSecond, _bestValidation!, test?.Metrics, _history.ToArray());
@@ -205,47 +222,28 @@ public sealed class MultiInterestTrainer : IDisposable
 
     private double SamplesPerSecond => _trainSeconds > 0 ? _step * (double)_options.BatchSize / _trainSeconds : 0;
 
+    /// <summary>One step: encode the batch, draw its negatives, ask the objective for the loss, take Adam's step.</summary>
     private double TrainStep(TrainingBatch batch, Dictionary<string, double> parts)
     {
         using var scope = NewDisposeScope();
         var histories = tensor(Array.ConvertAll(batch.Histories, x => (long)x), [batch.Size, batch.MaxLength], device: _device);   // [B, L]
         var targets = tensor(Array.ConvertAll(batch.Targets, x => (long)x), device: _device);                                       // [B]
         var (output, x, mask) = _model.Encode(histories);
-        var table = _model.ItemEmbeddings;
-        Tensor main;
-        if (_negatives is null)
+        Tensor? negatives = null, logQ = null, targetLogQ = null;
+        if (_negatives is not null)
         {
-            main = MainLoss.Full(output.RetrievalInterests, table, targets);
-        }
-        else
-        {
-            var (ids, logQ, targetLogQ) = _negatives.Sample(batch.Targets);
-            main = MainLoss.Sampled(output.RetrievalInterests, table, targets, tensor(ids, device: _device),
-                logQ is null ? null : tensor(logQ, device: _device), targetLogQ is null ? null : tensor(targetLogQ, device: _device));
+            var (ids, negativeLogQ, targetsLogQ) = _negatives.Sample(batch.Targets);
+            negatives = tensor(ids, device: _device);                                                                              // [S]
+            logQ = negativeLogQ is null ? null : tensor(negativeLogQ, device: _device);                                            // [S]
+            targetLogQ = targetsLogQ is null ? null : tensor(targetsLogQ, device: _device);                                        // [B]
         }
 
+        _stepParts.Begin(_step + 1);
+        var context = new TrainingStepContext(_model, output, x, mask, targets, negatives, logQ, targetLogQ);
+        var total = _objective.ComputeLoss(context, _stepParts);
+        var totalValue = _stepParts.AddTotal(total);
         parts.Clear();
-        var total = main;
-        var mainValue = main.item<float>();
-        parts["main"] = mainValue;
-        if (!float.IsFinite(mainValue)) throw new TrainingDivergedException(_step + 1, "main", mainValue);
-        if (_flows.Count > 0)
-        {
-            var context = new BackwardFlowContext(output.Interests, output.Attention, output.LogAttention, x, mask);
-            foreach (var (flow, weight) in _flows)
-            {
-                var loss = flow.ComputeLoss(context);
-                var value = loss.item<float>();
-                if (!float.IsFinite(value)) throw new TrainingDivergedException(_step + 1, flow.Name, value);
-                parts[flow.Name] = value;
-                using var w = weight.ToScalar();   // owned: a temporary Scalar may be freed mid-call
-                total = total.Plus(loss.mul(w));
-            }
-        }
-
-        var totalValue = _flows.Count > 0 ? total.item<float>() : mainValue;
-        if (!float.IsFinite(totalValue)) throw new TrainingDivergedException(_step + 1, "total", totalValue);
-        parts["total"] = totalValue;
+        foreach (var (name, value) in _stepParts.Values) parts[name] = value;
         _optimizer.ZeroGrad();
         total.backward();
         _optimizer.Step();
@@ -257,7 +255,7 @@ public sealed class MultiInterestTrainer : IDisposable
         var result = Evaluate(_split.Valid);
         var metric = result[_options.SelectionMetric];
         var lossParts = _lossSums.ToDictionary(p => p.Key, p => p.Value / Math.Max(1, _stepsSinceValidation));
-        var meanLoss = lossParts.GetValueOrDefault("total");
+        var meanLoss = lossParts.GetValueOrDefault(StepLossParts.Total);
         _history.Add(new ValidationRecord(_step, meanLoss, lossParts, result.Metrics));
         _lossSums.Clear();
         _stepsSinceValidation = 0;
@@ -277,27 +275,32 @@ public sealed class MultiInterestTrainer : IDisposable
         }
 
         TrainerLog.Validated(_logger, _step, meanLoss, _options.SelectionMetric, metric, improved ? " *" : string.Empty, _bestMetric, _bestStep, SamplesPerSecond);
-        if (_options.CheckpointDirectory is { } dir)
+        if (_checkpointer is not null)
         {
-            if (improved) ModelCheckpoint.Save(Path.Combine(dir, ModelFolder), _model, _originalItemIds);
-            SaveResumeState(Path.Combine(dir, ResumeFolder));
+            if (improved) _checkpointer.SaveModel(_model, _originalItemIds);
+            _checkpointer.SaveResume(_model, _objectiveModules, _optimizer, CaptureState());
         }
     }
+
+    private ResumeState CaptureState() => new()
+    {
+        Step = _step,
+        BestStep = _bestStep,
+        BestMetric = _bestMetric,
+        ValidationsWithoutGain = _validationsWithoutGain,
+        TrainSeconds = _trainSeconds,
+        NegativeRandom = _negativeRandom.State.Select(s => s.ToString(CultureInfo.InvariantCulture)).ToArray(),
+        Sampler = _sampler.State,
+        Config = _model.Config,
+        Options = _options,
+        History = _history.ToList(),
+    };
 
     private void Snapshot()
     {
         DisposeBest();
         using var noGrad = no_grad();
-        _best = CloneState(_model);
-    }
-
-    /// <summary>Detached copies of a module's state (the intermediate detached views are disposed at once).</summary>
-    private static Dictionary<string, Tensor> CloneState(nn.Module module)
-    {
-        using var scope = NewDisposeScope();
-        var copy = module.state_dict().ToDictionary(p => p.Key, p => p.Value.detach().clone());
-        foreach (var t in copy.Values) t.MoveToOuterDisposeScope();
-        return copy;
+        _best = ModuleState.Clone(_model);
     }
 
     private void RestoreBest()
@@ -314,85 +317,41 @@ public sealed class MultiInterestTrainer : IDisposable
         _best = null;
     }
 
-    private void SaveResumeState(string directory)
-    {
-        AtomicDirectoryWriter.Write(directory, temp =>
-        {
-            _model.save(Path.Combine(temp, ModelCheckpoint.WeightsFile));
-            _flowModules.save(Path.Combine(temp, FlowsFile));
-            _optimizer.Save(Path.Combine(temp, OptimizerFile));
-            using (var rng = get_rng_state()) File.WriteAllBytes(Path.Combine(temp, RandomFile), rng.data<byte>().ToArray());
-            var state = new ResumeState
-            {
-                Step = _step,
-                SamplerBatches = _samplerBatches,
-                NegativeRandom = _negativeRandom.State.Select(s => s.ToString(CultureInfo.InvariantCulture)).ToArray(),
-                BestStep = _bestStep,
-                BestMetric = _bestMetric,
-                ValidationsWithoutGain = _validationsWithoutGain,
-                TrainSeconds = _trainSeconds,
-                Config = _model.Config,
-                Options = ResumeOptions.From(_options),
-                History = _history.ToList(),
-            };
-            File.WriteAllText(Path.Combine(temp, StateFile), JsonSerializer.Serialize(state, ModelCheckpoint.Json));
-        });
-    }
-
     /// <summary>Resumes a run from <paramref name="checkpointDirectory"/> (a <see cref="TrainerOptions.CheckpointDirectory"/> written
     /// by an earlier run): weights, Adam's state, the random generators, the sampler position, the best model and the
-    /// early-stopping counters, so that training continues exactly as if never interrupted.</summary>
+    /// early-stopping counters, so that training continues exactly as if never interrupted. The cost does not depend on
+    /// the step reached: the samplers' states are stored, not replayed.</summary>
     /// <param name="checkpointDirectory">The earlier run's checkpoint directory.</param>
     /// <param name="split">The same split the run used (same data, protocol and seed).</param>
     /// <param name="maxSteps">A new step limit (e.g. to train longer); null keeps the saved one.</param>
     /// <param name="logger">Where progress is logged.</param>
     /// <param name="device">Where to continue.</param>
     /// <param name="customFlows">The run's custom flows, if it had any (they are not saved in the state).</param>
-    /// <exception cref="InvalidDataException">The directory holds no resume state or a damaged one.</exception>
+    /// <param name="objective">Builds the run's objective of your own from the model configuration, if it had one
+    /// (objectives are not saved in the state; their modules' weights are).</param>
+    /// <exception cref="InvalidDataException">The directory holds no resume state, a damaged one, or one from an earlier
+    /// format that cannot be resumed.</exception>
     public static MultiInterestTrainer Resume(string checkpointDirectory, DataSplit split, long? maxSteps = null, ILogger? logger = null, Device? device = null,
-        IReadOnlyList<WeightedBackwardFlow>? customFlows = null)
+        IReadOnlyList<WeightedBackwardFlow>? customFlows = null, Func<ModelConfig, ITrainingObjective>? objective = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(checkpointDirectory);
         ArgumentNullException.ThrowIfNull(split);
-        var resume = Path.Combine(checkpointDirectory, ResumeFolder);
-        var statePath = Path.Combine(resume, StateFile);
-        if (!File.Exists(statePath)) throw new InvalidDataException($"{checkpointDirectory} holds no resume state ({ResumeFolder}/{StateFile} is missing).");
-        ResumeState state;
-        try
-        {
-            state = JsonSerializer.Deserialize<ResumeState>(File.ReadAllText(statePath), ModelCheckpoint.Json) ?? throw new InvalidDataException($"{statePath} is empty.");
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"{statePath} is damaged: {e.Message}", e);
-        }
-
-        if (state.Config is null || state.Options is null || state.NegativeRandom is null)
-            throw new InvalidDataException($"{statePath} is incomplete.");
-        if (!File.Exists(Path.Combine(resume, OptimizerFile)))
-        {
-            throw new InvalidDataException(File.Exists(Path.Combine(resume, TorchSharpOptimizerFile))
-                ? $"{resume} was written by an earlier build that used TorchSharp's Adam ({TorchSharpOptimizerFile}); its optimizer state cannot be read: start the run again."
-                : $"{checkpointDirectory} holds no optimizer state ({ResumeFolder}/{OptimizerFile} is missing).");
-        }
-        var options = state.Options.ToOptions(checkpointDirectory);
+        var checkpointer = new RunCheckpointer(checkpointDirectory);
+        var state = checkpointer.ReadState();
+        var options = state.Options!;
+        options.CheckpointDirectory = checkpointDirectory;
         if (maxSteps is { } m) options.MaxSteps = m;
         if (customFlows is not null) options.CustomFlows = customFlows;
-        var trainer = new MultiInterestTrainer(split, state.Config, options, logger, device);
-        trainer.LoadResumeState(resume, state);
+        var trainer = new MultiInterestTrainer(split, null, state.Config!, objective, options, logger, device);
+        trainer.LoadResumeState(checkpointer, state);
         return trainer;
     }
 
-    private void LoadResumeState(string directory, ResumeState state)
+    private void LoadResumeState(RunCheckpointer checkpointer, ResumeState state)
     {
-        _model.load(Path.Combine(directory, ModelCheckpoint.WeightsFile));
-        _flowModules.load(Path.Combine(directory, FlowsFile));
-        _optimizer.Load(Path.Combine(directory, OptimizerFile));
-        var rngBytes = File.ReadAllBytes(Path.Combine(directory, RandomFile));
-        using (var rng = tensor(rngBytes, dtype: ScalarType.Byte)) set_rng_state(rng);
+        checkpointer.LoadResume(_model, _objectiveModules, _optimizer);
         _negativeRandom.State = state.NegativeRandom!.Select(s => ulong.Parse(s, CultureInfo.InvariantCulture)).ToArray();
-        for (long i = 0; i < state.SamplerBatches; i++) _sampler.Next();   // the same batches, in the same order
-        _samplerBatches = state.SamplerBatches;
+        _sampler.State = state.Sampler!;
         _step = state.Step;
         _bestStep = state.BestStep;
         _bestMetric = state.BestMetric;
@@ -401,103 +360,22 @@ public sealed class MultiInterestTrainer : IDisposable
         _lastValidatedStep = state.Step;
         _history.AddRange(state.History ?? []);
         _bestValidation = _history.FirstOrDefault(h => h.Step == _bestStep)?.Metrics;
-        var bestDir = Path.Combine(_options.CheckpointDirectory!, ModelFolder);
-        if (File.Exists(Path.Combine(bestDir, ModelCheckpoint.ConfigFile)))
+        if (checkpointer.LoadSelectedState(_model.Config, _device) is { } best)
         {
-            using var best = new MultiInterestModel(_model.Config);
-            best.load(Path.Combine(bestDir, ModelCheckpoint.WeightsFile));
-            best.to(_device);
-            using var noGrad = no_grad();
             DisposeBest();
-            _best = CloneState(best);
+            _best = best;
         }
+
+        // Last: building the selected model above draws initial weights from torch's generator.
+        checkpointer.LoadTorchRandom();
     }
 
     /// <inheritdoc />
     public void Dispose()
     {
         DisposeBest();
-        _flowModules.Dispose();
+        _objectiveModules.Dispose();
         _optimizer.Dispose();
         _model.Dispose();
-    }
-
-    private sealed class ResumeState
-    {
-        public long Step { get; set; }
-        public long SamplerBatches { get; set; }
-        public string[]? NegativeRandom { get; set; }
-        public long BestStep { get; set; }
-        public double BestMetric { get; set; }
-        public int ValidationsWithoutGain { get; set; }
-        public double TrainSeconds { get; set; }
-        public ModelConfig? Config { get; set; }
-        public ResumeOptions? Options { get; set; }
-        public List<ValidationRecord>? History { get; set; }
-    }
-
-    /// <summary>The options that decide what a run computes (what a resumed run must reuse).</summary>
-    private sealed class ResumeOptions
-    {
-        public int BatchSize { get; set; }
-        public double LearningRate { get; set; }
-        public double WeightDecay { get; set; }
-        public NegativeSampling Negatives { get; set; }
-        public int? NegativeCount { get; set; }
-        public TrainingSamplerKind Sampler { get; set; }
-        public long MaxSteps { get; set; }
-        public int? MaxEpochs { get; set; }
-        public double? MaxDurationSeconds { get; set; }
-        public int EvaluateEvery { get; set; }
-        public int Patience { get; set; }
-        public string SelectionMetric { get; set; } = "recall@50";
-        public int Seed { get; set; }
-        public int EvaluationBatchSize { get; set; }
-        public bool ExcludeHistory { get; set; }
-        public int[] Cutoffs { get; set; } = [];
-        public BackwardFlowOptions? BackwardFlows { get; set; }
-
-        public static ResumeOptions From(TrainerOptions o) => new()
-        {
-            BatchSize = o.BatchSize,
-            LearningRate = o.LearningRate,
-            WeightDecay = o.WeightDecay,
-            Negatives = o.Negatives,
-            NegativeCount = o.NegativeCount,
-            Sampler = o.Sampler,
-            MaxSteps = o.MaxSteps,
-            MaxEpochs = o.MaxEpochs,
-            MaxDurationSeconds = o.MaxDuration?.TotalSeconds,
-            EvaluateEvery = o.EvaluateEvery,
-            Patience = o.Patience,
-            SelectionMetric = o.SelectionMetric,
-            Seed = o.Seed,
-            EvaluationBatchSize = o.EvaluationBatchSize,
-            ExcludeHistory = o.ExcludeHistory,
-            Cutoffs = o.Cutoffs.ToArray(),
-            BackwardFlows = o.BackwardFlows,
-        };
-
-        public TrainerOptions ToOptions(string checkpointDirectory) => new()
-        {
-            BatchSize = BatchSize,
-            LearningRate = LearningRate,
-            WeightDecay = WeightDecay,
-            Negatives = Negatives,
-            NegativeCount = NegativeCount,
-            Sampler = Sampler,
-            MaxSteps = MaxSteps,
-            MaxEpochs = MaxEpochs,
-            MaxDuration = MaxDurationSeconds is { } s ? TimeSpan.FromSeconds(s) : null,
-            EvaluateEvery = EvaluateEvery,
-            Patience = Patience,
-            SelectionMetric = SelectionMetric,
-            Seed = Seed,
-            EvaluationBatchSize = EvaluationBatchSize,
-            ExcludeHistory = ExcludeHistory,
-            Cutoffs = Cutoffs,
-            BackwardFlows = BackwardFlows ?? new(),
-            CheckpointDirectory = checkpointDirectory,
-        };
     }
 }

@@ -1,19 +1,13 @@
+using System.Text.Json.Serialization;
 using Re4.Recommenders.BackwardFlows;
 using Re4.Recommenders.Evaluation;
 
 namespace Re4.Recommenders.Training;
 
-/// <summary>Which training sampler the trainer uses.</summary>
-public enum TrainingSamplerKind
-{
-    /// <summary>ComiRec's random user and random cut per example (<see cref="RandomCutSampler"/>).</summary>
-    RandomCut,
-
-    /// <summary>Every prefix of every training user, shuffled once (<see cref="EveryPrefixSampler"/>; Re4 reference).</summary>
-    EveryPrefix,
-}
-
-/// <summary>Options of the multi-interest trainer. Defaults follow ComiRec's reference setup (spec §6).</summary>
+/// <summary>Options of the multi-interest trainer. Defaults follow ComiRec's reference setup (Cen et al., KDD 2020, and
+/// its code); each default is declared once, as the property's initialiser, so <c>new TrainerOptions()</c> is the way to
+/// read them. Serialisable with System.Text.Json (a run's resume state stores them); what is not data is not
+/// serialised.</summary>
 public sealed class TrainerOptions
 {
     /// <summary>B (default 128).</summary>
@@ -69,12 +63,16 @@ public sealed class TrainerOptions
 
     /// <summary>Further flows of your own, each with its weight λ. A flow that is a TorchSharp module has its parameters
     /// optimised with the model. They are not recorded in the resume state: pass them again to
-    /// <see cref="MultiInterestTrainer.Resume"/>.</summary>
+    /// <see cref="MultiInterestTrainer.Resume"/>. Not serialised.</summary>
+    [JsonIgnore]
     public IReadOnlyList<WeightedBackwardFlow> CustomFlows { get; set; } = Array.Empty<WeightedBackwardFlow>();
 
-    /// <summary>Where the best model and the resume state are written at each validation; null keeps them in memory only.</summary>
+    /// <summary>Where the best model and the resume state are written at each validation; null keeps them in memory only.
+    /// Not serialised (a run folder does not record where it lies).</summary>
+    [JsonIgnore]
     public string? CheckpointDirectory { get; set; }
 
+    /// <summary>The documented rule for a null <see cref="NegativeCount"/>: 10·B log-uniform (ComiRec), 5000 uniform (Re4 code).</summary>
     internal int ResolvedNegativeCount => NegativeCount ?? (Negatives == NegativeSampling.Uniform ? 5000 : 10 * BatchSize);
 
     internal void Validate()
@@ -92,20 +90,20 @@ public sealed class TrainerOptions
         if (Cutoffs is null || Cutoffs.Count == 0 || Cutoffs.Any(c => c <= 0)) throw new ArgumentException("Cutoffs must be positive and not empty.", nameof(Cutoffs));
         if (BackwardFlows is null) throw new ArgumentNullException(nameof(BackwardFlows));
         BackwardFlows.Validate();
-        if (CustomFlows is null) throw new ArgumentNullException(nameof(CustomFlows));
-        foreach (var f in CustomFlows)
-        {
-            if (f?.Flow is null) throw new ArgumentException("A custom flow is null.", nameof(CustomFlows));
-            if (!(f.Weight >= 0) || double.IsInfinity(f.Weight)) throw new ArgumentOutOfRangeException(nameof(CustomFlows), f.Weight, $"The weight of flow '{f.Flow.Name}' must be a non-negative finite number.");
-        }
+        ValidateCustomFlows(CustomFlows, nameof(CustomFlows));
 
         var known = Cutoffs.SelectMany(MetricNames.All).ToHashSet();
         if (!known.Contains(SelectionMetric))
             throw new ArgumentException($"SelectionMetric '{SelectionMetric}' is not computed; choose one of {string.Join(", ", known)}.", nameof(SelectionMetric));
     }
-}
 
-/// <summary>A backward flow and its weight λ in the total loss.</summary>
-/// <param name="Flow">The flow.</param>
-/// <param name="Weight">λ.</param>
-public sealed record WeightedBackwardFlow(IBackwardFlow Flow, double Weight);
+    internal static void ValidateCustomFlows(IReadOnlyList<WeightedBackwardFlow> flows, string parameterName)
+    {
+        if (flows is null) throw new ArgumentNullException(parameterName);
+        foreach (var f in flows)
+        {
+            if (f?.Flow is null) throw new ArgumentException("A custom flow is null.", parameterName);
+            if (!(f.Weight >= 0) || double.IsInfinity(f.Weight)) throw new ArgumentOutOfRangeException(parameterName, f.Weight, $"The weight of flow '{f.Flow.Name}' must be a non-negative finite number.");
+        }
+    }
+}

@@ -3,7 +3,7 @@ namespace Re4.Recommenders.Training;
 /// <summary>What a training run did and reached. Immutable.</summary>
 public sealed class TrainingResult
 {
-    internal TrainingResult(long steps, long bestStep, string stopReason, double trainSeconds, double samplesPerSecond,
+    internal TrainingResult(long steps, long bestStep, StopReason stopReason, double trainSeconds, double samplesPerSecond,
         IReadOnlyDictionary<string, double> bestValidation, IReadOnlyDictionary<string, double>? test, IReadOnlyList<ValidationRecord> history)
     {
         Steps = steps;
@@ -22,8 +22,8 @@ public sealed class TrainingResult
     /// <summary>The step of the selected (best validation) model.</summary>
     public long BestStep { get; }
 
-    /// <summary>Why training stopped: <c>max-steps</c>, <c>max-epochs</c>, <c>max-duration</c> or <c>early-stopping</c>.</summary>
-    public string StopReason { get; }
+    /// <summary>Why training stopped (<see cref="StopReasonExtensions.ToIdentifier"/> gives its text for reports).</summary>
+    public StopReason StopReason { get; }
 
     /// <summary>Seconds spent in training steps (validation excluded).</summary>
     public double TrainSeconds { get; }

@@ -71,15 +71,17 @@ public sealed class TrainerTests
         result.BestValidation["recall@50"].Should().BeGreaterThan(result.History[0].Metrics["recall@50"]);
     }
 
-    [Fact]
-    public void ResumedRun_ReachesExactlyTheMetricsOfAnUninterruptedRun()
+    [Theory]
+    [InlineData(ModelKind.ComiRecSA)]
+    [InlineData(ModelKind.Mind)]   // draws its routing start from torch's generator at every step
+    public void ResumedRun_ReachesExactlyTheMetricsOfAnUninterruptedRun(ModelKind kind)
     {
         using var dir = new TempDir();
-        var uninterrupted = Train(Config(), Options(maxSteps: 100, checkpoint: Path.Combine(dir.Path, "a")));
+        var uninterrupted = Train(Config(kind), Options(maxSteps: 100, checkpoint: Path.Combine(dir.Path, "a")));
 
         // Interrupted after the validation at step 40, then resumed from what is on disk.
         var checkpoint = Path.Combine(dir.Path, "b");
-        Train(Config(), Options(maxSteps: 40, checkpoint: checkpoint));
+        Train(Config(kind), Options(maxSteps: 40, checkpoint: checkpoint));
         using var resumed = MultiInterestTrainer.Resume(checkpoint, TinySplit.Value, maxSteps: 100);
         resumed.Step.Should().Be(40);
         var result = resumed.Fit();
@@ -91,17 +93,31 @@ public sealed class TrainerTests
     }
 
     [Fact]
-    public void Resume_OfAFolderWithTorchSharpsAdamState_SaysItCannotBeResumed()
+    public void Resume_OfAFolderWithoutSamplerState_SaysToStartAgain()
     {
-        // Resume folders written before the library had its own Adam hold TorchSharp's optimizer.bin instead of adam.bin.
+        // Resume folders written before the sampler's state was stored hold no "sampler" in trainer.json.
         using var dir = new TempDir();
         Train(Config(), Options(maxSteps: 20, checkpoint: dir.Path));
-        var resume = Path.Combine(dir.Path, MultiInterestTrainer.ResumeFolder);
-        File.Move(Path.Combine(resume, "adam.bin"), Path.Combine(resume, "optimizer.bin"));
+        var statePath = Path.Combine(dir.Path, MultiInterestTrainer.ResumeFolder, "trainer.json");
+        var state = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(statePath))!.AsObject();
+        state.Remove("sampler").Should().BeTrue();
+        File.WriteAllText(statePath, state.ToJsonString());
 
         var act = () => MultiInterestTrainer.Resume(dir.Path, TinySplit.Value);
 
-        act.Should().Throw<InvalidDataException>().WithMessage("*TorchSharp's Adam*optimizer.bin*start the run again*");
+        act.Should().Throw<InvalidDataException>().WithMessage("*trainer.json*sampler*start the run again*");
+    }
+
+    [Fact]
+    public void Resume_WithoutAdamState_NamesTheMissingFile()
+    {
+        using var dir = new TempDir();
+        Train(Config(), Options(maxSteps: 20, checkpoint: dir.Path));
+        File.Delete(Path.Combine(dir.Path, MultiInterestTrainer.ResumeFolder, "adam.bin"));
+
+        var act = () => MultiInterestTrainer.Resume(dir.Path, TinySplit.Value);
+
+        act.Should().Throw<InvalidDataException>().WithMessage("*resume/adam.bin is missing*");
     }
 
     [Fact]

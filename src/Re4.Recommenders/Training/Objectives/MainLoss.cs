@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 namespace Re4.Recommenders.Training;
 
 /// <summary>
-/// The main loss (spec §2): the interest that best matches the target, k* = argmax<sub>k</sub> ⟨u<sub>k</sub>, e<sub>y</sub>⟩
+/// The main loss (docs/concepts.md, "Main loss"): the interest that best matches the target, k* = argmax<sub>k</sub> ⟨u<sub>k</sub>, e<sub>y</sub>⟩
 /// (no gradient through the choice), then a softmax of ⟨u<sub>k*</sub>, e⟩ over the target and the negatives shared by the
 /// batch (or over all items), averaged over the batch.
 /// </summary>

@@ -1,7 +1,8 @@
 namespace Re4.Recommenders.Training;
 
-/// <summary>xoshiro256** with a serialisable state: the trainer's samplers draw from it so that a checkpoint can resume
-/// training on exactly the same batches. Not thread-safe.</summary>
+/// <summary>xoshiro256** with a serialisable state: the trainer's <see cref="NegativeSampler"/> draws the negatives from
+/// it, so that a checkpoint can resume training on exactly the same negatives. (The batches come from the training
+/// samplers' own generators.) Not thread-safe.</summary>
 internal sealed class Re4Random
 {
     private ulong _s0, _s1, _s2, _s3;

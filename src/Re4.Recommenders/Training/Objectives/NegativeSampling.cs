@@ -1,6 +1,6 @@
 namespace Re4.Recommenders.Training;
 
-/// <summary>How the main loss's softmax is approximated (spec §2).</summary>
+/// <summary>How the main loss's softmax is approximated (docs/concepts.md, "Main loss").</summary>
 public enum NegativeSampling
 {
     /// <summary>Re4 reference code: negatives drawn uniformly without replacement, excluding the batch's targets, no

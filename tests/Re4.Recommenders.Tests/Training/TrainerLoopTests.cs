@@ -1,0 +1,246 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Re4.Recommenders.BackwardFlows;
+using Re4.Recommenders.Data;
+using Re4.Recommenders.Models;
+using Re4.Recommenders.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Re4.Recommenders.Tests.Training;
+
+/// <summary>The loop's stop reasons, the objective it is given, and the run folder its checkpointer writes.</summary>
+public sealed class TrainerLoopTests
+{
+    private static readonly Lazy<DataSplit> TinySplit = new(() =>
+    {
+        var raw = PlantedInterestGenerator.Generate(new SyntheticDataOptions { Users = 400, Items = 300, Topics = 10, MinLength = 8, MaxLength = 20, Seed = 5 });
+        return DataSplitter.ComiRec(DatasetPreparation.Prepare(raw, DatasetFilter.None), seed: 1, maxLength: 10);
+    });
+
+    private static ModelConfig Config(ModelKind kind = ModelKind.ComiRecSA) =>
+        new() { Kind = kind, ItemCount = TinySplit.Value.Dataset.ItemCount, Dimension = 16, Interests = 3, MaxLength = 10 };
+
+    private static TrainerOptions Options(long maxSteps = 40, string? checkpoint = null) => new()
+    {
+        BatchSize = 32,
+        LearningRate = 0.01,
+        NegativeCount = 64,
+        MaxSteps = maxSteps,
+        EvaluateEvery = 20,
+        Seed = 7,
+        CheckpointDirectory = checkpoint,
+    };
+
+    private static TrainingResult Train(TrainerOptions options)
+    {
+        using var trainer = new MultiInterestTrainer(TinySplit.Value, Config(), options);
+        return trainer.Fit();
+    }
+
+    [Fact]
+    public void StopReason_text_is_the_command_lines()
+    {
+        StopReason.MaxSteps.ToIdentifier().Should().Be("max-steps");
+        StopReason.MaxEpochs.ToIdentifier().Should().Be("max-epochs");
+        StopReason.MaxDuration.ToIdentifier().Should().Be("max-duration");
+        StopReason.EarlyStopping.ToIdentifier().Should().Be("early-stopping");
+        ((Action)(() => ((StopReason)42).ToIdentifier())).Should().Throw<ArgumentOutOfRangeException>().WithParameterName("reason");
+    }
+
+    [Fact]
+    public void Each_stop_condition_reports_its_reason()
+    {
+        Train(Options(maxSteps: 20)).StopReason.Should().Be(StopReason.MaxSteps);
+
+        var epochs = Options(maxSteps: 100_000);
+        epochs.Sampler = TrainingSamplerKind.EveryPrefix;
+        epochs.MaxEpochs = 1;
+        epochs.EvaluateEvery = 1000;
+        var byEpochs = Train(epochs);
+        byEpochs.StopReason.Should().Be(StopReason.MaxEpochs);
+        byEpochs.Steps.Should().BeLessThan(100_000);
+
+        var duration = Options(maxSteps: 100_000);
+        duration.MaxDuration = TimeSpan.FromTicks(1);
+        var byDuration = Train(duration);
+        byDuration.StopReason.Should().Be(StopReason.MaxDuration);
+        byDuration.Steps.Should().Be(1, "one step takes more than a tick");
+
+        // A learning rate too small to change recall: the second validation is no gain, and patience 1 stops there.
+        var patience = Options(maxSteps: 100_000);
+        patience.LearningRate = 1e-30;
+        patience.Patience = 1;
+        var early = Train(patience);
+        early.StopReason.Should().Be(StopReason.EarlyStopping);
+        early.Steps.Should().Be(40);
+    }
+
+    [Fact]
+    public void TrainerOptions_serialise_every_data_option_and_nothing_else()
+    {
+        var options = new TrainerOptions
+        {
+            BatchSize = 7, LearningRate = 0.0123, WeightDecay = 1e-6, Negatives = NegativeSampling.Uniform, NegativeCount = 99,
+            Sampler = TrainingSamplerKind.EveryPrefix, MaxSteps = 1234, MaxEpochs = 3, MaxDuration = TimeSpan.FromSeconds(90.5),
+            EvaluateEvery = 11, Patience = 4, SelectionMetric = "ndcg@20", Seed = -5, EvaluationBatchSize = 17, ExcludeHistory = true,
+            Cutoffs = [20, 100],
+            BackwardFlows = new BackwardFlowOptions { Contrast = new ReContrastOptions { Temperature = 0.2, NeighbourNegatives = false }, Construct = new() },
+            CustomFlows = [new WeightedBackwardFlow(new ReAttendFlow(new ReAttendOptions()), 0.5)],
+            CheckpointDirectory = "runs/x",
+        };
+
+        var json = JsonSerializer.Serialize(options, ModelCheckpoint.Json);
+        var back = JsonSerializer.Deserialize<TrainerOptions>(json, ModelCheckpoint.Json)!;
+
+        var node = JsonNode.Parse(json)!.AsObject();
+        node.Select(p => p.Key).Should().BeEquivalentTo(["batch_size", "learning_rate", "weight_decay", "negatives", "negative_count", "sampler",
+            "max_steps", "max_epochs", "max_duration", "evaluate_every", "patience", "selection_metric", "seed", "evaluation_batch_size",
+            "exclude_history", "cutoffs", "backward_flows"]);
+        back.Should().BeEquivalentTo(options, o => o.Excluding(x => x.CustomFlows).Excluding(x => x.CheckpointDirectory));
+        back.BackwardFlows.Should().Be(options.BackwardFlows);
+        back.CustomFlows.Should().BeEmpty();
+        back.CheckpointDirectory.Should().BeNull();
+    }
+
+    [Fact]
+    public void The_resume_state_stores_the_options_once_and_resume_reads_them_back()
+    {
+        using var dir = new TempDir();
+        var options = Options(maxSteps: 20, checkpoint: dir.Path);
+        options.WeightDecay = 1e-5;
+        options.Patience = 9;
+        options.BackwardFlows = new BackwardFlowOptions { Attend = new ReAttendOptions { Weight = 0.25 } };
+        Train(options);
+
+        var state = JsonNode.Parse(File.ReadAllText(Path.Combine(dir.Path, MultiInterestTrainer.ResumeFolder, "trainer.json")))!;
+        state["options"]!["weight_decay"]!.GetValue<double>().Should().Be(1e-5);
+        state["options"]!["checkpoint_directory"].Should().BeNull();
+        using var resumed = MultiInterestTrainer.Resume(dir.Path, TinySplit.Value);
+
+        resumed.Flows.Should().ContainSingle().Which.Weight.Should().Be(0.25);
+        resumed.Step.Should().Be(20);
+    }
+
+    [Fact]
+    public void Resuming_a_billion_steps_in_costs_what_resuming_early_does()
+    {
+        // The state of a run at step 20, rewritten by hand to claim a billion steps and batches: resuming reads the
+        // sampler's stored state and replays nothing (a replay of a billion batches would take hours).
+        using var dir = new TempDir();
+        Train(Options(maxSteps: 20, checkpoint: dir.Path));
+        var statePath = Path.Combine(dir.Path, MultiInterestTrainer.ResumeFolder, "trainer.json");
+        var state = JsonNode.Parse(File.ReadAllText(statePath))!.AsObject();
+        state["step"] = 1_000_000_000L;
+        state["sampler"]!["batches"] = 1_000_000_000L;
+        File.WriteAllText(statePath, state.ToJsonString());
+
+        var clock = Stopwatch.StartNew();
+        using var resumed = MultiInterestTrainer.Resume(dir.Path, TinySplit.Value, maxSteps: 1_000_000_005);
+        clock.Stop();
+
+        resumed.Step.Should().Be(1_000_000_000);
+        clock.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(30));
+        resumed.Fit().Steps.Should().Be(1_000_000_005);
+    }
+
+    [Fact]
+    public void The_default_objective_given_explicitly_trains_bit_identically()
+    {
+        var viaOptions = Options();
+        viaOptions.BackwardFlows = BackwardFlowOptions.Reference;
+        var expected = Train(viaOptions);
+
+        // The trainer's own order of draws from torch's generator: seed, model, then the objective's modules.
+        manual_seed(7);
+        var model = new MultiInterestModel(Config());
+        var objective = new MultiInterestObjective(Config(), BackwardFlowOptions.Reference);
+        using var trainer = new MultiInterestTrainer(TinySplit.Value, model, objective, Options());
+        var actual = trainer.Fit();
+
+        trainer.Objective.Should().BeSameAs(objective);
+        trainer.Flows.Select(f => f.Flow.Name).Should().Equal("contrast", "attend", "construct");
+        objective.Modules.Should().ContainSingle().Which.Should().BeOfType<ReConstructFlow>();
+        actual.Test.Should().Equal(expected.Test!);
+        actual.History.Select(h => h.LossParts).Should().BeEquivalentTo(expected.History.Select(h => h.LossParts), o => o.WithStrictOrdering());
+    }
+
+    [Fact]
+    public void An_objective_of_your_own_reports_its_parts_and_its_total_is_what_is_minimised()
+    {
+        manual_seed(7);
+        var model = new MultiInterestModel(Config());
+        var objective = new ScaledMainObjective(factor: 3.0);
+        using var trainer = new MultiInterestTrainer(TinySplit.Value, model, objective, Options(maxSteps: 20));
+
+        var result = trainer.Fit();
+
+        var parts = result.History.Single().LossParts;
+        parts.Keys.Should().Equal("main", "total");
+        // total = 3·main at every step, so also for their means over the 20 steps.
+        parts["total"].Should().BeApproximately(3 * parts["main"], 1e-5 * parts["total"]);
+        objective.Calls.Should().Be(20);
+    }
+
+    [Fact]
+    public void An_objective_and_flows_in_the_options_are_refused()
+    {
+        var options = Options();
+        options.BackwardFlows = BackwardFlowOptions.Reference;
+        using var model = new MultiInterestModel(Config());
+
+        var act = () => new MultiInterestTrainer(TinySplit.Value, model, new ScaledMainObjective(1), options);
+
+        act.Should().Throw<ArgumentException>().WithParameterName("options");
+        ((Action)(() => _ = new MultiInterestTrainer(TinySplit.Value, model, (ITrainingObjective)null!, Options()))).Should().Throw<ArgumentNullException>().WithParameterName("objective");
+    }
+
+    [Fact]
+    public void A_non_finite_part_of_your_own_stops_training_naming_it_and_the_step()
+    {
+        manual_seed(7);
+        var model = new MultiInterestModel(Config());
+        using var trainer = new MultiInterestTrainer(TinySplit.Value, model, new ScaledMainObjective(1, nanAtStep: 3), Options());
+
+        var e = trainer.Invoking(t => t.Fit()).Should().Throw<TrainingDivergedException>().Which;
+
+        e.Part.Should().Be("bad");
+        e.Step.Should().Be(3);
+        trainer.Step.Should().Be(2);
+    }
+
+    [Fact]
+    public void StepLossParts_refuse_the_trainers_part_and_a_repeated_name()
+    {
+        var parts = new StepLossParts();
+        using var one = tensor(1f);
+
+        parts.Add("main", one).Should().Be(1.0);
+        ((Action)(() => parts.Add("main", one))).Should().Throw<ArgumentException>().WithParameterName("name");
+        ((Action)(() => parts.Add(StepLossParts.Total, one))).Should().Throw<ArgumentException>().WithParameterName("name");
+        parts.Values.Select(p => p.Key).Should().Equal("main");
+    }
+
+    /// <summary>A hand-written objective: the library's main loss times a factor; optionally a NaN part at one step.</summary>
+    private sealed class ScaledMainObjective(double factor, long nanAtStep = -1) : ITrainingObjective
+    {
+        private long _calls;
+
+        public long Calls => _calls;
+
+        public IReadOnlyList<WeightedBackwardFlow> Flows => [];
+
+        public IReadOnlyList<nn.Module> Modules => [];
+
+        public Tensor ComputeLoss(TrainingStepContext context, StepLossParts parts)
+        {
+            _calls++;
+            var main = MultiInterestObjective.ComputeMainLoss(context);
+            parts.Add("main", main);
+            if (parts.Step == nanAtStep) parts.Add("bad", tensor(float.NaN));
+            using var f = factor.ToScalar();
+            return main.mul(f);
+        }
+    }
+}
