@@ -52,7 +52,13 @@ public sealed class MultiInterestModel : nn.Module
         if (extractor.InterestCount != config.EffectiveInterests || extractor.Dimension != config.Dimension)
             throw new ArgumentException($"Encoder {config.Encoder} gives K = {extractor.InterestCount}, d = {extractor.Dimension}; the configuration says K = {config.EffectiveInterests}, d = {config.Dimension}.", nameof(config));
         RegisterComponents();
+        // Until this version the model held the extractor in a second field, "_extractor", which TorchSharp registered
+        // too: every weights file (checkpoints, resume states) stores the extractor's tensors under both names. The alias
+        // keeps those files loading strictly and new ones byte-identical (both names hold the same tensors, as before).
+        register_module(LegacyExtractorAlias, extractor);
     }
+
+    private const string LegacyExtractorAlias = "_extractor";
 
     /// <summary>The architecture, with the encoder's options resolved (see <see cref="EncoderDescriptor.ResolveOptions"/>).</summary>
     public ModelConfig Config { get; }
