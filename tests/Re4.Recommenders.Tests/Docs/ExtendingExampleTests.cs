@@ -169,7 +169,7 @@ public sealed class ExtendingExampleTests
         var result = trainer.Fit();
 
         // A saved custom model is rebuilt around your extractor when loaded or served.
-        var loaded = ModelCheckpoint.Load(Path.Combine(runDirectory, "model"), c => new LearnedQueryExtractor(c.Interests, c.Dimension));
+        using var loaded = ModelCheckpoint.Load(Path.Combine(runDirectory, "model"), c => new LearnedQueryExtractor(c.Interests, c.Dimension));
         using var service = new Re4RecommenderService(new Re4RecommenderOptions
         {
             CheckpointPath = runDirectory,
@@ -186,7 +186,6 @@ public sealed class ExtendingExampleTests
 
         FluentActions.Invoking(() => ModelCheckpoint.Load(Path.Combine(runDirectory, "model")))
             .Should().Throw<InvalidDataException>().WithMessage("*encoder 'LearnedQuery' is not registered*");
-        loaded.Model.Dispose();
     }
 
     [Fact]
