@@ -22,7 +22,7 @@ public static class ModelCheckpoint
     /// <summary>The item id map file.</summary>
     public const string ItemIdsFile = "item_ids.bin";
 
-    // Format 2 names the encoder by its registry name with its options; format 1 (a ModelKind and a self-attentive
+    // Format 2 names the encoder by its registry name with its options; format 1 (a "kind" enum name and a self-attentive
     // flavour) is still read, by ModelConfigJsonConverter.
     private const int FormatVersion = 2;
     private static readonly byte[] IdsMagic = "RE4IDS01"u8.ToArray();
