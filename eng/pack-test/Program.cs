@@ -5,6 +5,7 @@
 using Re4.Recommenders.Baselines;
 using Re4.Recommenders.Data;
 using Re4.Recommenders.Evaluation;
+using Re4.Recommenders.Extractors;
 using Re4.Recommenders.Hosting;
 using Re4.Recommenders.Models;
 using Re4.Recommenders.Training;
@@ -20,7 +21,7 @@ const int Topics = 10;
 var raw = PlantedInterestGenerator.Generate(new SyntheticDataOptions { Users = 1500, Items = 300, Topics = Topics, Noise = 0.02, Seed = 7 });
 var data = DatasetPreparation.Prepare(raw, DatasetFilter.ComiRec());
 var split = DataSplitter.ComiRec(data, seed: 1);
-var config = new ModelConfig { Kind = ModelKind.ComiRecSA, ItemCount = data.ItemCount, Interests = 2, Dimension = 32, MaxLength = split.MaxLength };
+var config = new ModelConfig { Encoder = ComiRecSaDescriptor.EncoderName, ItemCount = data.ItemCount, Interests = 2, Dimension = 32, MaxLength = split.MaxLength };
 var options = new TrainerOptions { MaxSteps = 600, EvaluateEvery = 200, BatchSize = 64, LearningRate = 0.005, CheckpointDirectory = runDirectory };
 
 TrainingResult result;

@@ -1,4 +1,5 @@
 using Re4.Recommenders.Data;
+using Re4.Recommenders.Extractors;
 using Re4.Recommenders.Models;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -8,19 +9,15 @@ namespace Re4.Cli;
 /// <summary>Model names, devices and checkpoints as the command line spells them.</summary>
 internal static class CliModels
 {
-    public static readonly IReadOnlyDictionary<string, ModelKind> Kinds = new Dictionary<string, ModelKind>
-    {
-        ["comirec-sa"] = ModelKind.ComiRecSA,
-        ["comirec-dr"] = ModelKind.ComiRecDR,
-        ["mind"] = ModelKind.Mind,
-        ["youtube-dnn"] = ModelKind.YouTubeDnn,
-        ["gru4rec"] = ModelKind.Gru4Rec,
-    };
+    /// <summary>The registered encoders by their command-line names (each descriptor's <see cref="EncoderDescriptor.CliName"/>).</summary>
+    public static readonly IReadOnlyDictionary<string, EncoderDescriptor> Kinds = EncoderRegistry.All.ToDictionary(d => d.CliName);
 
-    public static string Name(ModelKind kind) => Kinds.First(k => k.Value == kind).Key;
+    /// <summary>The command-line name of the encoder registered as <paramref name="encoder"/> (the registry name itself
+    /// for an encoder the registry does not know).</summary>
+    public static string Name(string encoder) => EncoderRegistry.TryGet(encoder, out var d) ? d.CliName : encoder;
 
     /// <summary>The report name of a trained model: its preset label, else its encoder.</summary>
-    public static string Name(ModelConfig config) => config.Label ?? Name(config.Kind);
+    public static string Name(ModelConfig config) => config.Label ?? Name(config.Encoder);
 
     public static Device ParseDevice(CliArguments args)
     {

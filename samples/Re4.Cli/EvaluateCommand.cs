@@ -83,7 +83,7 @@ internal static class EvaluateCommand
         {
             var loaded = CliModels.LoadCheckpoint(checkpoint, dataset, device);
             model = CliModels.Name(loaded.Model.Config);
-            if (modelName is not null && modelName != model && modelName != CliModels.Name(loaded.Model.Config.Kind))
+            if (modelName is not null && modelName != model && modelName != CliModels.Name(loaded.Model.Config.Encoder))
                 throw new UsageException($"option --model {modelName} does not match the checkpoint, which holds a {model} model");
             recommender = new MultiInterestRecommender(loaded.Model, model);
         }

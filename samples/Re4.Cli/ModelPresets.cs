@@ -5,7 +5,7 @@ using Re4.Recommenders.Training;
 namespace Re4.Cli;
 
 /// <summary>What <c>--model NAME</c> sets before the individual flags override it.</summary>
-/// <param name="Kind">The encoder.</param>
+/// <param name="Kind">The encoder (a registered descriptor).</param>
 /// <param name="Flows">The default of <c>--flows</c>.</param>
 /// <param name="SaFlavor">The default of <c>--sa-flavor</c>.</param>
 /// <param name="Init">The default of <c>--init</c>.</param>
@@ -14,27 +14,24 @@ namespace Re4.Cli;
 /// <param name="Sampler">The default of <c>--sampler</c>.</param>
 /// <param name="LearningRate">The default of <c>--lr</c>.</param>
 /// <param name="WeightDecay">The default of <c>--weight-decay</c>.</param>
-internal sealed record ModelPreset(ModelKind Kind, string Flows, string SaFlavor, EmbeddingInitialization Init, bool ReverseHistory,
+internal sealed record ModelPreset(EncoderDescriptor Kind, string Flows, string SaFlavor, EmbeddingInitialization Init, bool ReverseHistory,
     TrainingSamplerKind TrainSampler, NegativeSampling Sampler, double LearningRate, double WeightDecay)
 {
-    private static readonly ModelPreset ComiRec = new(ModelKind.ComiRecSA, "none", "comirec", EmbeddingInitialization.XavierUniform, false,
+    private static readonly ModelPreset ComiRec = new(CliModels.Kinds["comirec-sa"], "none", "comirec", EmbeddingInitialization.XavierUniform, false,
         TrainingSamplerKind.RandomCut, NegativeSampling.LogUniform, 0.001, 0);
 
-    public static readonly IReadOnlyDictionary<string, ModelPreset> All = new Dictionary<string, ModelPreset>
+    // Every registered encoder trained as ComiRec does, under its own name; then the Re4 presets.
+    public static readonly IReadOnlyDictionary<string, ModelPreset> All = new Dictionary<string, ModelPreset>(
+        CliModels.Kinds.Select(k => KeyValuePair.Create(k.Key, ComiRec with { Kind = k.Value })))
     {
-        ["comirec-sa"] = ComiRec,
-        ["comirec-dr"] = ComiRec with { Kind = ModelKind.ComiRecDR },
-        ["mind"] = ComiRec with { Kind = ModelKind.Mind },
-        ["youtube-dnn"] = ComiRec with { Kind = ModelKind.YouTubeDnn },
-        ["gru4rec"] = ComiRec with { Kind = ModelKind.Gru4Rec },
         // Re4: the three backward flows with the reference λ, τ and γ on each multi-interest encoder.
         ["re4"] = ComiRec with { Flows = "contrast,attend,construct" },
-        ["re4-dr"] = ComiRec with { Kind = ModelKind.ComiRecDR, Flows = "contrast,attend,construct" },
-        ["re4-mind"] = ComiRec with { Kind = ModelKind.Mind, Flows = "contrast,attend,construct" },
+        ["re4-dr"] = ComiRec with { Kind = CliModels.Kinds["comirec-dr"], Flows = "contrast,attend,construct" },
+        ["re4-mind"] = ComiRec with { Kind = CliModels.Kinds["mind"], Flows = "contrast,attend,construct" },
         // The Re4 reference code's whole configuration: its SA flavour (no position embedding, no biases, value
         // projection, tanh head), standard-normal embeddings, every prefix with the most recent item first, 5000 uniform
         // negatives, Adam lr 0.003 with weight decay 1e-6.
-        ["re4-reference"] = new(ModelKind.ComiRecSA, "contrast,attend,construct", "re4", EmbeddingInitialization.StandardNormal, true,
+        ["re4-reference"] = new(CliModels.Kinds["comirec-sa"], "contrast,attend,construct", "re4", EmbeddingInitialization.StandardNormal, true,
             TrainingSamplerKind.EveryPrefix, NegativeSampling.Uniform, 0.003, 1e-6),
     };
 

@@ -128,7 +128,7 @@ internal static class TrainCommand
             w.WriteNumber("best_step", result.BestStep);
             w.WriteNumber("steps", result.Steps);
             w.WriteString("stop_reason", result.StopReason.ToIdentifier());
-            w.WriteString("encoder", CliModels.Name(model.Config.Kind));
+            w.WriteString("encoder", CliModels.Name(model.Config.Encoder));
             w.WriteNumber("interests", model.Config.EffectiveInterests);
             w.WriteNumber("dim", model.Config.Dimension);
             w.WriteNumber("batch_size", options.BatchSize);
@@ -281,7 +281,7 @@ internal sealed record TrainSpec(string ModelName, ModelPreset Preset, int Inter
             BackwardFlows = TrainCommand.ParseFlows(args, preset),
         };
         var device = CliModels.ParseDevice(args);
-        if (preset.Kind is not ModelKind.ComiRecSA && saFlavor != "comirec")
+        if (preset.Kind.OptionsType != typeof(SelfAttentiveOptions) && saFlavor != "comirec")
             throw new UsageException($"option --sa-flavor applies to the self-attentive encoder, not to {modelName}");
         return new TrainSpec(modelName, preset, interests, dim, saFlavor, init, reverse, options, args.Optional("max-steps") is not null, device);
     }
@@ -290,13 +290,13 @@ internal sealed record TrainSpec(string ModelName, ModelPreset Preset, int Inter
     public ModelConfig Config(SequenceDataset dataset, int maxLength) => new()
     {
         Label = ModelName.StartsWith("re4", StringComparison.Ordinal) ? ModelName : null,
-        Kind = Preset.Kind,
+        Encoder = Preset.Kind.Name,
         ItemCount = dataset.ItemCount,
         Dimension = Dimension,
         Interests = Interests,
         MaxLength = maxLength,
         ReverseHistory = ReverseHistory,
         ItemInitialization = Init,
-        SelfAttentive = SaFlavor == "re4" ? SelfAttentiveFlavor.Re4Reference : null,
+        EncoderOptions = SaFlavor == "re4" ? SelfAttentiveOptions.Re4Reference() : null,
     };
 }

@@ -9,6 +9,7 @@ using Re4.Recommenders.Baselines;
 using Re4.Recommenders.Data;
 using Re4.Recommenders.Diagnostics;
 using Re4.Recommenders.Evaluation;
+using Re4.Recommenders.Extractors;
 using Re4.Recommenders.Models;
 using Re4.Recommenders.Training;
 
@@ -75,7 +76,7 @@ return 0;
 
 (TrainingResult Result, InterestDiagnosticsReport Diagnostics) Train(string name, BackwardFlowOptions flows)
 {
-    var config = new ModelConfig { Kind = ModelKind.ComiRecSA, ItemCount = dataset.ItemCount, Interests = 4, Dimension = 64, MaxLength = split.MaxLength };
+    var config = new ModelConfig { Encoder = ComiRecSaDescriptor.EncoderName, ItemCount = dataset.ItemCount, Interests = 4, Dimension = 64, MaxLength = split.MaxLength };
     var options = new TrainerOptions
     {
         MaxSteps = 2000, MaxDuration = TimeSpan.FromMinutes(minutes), EvaluateEvery = 250, Patience = 4, BackwardFlows = flows,

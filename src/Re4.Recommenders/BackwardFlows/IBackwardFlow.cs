@@ -4,7 +4,7 @@ namespace Re4.Recommenders.BackwardFlows;
 
 /// <summary>
 /// A Re4 backward flow: an auxiliary loss that regularises the interests from the extractor's outputs alone, so it
-/// plugs onto any <see cref="Extractors.IInterestExtractor"/>. Re-contrast, re-attend and re-construct implement it;
+/// plugs onto any <see cref="Extractors.InterestExtractor"/>. Re-contrast, re-attend and re-construct implement it;
 /// the trainer adds λ·loss to the main loss and reports each flow's part by <see cref="Name"/>.
 /// </summary>
 public interface IBackwardFlow

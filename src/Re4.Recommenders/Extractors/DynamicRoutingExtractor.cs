@@ -12,7 +12,7 @@ namespace Re4.Recommenders.Extractors;
 /// v<sub>k</sub> = squash(s<sub>k</sub>), b += ⟨ê, v⟩. The interests are v; the attention given to the backward flows is the
 /// final c renormalised over the valid history items of each interest.
 /// </summary>
-public sealed class DynamicRoutingExtractor : nn.Module, IInterestExtractor
+public sealed class DynamicRoutingExtractor : InterestExtractor
 {
     private readonly Parameter? w_bilinear;   // [L, K·d, d] per position and interest (ComiRec-DR)
     private readonly Linear? w_shared;        // d → d shared by all (MIND)
@@ -48,16 +48,16 @@ public sealed class DynamicRoutingExtractor : nn.Module, IInterestExtractor
     }
 
     /// <inheritdoc />
-    public int InterestCount => _options.Interests;
+    public override int InterestCount => _options.Interests;
 
     /// <inheritdoc />
-    public int Dimension => _options.Dimension;
+    public override int Dimension => _options.Dimension;
 
     /// <summary>The options this extractor was built with.</summary>
     public DynamicRoutingOptions Options => _options;
 
     /// <inheritdoc />
-    public InterestOutput Extract(Tensor history, Tensor mask)
+    public override InterestOutput Extract(Tensor history, Tensor mask)
     {
         ExtractorChecks.Shapes(history, mask, Dimension, _options.MaxLength);
         using var scope = NewDisposeScope();

@@ -1,27 +1,27 @@
 namespace Re4.Recommenders.Extractors;
 
 /// <summary>Options of <see cref="DynamicRoutingExtractor"/>. Defaults are ComiRec-DR; <see cref="Mind"/> gives MIND.</summary>
-public sealed class DynamicRoutingOptions
+public sealed record DynamicRoutingOptions
 {
     /// <summary>d (default 64).</summary>
-    public int Dimension { get; set; } = 64;
+    public int Dimension { get; init; } = 64;
 
     /// <summary>K (default 4).</summary>
-    public int Interests { get; set; } = 4;
+    public int Interests { get; init; } = 4;
 
     /// <summary>L: one bilinear map per position (ComiRec-DR) needs the longest history (default 20).</summary>
-    public int MaxLength { get; set; } = 20;
+    public int MaxLength { get; init; } = 20;
 
     /// <summary>Routing iterations (default 3).</summary>
-    public int Iterations { get; set; } = 3;
+    public int Iterations { get; init; } = 3;
 
     /// <summary>One bilinear map shared by every position and interest (MIND) instead of one per position and interest
     /// (ComiRec-DR). A shared map makes every interest identical unless routing starts from random logits, so this also
     /// starts the routing logits from a standard normal draw (no gradient), as ComiRec's MIND does.</summary>
-    public bool SharedBilinearMap { get; set; }
+    public bool SharedBilinearMap { get; init; }
 
     /// <summary>Retrieval vectors U = relu(Linear(V)) (MIND) instead of U = V.</summary>
-    public bool ReluHead { get; set; }
+    public bool ReluHead { get; init; }
 
     /// <summary>MIND: a shared bilinear map, random initial routing logits and a relu head.</summary>
     public static DynamicRoutingOptions Mind(int dimension = 64, int interests = 4, int maxLength = 20) => new()

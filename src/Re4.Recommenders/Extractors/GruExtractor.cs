@@ -6,7 +6,7 @@ namespace Re4.Recommenders.Extractors;
 
 /// <summary>GRU4Rec's single interest (K = 1): the GRU state after the last valid history item (histories are
 /// left-aligned, padding after them). Attention is uniform over the valid items.</summary>
-public sealed class GruExtractor : nn.Module, IInterestExtractor
+public sealed class GruExtractor : InterestExtractor
 {
     private readonly GRU gru;   // d → d
     private readonly int _dimension;
@@ -22,13 +22,13 @@ public sealed class GruExtractor : nn.Module, IInterestExtractor
     }
 
     /// <inheritdoc />
-    public int InterestCount => 1;
+    public override int InterestCount => 1;
 
     /// <inheritdoc />
-    public int Dimension => _dimension;
+    public override int Dimension => _dimension;
 
     /// <inheritdoc />
-    public InterestOutput Extract(Tensor history, Tensor mask)
+    public override InterestOutput Extract(Tensor history, Tensor mask)
     {
         ExtractorChecks.Shapes(history, mask, Dimension);
         using var scope = NewDisposeScope();

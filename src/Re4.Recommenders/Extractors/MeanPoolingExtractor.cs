@@ -6,7 +6,7 @@ namespace Re4.Recommenders.Extractors;
 
 /// <summary>YouTube DNN's single interest (K = 1): the masked mean of the history embeddings followed by a d×d linear
 /// layer, as ComiRec's baseline does. Attention is uniform over the valid items.</summary>
-public sealed class MeanPoolingExtractor : nn.Module, IInterestExtractor
+public sealed class MeanPoolingExtractor : InterestExtractor
 {
     private readonly Linear dense;   // d → d
     private readonly int _dimension;
@@ -22,13 +22,13 @@ public sealed class MeanPoolingExtractor : nn.Module, IInterestExtractor
     }
 
     /// <inheritdoc />
-    public int InterestCount => 1;
+    public override int InterestCount => 1;
 
     /// <inheritdoc />
-    public int Dimension => _dimension;
+    public override int Dimension => _dimension;
 
     /// <inheritdoc />
-    public InterestOutput Extract(Tensor history, Tensor mask)
+    public override InterestOutput Extract(Tensor history, Tensor mask)
     {
         ExtractorChecks.Shapes(history, mask, Dimension);
         using var scope = NewDisposeScope();

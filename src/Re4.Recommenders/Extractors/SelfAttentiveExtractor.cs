@@ -5,14 +5,15 @@ using static TorchSharp.torch;
 namespace Re4.Recommenders.Extractors;
 
 /// <summary>
-/// ComiRec-SA's self-attentive extractor: A = softmax<sub>L</sub>(W_b·tanh(W_a·(X + P)ᵀ)) with a hidden size of 4d and K
+/// ComiRec-SA's self-attentive extractor: A = softmax<sub>L</sub>(W_b·tanh(W_a·(X + P)ᵀ)) with a hidden size of
+/// <see cref="SelfAttentiveOptions.HiddenMultiplier"/>·d (ComiRec: 4d) and K
 /// output rows, interests Z = A·X (or A·(X·W_v)), retrieval vectors U = Z (or tanh(Linear(Z))). The position embedding P
 /// enters only the attention scorer, as in the reference code.
 /// </summary>
-public sealed class SelfAttentiveExtractor : nn.Module, IInterestExtractor
+public sealed class SelfAttentiveExtractor : InterestExtractor
 {
-    private readonly Linear w_a;            // d → 4d, tanh
-    private readonly Linear w_b;            // 4d → K
+    private readonly Linear w_a;            // d → h·d (h = HiddenMultiplier), tanh
+    private readonly Linear w_b;            // h·d → K
     private readonly Parameter? position;   // P, [L, d]
     private readonly Linear? w_v;           // d → d value projection (Re4 reference)
     private readonly Linear? head;          // d → d, tanh output head (Re4 reference)
@@ -47,16 +48,16 @@ public sealed class SelfAttentiveExtractor : nn.Module, IInterestExtractor
     }
 
     /// <inheritdoc />
-    public int InterestCount => _options.Interests;
+    public override int InterestCount => _options.Interests;
 
     /// <inheritdoc />
-    public int Dimension => _options.Dimension;
+    public override int Dimension => _options.Dimension;
 
     /// <summary>The options this extractor was built with.</summary>
     public SelfAttentiveOptions Options => _options;
 
     /// <inheritdoc />
-    public InterestOutput Extract(Tensor history, Tensor mask)
+    public override InterestOutput Extract(Tensor history, Tensor mask)
     {
         ExtractorChecks.Shapes(history, mask, Dimension, _options.MaxLength);
         using var scope = NewDisposeScope();

@@ -9,9 +9,10 @@ public sealed class Re4RecommenderOptions
     /// trainer's checkpoint directory) holding one in <c>model/</c>. Required.</summary>
     public string? CheckpointPath { get; set; }
 
-    /// <summary>Builds the extractor of a model trained with one of your own (<see cref="Models.ModelKind.Custom"/>) from
-    /// its saved configuration; not needed for the built-in kinds.</summary>
-    public Func<Models.ModelConfig, Extractors.IInterestExtractor>? CustomExtractor { get; set; }
+    /// <summary>Builds the extractor of a model trained around an extractor instance of your own (an encoder name the
+    /// <see cref="Extractors.EncoderRegistry"/> does not know) from its saved configuration; not needed for registered
+    /// encoders.</summary>
+    public Func<Models.ModelConfig, Extractors.InterestExtractor>? CustomExtractor { get; set; }
 
     /// <summary>Where the encoder runs (CPU when null). CUDA needs the app to reference a CUDA backend of TorchSharp.</summary>
     public Device? Device { get; set; }

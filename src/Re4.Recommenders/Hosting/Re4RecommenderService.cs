@@ -49,13 +49,13 @@ public sealed class Re4RecommenderService : IDisposable
         }
 
         var config = _loaded.Model.Config;
-        Name = config.Label ?? config.Kind.ToString();
+        Name = config.Label ?? config.Encoder;
         _recommender = new MultiInterestRecommender(_loaded.Model, Name);
         (logger ?? NullLogger.Instance).LogInformation("Serving {Model} (K = {K}, d = {D}) with {Items} items from {Path}",
             Name, config.EffectiveInterests, config.Dimension, config.ItemCount, path);
     }
 
-    /// <summary>The served model's name: its preset label, else its encoder kind.</summary>
+    /// <summary>The served model's name: its preset label, else its encoder's registry name.</summary>
     public string Name { get; }
 
     /// <summary>The served model's architecture.</summary>
@@ -102,5 +102,9 @@ public sealed class Re4RecommenderService : IDisposable
     }
 
     /// <inheritdoc />
-    public void Dispose() => _loaded.Model.Dispose();
+    public void Dispose()
+    {
+        _recommender.Dispose();   // borrows the model: freed first
+        _loaded.Dispose();
+    }
 }

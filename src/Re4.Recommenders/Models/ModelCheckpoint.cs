@@ -22,7 +22,9 @@ public static class ModelCheckpoint
     /// <summary>The item id map file.</summary>
     public const string ItemIdsFile = "item_ids.bin";
 
-    private const int FormatVersion = 1;
+    // Format 2 names the encoder by its registry name with its options; format 1 (a "kind" enum name and a self-attentive
+    // flavour) is still read, by ModelConfigJsonConverter.
+    private const int FormatVersion = 2;
     private static readonly byte[] IdsMagic = "RE4IDS01"u8.ToArray();
 
     internal static readonly JsonSerializerOptions Json = new()
@@ -68,16 +70,18 @@ public static class ModelCheckpoint
         throw new InvalidDataException($"{path} holds no model: expected {ConfigFile} there or in its {Training.MultiInterestTrainer.ModelFolder}/ folder.");
     }
 
-    /// <summary>Loads a model saved by <see cref="Save"/>, onto <paramref name="device"/> (CPU by default).</summary>
-    /// <exception cref="InvalidDataException">A file is missing, truncated or of another format version, or the model was
-    /// trained with an extractor of your own (load it with the overload that builds it).</exception>
+    /// <summary>Loads a model saved by <see cref="Save"/>, onto <paramref name="device"/> (CPU by default). Its encoder is
+    /// built by name from <see cref="EncoderRegistry"/>. The caller owns the result: dispose it to free the weights.</summary>
+    /// <exception cref="InvalidDataException">A file is missing, truncated or of an unknown format version, or the model's
+    /// encoder is not registered (register it, or load it with the overload that builds the extractor).</exception>
     public static LoadedModel Load(string directory, Device? device = null) => Load(directory, null, device);
 
-    /// <summary>Loads a model trained with an extractor of your own (<see cref="ModelKind.Custom"/>): the saved weights are
-    /// loaded into the model built around the extractor <paramref name="createExtractor"/> returns for the saved
-    /// configuration. Built-in kinds ignore it.</summary>
-    /// <exception cref="InvalidDataException">A file is missing, truncated or of another format version.</exception>
-    public static LoadedModel Load(string directory, Func<ModelConfig, IInterestExtractor>? createExtractor, Device? device = null)
+    /// <summary>Loads a model, building the extractor of an encoder the registry does not know (a model trained around an
+    /// extractor instance of your own) with <paramref name="createExtractor"/> from the saved configuration; registered
+    /// encoders ignore it. The caller owns the result: dispose it to free the weights.</summary>
+    /// <exception cref="InvalidDataException">A file is missing, truncated or of an unknown format version, or the encoder is
+    /// unknown and <paramref name="createExtractor"/> is null.</exception>
+    public static LoadedModel Load(string directory, Func<ModelConfig, InterestExtractor>? createExtractor, Device? device = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
         var configPath = Path.Combine(directory, ConfigFile);
@@ -93,27 +97,33 @@ public static class ModelCheckpoint
             throw new InvalidDataException($"{configPath} is not a valid model configuration: {e.Message}", e);
         }
 
-        if (document.Format != FormatVersion)
-            throw new InvalidDataException($"{configPath} has checkpoint format {document.Format}; this library reads format {FormatVersion}.");
+        if (document.Format is < 1 or > FormatVersion)
+            throw new InvalidDataException($"{configPath} has checkpoint format {document.Format}; this library reads formats 1 to {FormatVersion}.");
         var config = document.Config ?? throw new InvalidDataException($"{configPath} has no config.");
-        MultiInterestModel model;
-        if (config.Kind != ModelKind.Custom) model = new MultiInterestModel(config);
-        else if (createExtractor is not null) model = new MultiInterestModel(config, createExtractor(config));
-        else throw new InvalidDataException($"{configPath}: the model was trained with an extractor of your own ({nameof(ModelKind)}.{nameof(ModelKind.Custom)}); load it with ModelCheckpoint.Load(directory, config => yourExtractor).");
         var weights = Path.Combine(directory, WeightsFile);
         if (!File.Exists(weights)) throw new InvalidDataException($"{directory}: {WeightsFile} is missing.");
+        var ids = ReadIds(Path.Combine(directory, ItemIdsFile), config.ItemCount);
+        var model = EncoderRegistry.TryGet(config.Encoder, out _) ? new MultiInterestModel(config)
+            : createExtractor is not null ? new MultiInterestModel(config, createExtractor(config))
+            : throw new InvalidDataException($"{configPath}: the model's encoder '{config.Encoder}' is not registered. Register its {nameof(EncoderDescriptor)} with {nameof(EncoderRegistry)}.{nameof(EncoderRegistry.Register)}, or, for an extractor instance of your own, load it with ModelCheckpoint.Load(directory, config => yourExtractor).");
         try
         {
             model.load(weights);
+            if (device is not null) model.to(device);
         }
         catch (EndOfStreamException e)
         {
+            model.Dispose();
             throw new InvalidDataException($"{weights} is truncated.", e);
         }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
 
-        if (device is not null) model.to(device);
         model.eval();
-        return new LoadedModel(model, ReadIds(Path.Combine(directory, ItemIdsFile), config.ItemCount));
+        return new LoadedModel(model, ids);
     }
 
     private static long[] ReadIds(string path, int itemCount)
@@ -136,63 +146,4 @@ public static class ModelCheckpoint
     }
 
     private sealed record CheckpointDocument(int Format, string Library, ModelConfig? Config);
-}
-
-/// <summary>A model loaded from a checkpoint, with its item id map.</summary>
-public sealed class LoadedModel
-{
-    private readonly long[] _originalItemIds;
-    private readonly Lazy<Dictionary<long, int>> _lookup;
-
-    internal LoadedModel(MultiInterestModel model, long[] originalItemIds)
-    {
-        Model = model;
-        _originalItemIds = originalItemIds;
-        _lookup = new(() =>
-        {
-            var d = new Dictionary<long, int>(originalItemIds.Length);
-            for (var i = 1; i < originalItemIds.Length; i++) d[originalItemIds[i]] = i;
-            return d;
-        });
-    }
-
-    /// <summary>The model, in evaluation mode.</summary>
-    public MultiInterestModel Model { get; }
-
-    /// <summary>The original id of a dense item id.</summary>
-    public long OriginalItemId(int item) => _originalItemIds[item];
-
-    /// <summary>The dense id of an original item id.</summary>
-    public bool TryGetItem(long originalId, out int item) => _lookup.Value.TryGetValue(originalId, out item);
-
-    /// <summary>The whole map (index = dense id).</summary>
-    public ReadOnlySpan<long> OriginalItemIds => _originalItemIds;
-}
-
-/// <summary>Writes a folder atomically: into a temporary sibling, then swapped in with renames.</summary>
-internal static class AtomicDirectoryWriter
-{
-    public static void Write(string directory, Action<string> write)
-    {
-        var full = Path.GetFullPath(directory).TrimEnd(Path.DirectorySeparatorChar);
-        var parent = Path.GetDirectoryName(full)!;
-        Directory.CreateDirectory(parent);
-        var tag = Guid.NewGuid().ToString("N")[..8];
-        var temp = Path.Combine(parent, $".{Path.GetFileName(full)}.tmp-{tag}");
-        var old = Path.Combine(parent, $".{Path.GetFileName(full)}.old-{tag}");
-        Directory.CreateDirectory(temp);
-        try
-        {
-            write(temp);
-            if (Directory.Exists(full)) Directory.Move(full, old);
-            Directory.Move(temp, full);
-            if (Directory.Exists(old)) Directory.Delete(old, recursive: true);
-        }
-        catch
-        {
-            if (Directory.Exists(temp)) Directory.Delete(temp, recursive: true);
-            if (!Directory.Exists(full) && Directory.Exists(old)) Directory.Move(old, full);
-            throw;
-        }
-    }
 }

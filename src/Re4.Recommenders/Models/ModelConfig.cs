@@ -4,15 +4,19 @@ using Re4.Recommenders.Extractors;
 namespace Re4.Recommenders.Models;
 
 /// <summary>Everything needed to rebuild a <see cref="MultiInterestModel"/>'s architecture; saved beside its weights.</summary>
+/// <remarks>Serialised by <see cref="ModelCheckpoint"/> (and any System.Text.Json caller) with the encoder's options typed
+/// by its registered <see cref="EncoderDescriptor.OptionsType"/>; configurations written before the encoder registry
+/// (a <c>kind</c> and a <c>self_attentive</c> flavour) still read to the same architecture.</remarks>
+[JsonConverter(typeof(ModelConfigJsonConverter))]
 public sealed record ModelConfig
 {
     /// <summary>A name for reports when the model is a preset (e.g. <c>re4</c>: the SA encoder trained with the backward
     /// flows); null means the encoder's own name.</summary>
     public string? Label { get; init; }
 
-    /// <summary>The encoder.</summary>
-    [JsonConverter(typeof(JsonStringEnumConverter))]
-    public ModelKind Kind { get; init; } = ModelKind.ComiRecSA;
+    /// <summary>The encoder: a name in <see cref="EncoderRegistry"/> (default <see cref="ComiRecSaDescriptor.EncoderName"/>),
+    /// or, for a model built around an extractor instance of your own, a name the registry does not know.</summary>
+    public string Encoder { get; init; } = ComiRecSaDescriptor.EncoderName;
 
     /// <summary>N: catalogue size; ids 1..N, 0 is padding.</summary>
     public int ItemCount { get; init; }
@@ -20,7 +24,7 @@ public sealed record ModelConfig
     /// <summary>d (default 64).</summary>
     public int Dimension { get; init; } = 64;
 
-    /// <summary>K (default 4; forced to 1 for the single-interest baselines).</summary>
+    /// <summary>K (default 4; a single-interest encoder gives 1 whatever it says: see <see cref="EffectiveInterests"/>).</summary>
     public int Interests { get; init; } = 4;
 
     /// <summary>L (default 20).</summary>
@@ -30,41 +34,26 @@ public sealed record ModelConfig
     public bool ReverseHistory { get; init; }
 
     /// <summary>Item embedding initialisation (default Xavier uniform, as ComiRec).</summary>
-    [JsonConverter(typeof(JsonStringEnumConverter))]
     public EmbeddingInitialization ItemInitialization { get; init; } = EmbeddingInitialization.XavierUniform;
 
-    /// <summary>Self-attentive options beyond d, K, L (ComiRec-SA only); null means ComiRec's defaults.</summary>
-    public SelfAttentiveFlavor? SelfAttentive { get; init; }
+    /// <summary>The encoder's own options, of its descriptor's <see cref="EncoderDescriptor.OptionsType"/> (e.g.
+    /// <see cref="SelfAttentiveOptions"/>); null means its defaults. Where they repeat d, K or L, this configuration wins.
+    /// A <see cref="MultiInterestModel"/> keeps the resolved options in its <see cref="MultiInterestModel.Config"/>, so a
+    /// checkpoint records every option that shapes the network.</summary>
+    public object? EncoderOptions { get; init; }
 
-    /// <summary>The number of interests the encoder really produces.</summary>
+    /// <summary>The number of interests the encoder really produces: 1 for a single-interest encoder, else
+    /// <see cref="Interests"/>.</summary>
     [JsonIgnore]
-    public int EffectiveInterests => Kind is ModelKind.YouTubeDnn or ModelKind.Gru4Rec ? 1 : Interests;
+    public int EffectiveInterests => EncoderRegistry.TryGet(Encoder, out var encoder) && !encoder.MultiInterest ? 1 : Interests;
 
     internal void Validate()
     {
+        if (string.IsNullOrWhiteSpace(Encoder)) throw new ArgumentException("Encoder must name an encoder.", nameof(Encoder));
         if (ItemCount <= 0) throw new ArgumentOutOfRangeException(nameof(ItemCount), ItemCount, "ItemCount must be positive.");
         if (Dimension <= 0) throw new ArgumentOutOfRangeException(nameof(Dimension), Dimension, "Dimension must be positive.");
         if (Interests <= 0) throw new ArgumentOutOfRangeException(nameof(Interests), Interests, "Interests must be positive.");
         if (MaxLength <= 0) throw new ArgumentOutOfRangeException(nameof(MaxLength), MaxLength, "MaxLength must be positive.");
-        if (!Enum.IsDefined(Kind)) throw new ArgumentOutOfRangeException(nameof(Kind), Kind, "Unknown model kind.");
+        if (!Enum.IsDefined(ItemInitialization)) throw new ArgumentOutOfRangeException(nameof(ItemInitialization), ItemInitialization, "Unknown item initialisation.");
     }
-}
-
-/// <summary>The self-attentive extractor's switches (see <see cref="SelfAttentiveOptions"/>).</summary>
-public sealed record SelfAttentiveFlavor
-{
-    /// <summary>See <see cref="SelfAttentiveOptions.PositionEmbedding"/>.</summary>
-    public bool PositionEmbedding { get; init; } = true;
-
-    /// <summary>See <see cref="SelfAttentiveOptions.Bias"/>.</summary>
-    public bool Bias { get; init; } = true;
-
-    /// <summary>See <see cref="SelfAttentiveOptions.ValueProjection"/>.</summary>
-    public bool ValueProjection { get; init; }
-
-    /// <summary>See <see cref="SelfAttentiveOptions.OutputHead"/>.</summary>
-    public bool OutputHead { get; init; }
-
-    /// <summary>The Re4 reference code's flavour.</summary>
-    public static SelfAttentiveFlavor Re4Reference { get; } = new() { PositionEmbedding = false, Bias = false, ValueProjection = true, OutputHead = true };
 }

@@ -6,39 +6,38 @@ using static TorchSharp.torch;
 namespace Re4.Recommenders.Models;
 
 /// <summary>
-/// An item embedding table (ids 1..N, row 0 the all-zero padding) and an <see cref="IInterestExtractor"/>: histories of
+/// An item embedding table (ids 1..N, row 0 the all-zero padding) and an <see cref="InterestExtractor"/>: histories of
 /// item ids become interests. The output (softmax) embeddings are tied to the input ones, as in ComiRec and Re4.
 /// </summary>
 public sealed class MultiInterestModel : nn.Module
 {
-    private readonly Embedding items;     // [N + 1, d], row 0 padding
-    private readonly nn.Module extractor;
-    private readonly IInterestExtractor _extractor;
+    private readonly Embedding items;               // [N + 1, d], row 0 padding
+    private readonly InterestExtractor extractor;   // the field names are the saved weights' names ("items.weight", "extractor.…")
 
-    /// <summary>Builds a model from its configuration (weights freshly initialised from torch's global generator).</summary>
-    /// <exception cref="ArgumentException"><see cref="ModelConfig.Kind"/> is <see cref="ModelKind.Custom"/>, which needs the
-    /// extractor itself.</exception>
+    /// <summary>Builds a model from its configuration: the encoder <see cref="ModelConfig.Encoder"/> names in
+    /// <see cref="EncoderRegistry"/>, weights freshly initialised from torch's global generator.</summary>
+    /// <exception cref="ArgumentException">The configuration is invalid, or its encoder is not registered (a model of an
+    /// extractor instance of your own is built with the other constructor).</exception>
     public MultiInterestModel(ModelConfig config)
-        : this(config, CreateExtractor)
+        : this(Resolve(config, out var encoder), encoder.Create)
     {
     }
 
-    /// <summary>Builds a model around an extractor of your own (see docs/extending.md). The item table is initialised
-    /// here from torch's global generator; the extractor's weights are whatever it was created with.</summary>
-    /// <param name="config">The architecture; <see cref="ModelConfig.Kind"/> must be <see cref="ModelKind.Custom"/> so that a
-    /// saved checkpoint says it needs your extractor to load.</param>
-    /// <param name="extractor">A TorchSharp module (its parameters are trained and saved with the model's) producing
-    /// <see cref="ModelConfig.Interests"/> interests of size <see cref="ModelConfig.Dimension"/>. The model owns it.</param>
-    public MultiInterestModel(ModelConfig config, IInterestExtractor extractor)
-        : this(config, CheckCustom(config, extractor))
+    /// <summary>Builds a model around an extractor instance of your own (see docs/extending.md). The item table is
+    /// initialised here from torch's global generator; the extractor's weights are whatever it was created with.</summary>
+    /// <param name="config">The architecture; <see cref="ModelConfig.Encoder"/> must be a name the
+    /// <see cref="EncoderRegistry"/> does not know, so that a saved checkpoint says it needs your extractor to load (or
+    /// register an <see cref="EncoderDescriptor"/> and use the other constructor).</param>
+    /// <param name="extractor">Producing <see cref="ModelConfig.Interests"/> interests of size
+    /// <see cref="ModelConfig.Dimension"/>; its parameters are trained and saved with the model's. The model owns it.</param>
+    public MultiInterestModel(ModelConfig config, InterestExtractor extractor)
+        : this(CheckInstance(config, extractor), _ => extractor)
     {
     }
 
-    private MultiInterestModel(ModelConfig config, Func<ModelConfig, IInterestExtractor> createExtractor)
+    private MultiInterestModel(ModelConfig config, Func<ModelConfig, InterestExtractor> createExtractor)
         : base(nameof(MultiInterestModel))
     {
-        ArgumentNullException.ThrowIfNull(config);
-        config.Validate();
         Config = config;
         items = nn.Embedding(config.ItemCount + 1, config.Dimension, padding_idx: 0);
         using (no_grad())
@@ -49,16 +48,23 @@ public sealed class MultiInterestModel : nn.Module
         }
 
         // Built after the item table, so that a seed gives the same weights as it always did.
-        _extractor = createExtractor(config);
-        extractor = (nn.Module)_extractor;
+        extractor = createExtractor(config);
+        if (extractor.InterestCount != config.EffectiveInterests || extractor.Dimension != config.Dimension)
+            throw new ArgumentException($"Encoder {config.Encoder} gives K = {extractor.InterestCount}, d = {extractor.Dimension}; the configuration says K = {config.EffectiveInterests}, d = {config.Dimension}.", nameof(config));
         RegisterComponents();
+        // Until this version the model held the extractor in a second field, "_extractor", which TorchSharp registered
+        // too: every weights file (checkpoints, resume states) stores the extractor's tensors under both names. The alias
+        // keeps those files loading strictly and new ones byte-identical (both names hold the same tensors, as before).
+        register_module(LegacyExtractorAlias, extractor);
     }
 
-    /// <summary>The architecture.</summary>
+    private const string LegacyExtractorAlias = "_extractor";
+
+    /// <summary>The architecture, with the encoder's options resolved (see <see cref="EncoderDescriptor.ResolveOptions"/>).</summary>
     public ModelConfig Config { get; }
 
     /// <summary>The forward flow.</summary>
-    public IInterestExtractor Extractor => _extractor;
+    public InterestExtractor Extractor => extractor;
 
     /// <summary>The item embedding table, <c>[N + 1, d]</c> (row 0 zeros).</summary>
     public Tensor ItemEmbeddings => items.weight!;
@@ -73,7 +79,7 @@ public sealed class MultiInterestModel : nn.Module
         using var scope = NewDisposeScope();
         var mask = history.ne(TorchScalars.Zero).to(ScalarType.Float32);   // [B, L]
         var x = items.forward(history);                      // [B, L, d], padding rows exactly 0 (padding_idx)
-        var output = _extractor.Extract(x, mask);
+        var output = extractor.Extract(x, mask);
         output.Interests.MoveToOuterDisposeScope();
         output.Attention.MoveToOuterDisposeScope();
         output.LogAttention.MoveToOuterDisposeScope();
@@ -108,36 +114,24 @@ public sealed class MultiInterestModel : nn.Module
         return ids;
     }
 
-    private static Func<ModelConfig, IInterestExtractor> CheckCustom(ModelConfig config, IInterestExtractor extractor)
+    /// <summary>The validated configuration with its encoder's options resolved, and the encoder.</summary>
+    private static ModelConfig Resolve(ModelConfig config, out EncoderDescriptor encoder)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        config.Validate();
+        if (!EncoderRegistry.TryGet(config.Encoder, out var registered))
+            throw new ArgumentException($"No encoder is registered as '{config.Encoder}': register its {nameof(EncoderDescriptor)} with {nameof(EncoderRegistry)}.{nameof(EncoderRegistry.Register)}, or build the model around an extractor instance with new {nameof(MultiInterestModel)}(config, extractor).", nameof(config));
+        encoder = registered;
+        return config with { EncoderOptions = registered.ResolveOptions(config) };
+    }
+
+    private static ModelConfig CheckInstance(ModelConfig config, InterestExtractor extractor)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(extractor);
-        if (config.Kind != ModelKind.Custom)
-            throw new ArgumentException($"A model with an extractor of your own needs Kind = {nameof(ModelKind.Custom)}, not {config.Kind}, so that its checkpoint is not mistaken for a built-in one.", nameof(config));
-        if (extractor is not nn.Module)
-            throw new ArgumentException($"{extractor.GetType().Name} must be a TorchSharp module (derive from nn.Module) so that its parameters are trained and saved.", nameof(extractor));
-        if (extractor.InterestCount != config.Interests || extractor.Dimension != config.Dimension)
-            throw new ArgumentException($"{extractor.GetType().Name} gives K = {extractor.InterestCount}, d = {extractor.Dimension}; the configuration says K = {config.Interests}, d = {config.Dimension}.", nameof(extractor));
-        return _ => extractor;
+        config.Validate();
+        if (EncoderRegistry.TryGet(config.Encoder, out _))
+            throw new ArgumentException($"Encoder = {config.Encoder} is a registered encoder; a model around an extractor instance of your own needs a name the registry does not know, so that its checkpoint is not mistaken for a {config.Encoder} one.", nameof(config));
+        return config;
     }
-
-    private static IInterestExtractor CreateExtractor(ModelConfig c) => c.Kind switch
-    {
-        ModelKind.ComiRecSA => new SelfAttentiveExtractor(new SelfAttentiveOptions
-        {
-            Dimension = c.Dimension,
-            Interests = c.Interests,
-            MaxLength = c.MaxLength,
-            PositionEmbedding = c.SelfAttentive?.PositionEmbedding ?? true,
-            Bias = c.SelfAttentive?.Bias ?? true,
-            ValueProjection = c.SelfAttentive?.ValueProjection ?? false,
-            OutputHead = c.SelfAttentive?.OutputHead ?? false,
-        }),
-        ModelKind.ComiRecDR => new DynamicRoutingExtractor(c.Dimension, c.Interests, c.MaxLength),
-        ModelKind.Mind => new DynamicRoutingExtractor(DynamicRoutingOptions.Mind(c.Dimension, c.Interests, c.MaxLength)),
-        ModelKind.YouTubeDnn => new MeanPoolingExtractor(c.Dimension),
-        ModelKind.Gru4Rec => new GruExtractor(c.Dimension),
-        ModelKind.Custom => throw new ArgumentException($"Kind = {nameof(ModelKind.Custom)} needs the extractor itself: use new MultiInterestModel(config, extractor), or ModelCheckpoint.Load(directory, config => extractor) for a saved model.", nameof(c)),
-        _ => throw new ArgumentOutOfRangeException(nameof(c), c.Kind, "Unknown model kind."),
-    };
 }

@@ -10,23 +10,30 @@ namespace Re4.Recommenders.Models;
 /// Serves a trained <see cref="MultiInterestModel"/>: encodes histories into K retrieval vectors on the model's device,
 /// then retrieves candidates through an <see cref="ICandidateScorer"/> (max over interests, top N).
 /// </summary>
-/// <remarks>Thread-safe: the encoder runs under a lock (TorchSharp modules are not re-entrant), the scorer concurrently.
-/// The scorer holds a snapshot of the item table taken at construction: build a new recommender after more training.</remarks>
-public sealed class MultiInterestRecommender : IRecommender
+/// <remarks>
+/// <para>Ownership: the recommender borrows the model and a scorer it is given (whoever created them disposes them, after
+/// the recommender), and owns the scorer it creates itself, which holds a copy of the item table (on CUDA, in device
+/// memory): dispose the recommender to free it.</para>
+/// <para>Thread-safe: the encoder runs under a lock (TorchSharp modules are not re-entrant), the scorer concurrently.
+/// The scorer holds a snapshot of the item table taken at construction: build a new recommender after more training.</para>
+/// </remarks>
+public sealed class MultiInterestRecommender : IRecommender, IDisposable
 {
     private readonly MultiInterestModel _model;
     private readonly ICandidateScorer _scorer;
+    private readonly IDisposable? _ownedScorer;
     private readonly object _gate = new();
 
-    /// <summary>Serves <paramref name="model"/> with the fastest exact scorer for its device, over a snapshot of its item
-    /// table: <see cref="TorchCandidateScorer"/> on CUDA, <see cref="ManagedCandidateScorer"/> on the CPU (its FMA
-    /// kernel outruns libtorch's CPU matrix product; see docs/benchmarks.md).</summary>
+    /// <summary>Serves <paramref name="model"/> (borrowed) with the fastest exact scorer for its device, over a snapshot of
+    /// its item table: <see cref="TorchCandidateScorer"/> on CUDA, <see cref="ManagedCandidateScorer"/> on the CPU (its
+    /// FMA kernel outruns libtorch's CPU matrix product; see docs/benchmarks.md). The recommender owns that scorer.</summary>
     public MultiInterestRecommender(MultiInterestModel model, string? name = null)
-        : this(model, DefaultScorer(model), name)
+        : this(model, DefaultScorer, name)
     {
     }
 
-    /// <summary>Serves <paramref name="model"/> with a given scorer (e.g. an ANN index over the same item ids).</summary>
+    /// <summary>Serves <paramref name="model"/> with a given scorer (e.g. an ANN index over the same item ids). Both are
+    /// borrowed: the recommender disposes neither.</summary>
     public MultiInterestRecommender(MultiInterestModel model, ICandidateScorer scorer, string? name = null)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -35,7 +42,15 @@ public sealed class MultiInterestRecommender : IRecommender
             throw new ArgumentException($"The scorer's gallery ({scorer.ItemCount} items, d = {scorer.Dimension}) does not match the model ({model.Config.ItemCount} items, d = {model.Config.Dimension}).", nameof(scorer));
         _model = model;
         _scorer = scorer;
-        Name = name ?? model.Config.Kind.ToString();
+        Name = name ?? model.Config.Encoder;
+    }
+
+    /// <summary>Serves <paramref name="model"/> (borrowed) with the scorer <paramref name="createScorer"/> makes for it,
+    /// which the recommender owns and disposes.</summary>
+    internal MultiInterestRecommender(MultiInterestModel model, Func<MultiInterestModel, ICandidateScorer> createScorer, string? name = null)
+        : this(model, (createScorer ?? throw new ArgumentNullException(nameof(createScorer)))(model ?? throw new ArgumentNullException(nameof(model))), name)
+    {
+        _ownedScorer = _scorer as IDisposable;
     }
 
     /// <inheritdoc />
@@ -44,7 +59,7 @@ public sealed class MultiInterestRecommender : IRecommender
     /// <inheritdoc />
     public int ItemCount => _model.Config.ItemCount;
 
-    /// <summary>The scorer the single-argument constructor uses: Torch on CUDA, managed elsewhere.</summary>
+    /// <summary>The scorer the single-argument constructor creates: Torch on CUDA, managed elsewhere.</summary>
     internal static ICandidateScorer DefaultScorer(MultiInterestModel model)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -53,6 +68,9 @@ public sealed class MultiInterestRecommender : IRecommender
         var weight = model.ItemEmbeddings;
         return weight.device_type == DeviceType.CUDA ? new TorchCandidateScorer(weight) : new ManagedCandidateScorer(ItemTable(model));
     }
+
+    /// <summary>Frees the scorer the recommender created (not the model, nor a scorer it was given).</summary>
+    public void Dispose() => _ownedScorer?.Dispose();
 
     /// <summary>A CPU copy of the model's item table, <c>[N + 1, d]</c>.</summary>
     public static ItemEmbeddingTable ItemTable(MultiInterestModel model)

@@ -18,8 +18,9 @@ namespace Re4.Recommenders.Scoring;
 /// TF32: libtorch's default for fp32 matmul is full precision). They agree with <see cref="ManagedCandidateScorer"/>
 /// bit for bit whenever every dot product is exact in float (e.g. small integers or multiples of 1/8), and to rounding
 /// otherwise. Items whose score is −∞ or NaN are never returned.</para>
-/// <para>Thread-safe: the scorer only reads its item tensor; every call works on its own tensors. The scorer owns a
-/// copy of the item table on its device; dispose it to free that memory early.</para>
+/// <para>Thread-safe: the scorer only reads its item tensor; every call works on its own tensors.</para>
+/// <para>The scorer owns a copy of the item table on its device, outside every dispose scope: whoever creates the
+/// scorer disposes it (a <see cref="Models.MultiInterestRecommender"/> disposes the scorer it creates).</para>
 /// </remarks>
 public sealed class TorchCandidateScorer : ICandidateScorer, IDisposable
 {
@@ -43,7 +44,8 @@ public sealed class TorchCandidateScorer : ICandidateScorer, IDisposable
         _userBatch = userBatchSize;
         _itemChunk = itemChunkSize;
         var rows = table.Rows(1, ItemCount).ToArray();
-        _items = tensor(rows, [ItemCount, Dimension], device: device ?? CPU);
+        // The copy belongs to the scorer, not to whatever dispose scope the caller is in (which would free it under us).
+        _items = tensor(rows, [ItemCount, Dimension], device: device ?? CPU).DetachFromDisposeScope();   // [N, d]
     }
 
     /// <summary>Creates a scorer over a <c>[N + 1, d]</c> float tensor (row 0 padding), copied on its own device.</summary>
@@ -62,7 +64,9 @@ public sealed class TorchCandidateScorer : ICandidateScorer, IDisposable
         _userBatch = userBatchSize;
         _itemChunk = itemChunkSize;
         using var scope = NewDisposeScope();
-        _items = itemTable.detach().narrow(0, 1, ItemCount).contiguous().clone().MoveToOuterDisposeScope();
+        // Detached from every scope: moved to the caller's scope instead, the copy would die with it (a recommender
+        // builds its scorer inside a scope) and the scorer would fail on first use.
+        _items = itemTable.detach().narrow(0, 1, ItemCount).contiguous().clone().DetachFromDisposeScope();   // [N, d]
     }
 
     /// <inheritdoc />
@@ -202,6 +206,6 @@ public sealed class TorchCandidateScorer : ICandidateScorer, IDisposable
         return array;
     }
 
-    /// <summary>Frees the item tensor.</summary>
+    /// <summary>Frees the scorer's copy of the item table.</summary>
     public void Dispose() => _items.Dispose();
 }

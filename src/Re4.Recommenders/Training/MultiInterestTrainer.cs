@@ -59,10 +59,10 @@ public sealed class MultiInterestTrainer : IDisposable
     private long _stepsSinceValidation;
     private double _trainSeconds;
 
-    /// <summary>Trains a model of <paramref name="kind"/> with K = <paramref name="interests"/> and d = <paramref name="dimension"/>,
-    /// everything else default.</summary>
-    public MultiInterestTrainer(DataSplit split, ModelKind kind, int interests = 4, int dimension = 64)
-        : this(split, new ModelConfig { Kind = kind, ItemCount = (split ?? throw new ArgumentNullException(nameof(split))).Dataset.ItemCount, Interests = interests, Dimension = dimension, MaxLength = split.MaxLength })
+    /// <summary>Trains a model of the registered <paramref name="encoder"/> (e.g. <see cref="Extractors.ComiRecSaDescriptor.EncoderName"/>)
+    /// with K = <paramref name="interests"/> and d = <paramref name="dimension"/>, everything else default.</summary>
+    public MultiInterestTrainer(DataSplit split, string encoder, int interests = 4, int dimension = 64)
+        : this(split, new ModelConfig { Encoder = encoder, ItemCount = (split ?? throw new ArgumentNullException(nameof(split))).Dataset.ItemCount, Interests = interests, Dimension = dimension, MaxLength = split.MaxLength })
     {
     }
 
@@ -86,7 +86,7 @@ public sealed class MultiInterestTrainer : IDisposable
     /// <param name="logger">Where progress is logged; null for none.</param>
     /// <param name="device">Where to train (CPU when null); the model is moved there.</param>
     /// <remarks><see cref="Resume"/> rebuilds models from their configuration, so it cannot resume a run of a
-    /// <see cref="ModelKind.Custom"/> model.</remarks>
+    /// model built around an extractor instance whose encoder is not registered.</remarks>
     public MultiInterestTrainer(DataSplit split, MultiInterestModel model, TrainerOptions? options = null, ILogger? logger = null, Device? device = null)
         : this(split, model ?? throw new ArgumentNullException(nameof(model)), model.Config, null, options, logger, device)
     {
@@ -173,7 +173,7 @@ public sealed class MultiInterestTrainer : IDisposable
         var parts = new Dictionary<string, double>();
         if (_logger.IsEnabled(LogLevel.Information))
         {
-            TrainerLog.TrainingStarted(_logger, _model.Config.Kind, _model.Config.EffectiveInterests, _model.Config.Dimension, _split.TrainCount, _model.Config.ItemCount,
+            TrainerLog.TrainingStarted(_logger, _model.Config.Encoder, _model.Config.EffectiveInterests, _model.Config.Dimension, _split.TrainCount, _model.Config.ItemCount,
                 _options.BatchSize, _options.LearningRate, _options.Negatives == NegativeSampling.Full ? "full softmax" : $"{_options.ResolvedNegativeCount} {_options.Negatives}",
                 string.Join(", ", Flows.Select(f => $"{f.Flow.Name} x{f.Weight}")), _device.ToString());
         }
@@ -210,7 +210,7 @@ public sealed class MultiInterestTrainer : IDisposable
     public EvaluationResult Evaluate(EvaluationSet users, bool keepRecommendations = false)
     {
         ArgumentNullException.ThrowIfNull(users);
-        var recommender = new MultiInterestRecommender(_model, _model.Config.Kind.ToString());
+        using var recommender = new MultiInterestRecommender(_model, _model.Config.Encoder);
         return RetrievalEvaluator.Evaluate(recommender, users, new EvaluationOptions
         {
             Cutoffs = _options.Cutoffs,

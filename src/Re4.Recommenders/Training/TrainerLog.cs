@@ -12,7 +12,7 @@ internal static partial class TrainerLog
 {
     [LoggerMessage(EventId = 1, EventName = "TrainingStarted", Level = LogLevel.Information,
         Message = "Training {Model} (K = {K}, d = {D}) on {Users} training users, {Items} items: batch {Batch}, lr {Lr}, {Negatives} negatives, flows [{Flows}], {Device}")]
-    public static partial void TrainingStarted(ILogger logger, ModelKind model, int k, int d, int users, int items, int batch, double lr, string negatives, string flows, string device);
+    public static partial void TrainingStarted(ILogger logger, string model, int k, int d, int users, int items, int batch, double lr, string negatives, string flows, string device);
 
     [LoggerMessage(EventId = 2, EventName = "Validated", Level = LogLevel.Information,
         Message = "step {Step}: loss {Loss:F4}, valid {Metric} {Value:F4}{Mark} (best {Best:F4} at {BestStep}), {Rate:F0} samples/s")]

@@ -2,6 +2,7 @@ using Re4.Recommenders.BackwardFlows;
 using Re4.Recommenders.Data;
 using Re4.Recommenders.Diagnostics;
 using Re4.Recommenders.Evaluation;
+using Re4.Recommenders.Extractors;
 using Re4.Recommenders.Models;
 using Re4.Recommenders.Training;
 
@@ -24,7 +25,7 @@ public sealed class PlantedInterestRecoveryTests
     private static (InterestDiagnosticsReport Diagnostics, double ValidRecall) TrainMeasureAndValidate(BackwardFlowOptions flows, int seed)
     {
         var split = Split.Value;
-        var config = new ModelConfig { Kind = ModelKind.ComiRecSA, ItemCount = split.Dataset.ItemCount, Dimension = 32, Interests = 4, MaxLength = split.MaxLength };
+        var config = new ModelConfig { Encoder = ComiRecSaDescriptor.EncoderName, ItemCount = split.Dataset.ItemCount, Dimension = 32, Interests = 4, MaxLength = split.MaxLength };
         using var trainer = new MultiInterestTrainer(split, config, new TrainerOptions
         {
             BatchSize = 64, NegativeCount = 256, LearningRate = 0.005, MaxSteps = 600, EvaluateEvery = 300, Seed = seed, BackwardFlows = flows,

@@ -16,7 +16,7 @@ namespace Re4.Recommenders.Tests.Docs;
 // checks it), so the page cannot drift from code that compiles and passes.
 
 /// <summary>K learned query vectors attend over the history: A = softmax over valid items of q_k·x_l / √d, Z = A·X.</summary>
-public sealed class LearnedQueryExtractor : nn.Module, IInterestExtractor
+public sealed class LearnedQueryExtractor : InterestExtractor
 {
     private readonly Parameter queries;   // [K, d]; the field name is the parameter's name in saved weights
 
@@ -29,11 +29,11 @@ public sealed class LearnedQueryExtractor : nn.Module, IInterestExtractor
         RegisterComponents();
     }
 
-    public int InterestCount { get; }
+    public override int InterestCount { get; }
 
-    public int Dimension { get; }
+    public override int Dimension { get; }
 
-    public InterestOutput Extract(Tensor history, Tensor mask)
+    public override InterestOutput Extract(Tensor history, Tensor mask)
     {
         using var scope = NewDisposeScope();
         var logits = queries.matmul(history.transpose(1, 2)) / Math.Sqrt(Dimension);   // [B, K, L]
@@ -153,7 +153,7 @@ public sealed class ExtendingExampleTests
         var split = DataSplitter.ComiRec(data, seed: 1);
         var runDirectory = dir.Path;
 
-        var config = new ModelConfig { Kind = ModelKind.Custom, Label = "learned-query", ItemCount = data.ItemCount, Interests = 2, Dimension = 16 };
+        var config = new ModelConfig { Encoder = "LearnedQuery", Label = "learned-query", ItemCount = data.ItemCount, Interests = 2, Dimension = 16 };
         manual_seed(2022);   // the initial weights: item table and queries
         var model = new MultiInterestModel(config, new LearnedQueryExtractor(config.Interests, config.Dimension));
         var options = new TrainerOptions
@@ -169,7 +169,7 @@ public sealed class ExtendingExampleTests
         var result = trainer.Fit();
 
         // A saved custom model is rebuilt around your extractor when loaded or served.
-        var loaded = ModelCheckpoint.Load(Path.Combine(runDirectory, "model"), c => new LearnedQueryExtractor(c.Interests, c.Dimension));
+        using var loaded = ModelCheckpoint.Load(Path.Combine(runDirectory, "model"), c => new LearnedQueryExtractor(c.Interests, c.Dimension));
         using var service = new Re4RecommenderService(new Re4RecommenderOptions
         {
             CheckpointPath = runDirectory,
@@ -185,17 +185,16 @@ public sealed class ExtendingExampleTests
         service.Recommend([loaded.OriginalItemId(1), loaded.OriginalItemId(2)], top: 5).Items.Should().HaveCount(5);
 
         FluentActions.Invoking(() => ModelCheckpoint.Load(Path.Combine(runDirectory, "model")))
-            .Should().Throw<InvalidDataException>().WithMessage("*extractor of your own*");
-        loaded.Model.Dispose();
+            .Should().Throw<InvalidDataException>().WithMessage("*encoder 'LearnedQuery' is not registered*");
     }
 
     [Fact]
     public void Custom_models_say_what_is_wrong()
     {
-        var custom = new ModelConfig { Kind = ModelKind.Custom, ItemCount = 5, Interests = 2, Dimension = 4 };
-        FluentActions.Invoking(() => new MultiInterestModel(custom)).Should().Throw<ArgumentException>().WithMessage("*needs the extractor itself*");
-        FluentActions.Invoking(() => new MultiInterestModel(custom with { Kind = ModelKind.ComiRecSA }, new LearnedQueryExtractor(2, 4)))
-            .Should().Throw<ArgumentException>().WithMessage("*needs Kind = Custom, not ComiRecSA*");
+        var custom = new ModelConfig { Encoder = "LearnedQuery", ItemCount = 5, Interests = 2, Dimension = 4 };
+        FluentActions.Invoking(() => new MultiInterestModel(custom)).Should().Throw<ArgumentException>().WithMessage("*No encoder is registered as 'LearnedQuery'*");
+        FluentActions.Invoking(() => new MultiInterestModel(custom with { Encoder = ComiRecSaDescriptor.EncoderName }, new LearnedQueryExtractor(2, 4)))
+            .Should().Throw<ArgumentException>().WithMessage("*ComiRecSA is a registered encoder*");
         FluentActions.Invoking(() => new MultiInterestModel(custom, new LearnedQueryExtractor(3, 4)))
             .Should().Throw<ArgumentException>().WithMessage("*K = 3, d = 4*K = 2, d = 4*");
     }

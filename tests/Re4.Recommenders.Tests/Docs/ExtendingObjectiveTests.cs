@@ -1,5 +1,6 @@
 using Re4.Recommenders.BackwardFlows;
 using Re4.Recommenders.Data;
+using Re4.Recommenders.Extractors;
 using Re4.Recommenders.Models;
 using Re4.Recommenders.Training;
 using TorchSharp;
@@ -35,7 +36,7 @@ public sealed class ExtendingObjectiveTests
         var data = DatasetPreparation.Prepare(PlantedInterestGenerator.Generate(new SyntheticDataOptions { Users = 300, Items = 100, Topics = 5, Seed = 4 }), DatasetFilter.ComiRec());
         var split = DataSplitter.ComiRec(data, seed: 1);
         var runDirectory = dir.Path;
-        var config = new ModelConfig { Kind = ModelKind.ComiRecSA, ItemCount = data.ItemCount, Interests = 2, Dimension = 16 };
+        var config = new ModelConfig { Encoder = ComiRecSaDescriptor.EncoderName, ItemCount = data.ItemCount, Interests = 2, Dimension = 16 };
 
         manual_seed(2022);   // the initial weights: the model's, then the re-construct generator's
         var model = new MultiInterestModel(config);
@@ -68,7 +69,7 @@ public sealed class ExtendingObjectiveTests
     {
         // Z = [[[3, 4], [0, 1]]]: squared norms 25 and 1, mean 13, by hand. The inner objective is a stub returning 2.
         manual_seed(1);
-        using var model = new MultiInterestModel(new ModelConfig { Kind = ModelKind.ComiRecSA, ItemCount = 3, Interests = 2, Dimension = 2, MaxLength = 2 });
+        using var model = new MultiInterestModel(new ModelConfig { Encoder = ComiRecSaDescriptor.EncoderName, ItemCount = 3, Interests = 2, Dimension = 2, MaxLength = 2 });
         using var z = tensor(new float[] { 3, 4, 0, 1 }, [1, 2, 2]);
         using var a = full(1, 2, 2, 0.5f);
         using var logA = a.log();

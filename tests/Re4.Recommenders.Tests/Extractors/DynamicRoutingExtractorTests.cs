@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 
 namespace Re4.Recommenders.Tests.Extractors;
 
-/// <summary>ComiRec-DR and MIND against a naive double-loop routing written from spec §1: ê_{k,l} = W_{l,k}·x_l, logits
+/// <summary>ComiRec-DR and MIND against a naive double-loop routing written from docs/concepts.md: ê_{k,l} = W_{l,k}·x_l, logits
 /// b = 0 without gradient, 3 iterations of c = softmax over K (0 on padding), s_k = Σ_l c_{k,l}·ê_{k,l},
 /// v_k = squash(s_k), b += ⟨ê, v⟩; A = final c renormalised over the valid items.</summary>
 public sealed class DynamicRoutingExtractorTests
@@ -36,7 +36,7 @@ public sealed class DynamicRoutingExtractorTests
         return hat;
     };
 
-    /// <summary>Naive routing. <paramref name="routingHat"/> feeds the iterations before the last (where the spec stops
+    /// <summary>Naive routing. <paramref name="routingHat"/> feeds the iterations before the last (where ComiRec stops
     /// the gradient), <paramref name="lastHat"/> the last one; <paramref name="softmaxOverL"/> reproduces the classic
     /// wrong-axis bug for contrast.</summary>
     private static Routed NaiveRouting(Hat routingHat, Hat lastHat, int[] lengths, int l, int k, int d, int iterations,

@@ -105,7 +105,7 @@ internal static class Naive
 
     public static double Sigmoid(double x) => 1.0 / (1.0 + Math.Exp(-x));
 
-    /// <summary>squash(s) = (‖s‖²/(1 + ‖s‖²))·s/√(‖s‖² + 1e-9), spec §1.</summary>
+    /// <summary>squash(s) = (‖s‖²/(1 + ‖s‖²))·s/√(‖s‖² + 1e-9), as in docs/concepts.md (ComiRec-DR).</summary>
     public static double[] Squash(double[] s)
     {
         var n2 = Dot(s, s);

@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 
 namespace Re4.Recommenders.Tests.Extractors;
 
-/// <summary>ComiRec-SA and the Re4 reference flavour against a naive double-loop implementation of spec §1:
+/// <summary>ComiRec-SA and the Re4 reference flavour against a naive double-loop implementation of docs/concepts.md:
 /// A = softmax_L(W_b·tanh(W_a·(X + P)ᵀ)) over valid items, Z = A·X (or A·(X·W_v)), U = Z (or tanh(Linear(Z))).</summary>
 public sealed class SelfAttentiveExtractorTests
 {

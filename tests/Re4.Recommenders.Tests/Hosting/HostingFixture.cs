@@ -1,4 +1,5 @@
 using Re4.Recommenders.Data;
+using Re4.Recommenders.Extractors;
 using Re4.Recommenders.Models;
 using Re4.Recommenders.Tests.Extractors;
 using Re4.Recommenders.Training;
@@ -21,7 +22,7 @@ internal sealed class HostingFixture : IDisposable
     public HostingFixture()
     {
         manual_seed(23);
-        using var model = new MultiInterestModel(new ModelConfig { Kind = ModelKind.ComiRecSA, ItemCount = N, Dimension = D, Interests = K, MaxLength = L });
+        using var model = new MultiInterestModel(new ModelConfig { Encoder = ComiRecSaDescriptor.EncoderName, ItemCount = N, Dimension = D, Interests = K, MaxLength = L });
         Table = Naive.Values(model.ItemEmbeddings);
         // Run folder layout (the trainer's): the model sits in model/, which the service must find by itself.
         RunPath = _dir.Path;

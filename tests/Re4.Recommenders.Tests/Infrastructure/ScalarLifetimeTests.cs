@@ -54,7 +54,7 @@ public sealed class ScalarLifetimeTests
     private sealed class LibraryPaths : IDisposable
     {
         private readonly List<nn.Module> _modules = [];
-        private readonly List<IInterestExtractor> _extractors = [];
+        private readonly List<InterestExtractor> _extractors = [];
         private readonly ReConstructFlow _construct;
         private readonly IBackwardFlow[] _flows;
         private readonly Tensor _history, _mask, _table, _targets, _negatives, _logQ, _targetLogQ, _adamStart, _adamGrad;
@@ -62,7 +62,7 @@ public sealed class ScalarLifetimeTests
         public LibraryPaths()
         {
             manual_seed(2024);
-            IInterestExtractor[] extractors =
+            InterestExtractor[] extractors =
             [
                 new MeanPoolingExtractor(D),
                 new GruExtractor(D),

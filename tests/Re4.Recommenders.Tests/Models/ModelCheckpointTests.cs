@@ -13,29 +13,29 @@ public sealed class ModelCheckpointTests
     private static readonly long[] OriginalIds = [0, 501, 77, 9000000001, 3, 42];
     private static readonly long[] History = [1, 2, 3, 0, 5, 5, 4, 0];
 
-    public static TheoryData<ModelKind, bool> Cases => new()
+    public static TheoryData<string, bool> Cases => new()
     {
-        { ModelKind.ComiRecSA, false },
-        { ModelKind.ComiRecSA, true },
-        { ModelKind.ComiRecDR, false },
-        { ModelKind.Mind, false },
-        { ModelKind.YouTubeDnn, false },
-        { ModelKind.Gru4Rec, true },
+        { ComiRecSaDescriptor.EncoderName, false },
+        { ComiRecSaDescriptor.EncoderName, true },
+        { ComiRecDrDescriptor.EncoderName, false },
+        { MindDescriptor.EncoderName, false },
+        { YouTubeDnnDescriptor.EncoderName, false },
+        { Gru4RecDescriptor.EncoderName, true },
     };
 
-    private static MultiInterestModel Build(ModelKind kind, bool re4Flavour = false)
+    private static MultiInterestModel Build(string kind, bool re4Flavour = false)
     {
         manual_seed(41);
         return new MultiInterestModel(new ModelConfig
         {
-            Kind = kind,
+            Encoder = kind,
             ItemCount = N,
             Dimension = 3,
             Interests = 2,
             MaxLength = 4,
             ReverseHistory = re4Flavour,
             ItemInitialization = re4Flavour ? EmbeddingInitialization.StandardNormal : EmbeddingInitialization.XavierUniform,
-            SelfAttentive = re4Flavour && kind == ModelKind.ComiRecSA ? SelfAttentiveFlavor.Re4Reference : null,
+            EncoderOptions = re4Flavour && kind == ComiRecSaDescriptor.EncoderName ? SelfAttentiveOptions.Re4Reference() : null,
         });
     }
 
@@ -51,7 +51,7 @@ public sealed class ModelCheckpointTests
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void Round_trip_gives_identical_outputs_config_and_item_ids(ModelKind kind, bool re4Flavour)
+    public void Round_trip_gives_identical_outputs_config_and_item_ids(string kind, bool re4Flavour)
     {
         using var dir = new TempDir();
         var folder = Path.Combine(dir.Path, "model");
@@ -85,11 +85,11 @@ public sealed class ModelCheckpointTests
     {
         using var dir = new TempDir();
         var folder = Path.Combine(dir.Path, "model");
-        ModelCheckpoint.Save(folder, Build(ModelKind.ComiRecSA), OriginalIds);
-        var second = Build(ModelKind.YouTubeDnn);
+        ModelCheckpoint.Save(folder, Build(ComiRecSaDescriptor.EncoderName), OriginalIds);
+        var second = Build(YouTubeDnnDescriptor.EncoderName);
         ModelCheckpoint.Save(folder, second, OriginalIds);
 
-        ModelCheckpoint.Load(folder).Model.Config.Kind.Should().Be(ModelKind.YouTubeDnn);
+        ModelCheckpoint.Load(folder).Model.Config.Encoder.Should().Be(YouTubeDnnDescriptor.EncoderName);
         Directory.GetDirectories(dir.Path).Should().ContainSingle("no temporary sibling is left behind");
     }
 
@@ -97,14 +97,14 @@ public sealed class ModelCheckpointTests
     public void Save_rejects_an_id_map_of_the_wrong_length()
     {
         using var dir = new TempDir();
-        var act = () => ModelCheckpoint.Save(Path.Combine(dir.Path, "m"), Build(ModelKind.ComiRecSA), OriginalIds.AsSpan(0, N).ToArray());
+        var act = () => ModelCheckpoint.Save(Path.Combine(dir.Path, "m"), Build(ComiRecSaDescriptor.EncoderName), OriginalIds.AsSpan(0, N).ToArray());
         act.Should().Throw<ArgumentException>().Which.ParamName.Should().Be("originalItemIds");
     }
 
     private static string SavedCopy(TempDir dir)
     {
         var folder = Path.Combine(dir.Path, "model");
-        ModelCheckpoint.Save(folder, Build(ModelKind.ComiRecSA), OriginalIds);
+        ModelCheckpoint.Save(folder, Build(ComiRecSaDescriptor.EncoderName), OriginalIds);
         return folder;
     }
 

@@ -11,19 +11,19 @@ public sealed class MultiInterestModelTests
 {
     private const int N = 6, D = 4, K = 2, L = 5;
 
-    public static TheoryData<ModelKind> Kinds => new() { ModelKind.ComiRecSA, ModelKind.ComiRecDR, ModelKind.Mind, ModelKind.YouTubeDnn, ModelKind.Gru4Rec };
+    public static TheoryData<string> Kinds => new() { ComiRecSaDescriptor.EncoderName, ComiRecDrDescriptor.EncoderName, MindDescriptor.EncoderName, YouTubeDnnDescriptor.EncoderName, Gru4RecDescriptor.EncoderName };
 
-    private static MultiInterestModel Build(ModelKind kind, EmbeddingInitialization init = EmbeddingInitialization.XavierUniform)
+    private static MultiInterestModel Build(string kind, EmbeddingInitialization init = EmbeddingInitialization.XavierUniform)
     {
         manual_seed(31);
-        return new MultiInterestModel(new ModelConfig { Kind = kind, ItemCount = N, Dimension = D, Interests = K, MaxLength = L, ItemInitialization = init });
+        return new MultiInterestModel(new ModelConfig { Encoder = kind, ItemCount = N, Dimension = D, Interests = K, MaxLength = L, ItemInitialization = init });
     }
 
     private static readonly long[] Ids = [1, 2, 3, 0, 0, /**/ 4, 0, 0, 0, 0, /**/ 6, 6, 2, 5, 1];
 
     [Theory]
     [MemberData(nameof(Kinds))]
-    public void Padding_row_is_zero_and_gets_no_gradient(ModelKind kind)
+    public void Padding_row_is_zero_and_gets_no_gradient(string kind)
     {
         using var scope = NewDisposeScope();
         foreach (var init in new[] { EmbeddingInitialization.XavierUniform, EmbeddingInitialization.StandardNormal })
@@ -49,7 +49,7 @@ public sealed class MultiInterestModelTests
 
     [Theory]
     [MemberData(nameof(Kinds))]
-    public void Encode_gives_the_mask_the_table_rows_and_the_extractor_output_on_them(ModelKind kind)
+    public void Encode_gives_the_mask_the_table_rows_and_the_extractor_output_on_them(string kind)
     {
         using var scope = NewDisposeScope();
         var model = Build(kind);
@@ -75,9 +75,9 @@ public sealed class MultiInterestModelTests
     [Fact]
     public void Single_interest_baselines_report_one_interest()
     {
-        new ModelConfig { Kind = ModelKind.YouTubeDnn, ItemCount = 3, Interests = 4 }.EffectiveInterests.Should().Be(1);
-        new ModelConfig { Kind = ModelKind.Gru4Rec, ItemCount = 3, Interests = 4 }.EffectiveInterests.Should().Be(1);
-        new ModelConfig { Kind = ModelKind.Mind, ItemCount = 3, Interests = 4 }.EffectiveInterests.Should().Be(4);
+        new ModelConfig { Encoder = YouTubeDnnDescriptor.EncoderName, ItemCount = 3, Interests = 4 }.EffectiveInterests.Should().Be(1);
+        new ModelConfig { Encoder = Gru4RecDescriptor.EncoderName, ItemCount = 3, Interests = 4 }.EffectiveInterests.Should().Be(1);
+        new ModelConfig { Encoder = MindDescriptor.EncoderName, ItemCount = 3, Interests = 4 }.EffectiveInterests.Should().Be(4);
     }
 
     [Fact]
@@ -85,7 +85,7 @@ public sealed class MultiInterestModelTests
     {
         var noItems = () => new MultiInterestModel(new ModelConfig { ItemCount = 0 });
         noItems.Should().Throw<ArgumentOutOfRangeException>();
-        var model = Build(ModelKind.ComiRecSA);
+        var model = Build(ComiRecSaDescriptor.EncoderName);
         var rank = () => model.Encode(zeros(3, dtype: ScalarType.Int64));
         rank.Should().Throw<ArgumentException>().Which.ParamName.Should().Be("history");
     }

@@ -21,13 +21,13 @@ public sealed class MultiInterestRecommenderTests
         manual_seed(19);
         var model = new MultiInterestModel(new ModelConfig
         {
-            Kind = ModelKind.ComiRecSA,
+            Encoder = ComiRecSaDescriptor.EncoderName,
             ItemCount = N,
             Dimension = D,
             Interests = K,
             MaxLength = L,
             ReverseHistory = reverse,
-            SelfAttentive = SelfAttentiveFlavor.Re4Reference,   // U = tanh(Linear(Z)) ≠ Z: retrieval must use U
+            EncoderOptions = SelfAttentiveOptions.Re4Reference(),   // U = tanh(Linear(Z)) ≠ Z: retrieval must use U
         });
 
         // Item 6 is a copy of item 2: an exact tie, which the lower id wins.

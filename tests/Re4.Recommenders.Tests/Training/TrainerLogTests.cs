@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Re4.Recommenders.Data;
+using Re4.Recommenders.Extractors;
 using Re4.Recommenders.Models;
 using Re4.Recommenders.Training;
 
@@ -38,7 +39,7 @@ public sealed class TrainerLogTests
     {
         var split = Split();
         var logger = new CapturingLogger(LogLevel.Information);
-        var config = new ModelConfig { Kind = ModelKind.YouTubeDnn, ItemCount = split.Dataset.ItemCount, Dimension = 8, MaxLength = 8 };
+        var config = new ModelConfig { Encoder = YouTubeDnnDescriptor.EncoderName, ItemCount = split.Dataset.ItemCount, Dimension = 8, MaxLength = 8 };
         using var trainer = new MultiInterestTrainer(split, config, new TrainerOptions { BatchSize = 16, NegativeCount = 32, MaxSteps = 30, EvaluateEvery = 10, Seed = 2 }, logger);
 
         var result = trainer.Fit();
@@ -62,7 +63,7 @@ public sealed class TrainerLogTests
     {
         var split = Split();
         var logger = new CapturingLogger(LogLevel.Warning);
-        var config = new ModelConfig { Kind = ModelKind.YouTubeDnn, ItemCount = split.Dataset.ItemCount, Dimension = 8, MaxLength = 8 };
+        var config = new ModelConfig { Encoder = YouTubeDnnDescriptor.EncoderName, ItemCount = split.Dataset.ItemCount, Dimension = 8, MaxLength = 8 };
         using var trainer = new MultiInterestTrainer(split, config, new TrainerOptions { BatchSize = 16, NegativeCount = 32, MaxSteps = 20, EvaluateEvery = 10, Seed = 2 }, logger);
 
         trainer.Fit();

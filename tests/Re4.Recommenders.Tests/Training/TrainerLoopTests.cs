@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Re4.Recommenders.BackwardFlows;
 using Re4.Recommenders.Data;
+using Re4.Recommenders.Extractors;
 using Re4.Recommenders.Models;
 using Re4.Recommenders.Training;
 using TorchSharp;
@@ -19,8 +20,8 @@ public sealed class TrainerLoopTests
         return DataSplitter.ComiRec(DatasetPreparation.Prepare(raw, DatasetFilter.None), seed: 1, maxLength: 10);
     });
 
-    private static ModelConfig Config(ModelKind kind = ModelKind.ComiRecSA) =>
-        new() { Kind = kind, ItemCount = TinySplit.Value.Dataset.ItemCount, Dimension = 16, Interests = 3, MaxLength = 10 };
+    private static ModelConfig Config(string encoder = ComiRecSaDescriptor.EncoderName) =>
+        new() { Encoder = encoder, ItemCount = TinySplit.Value.Dataset.ItemCount, Dimension = 16, Interests = 3, MaxLength = 10 };
 
     private static TrainerOptions Options(long maxSteps = 40, string? checkpoint = null) => new()
     {

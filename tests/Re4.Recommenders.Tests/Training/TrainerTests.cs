@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Re4.Recommenders.BackwardFlows;
 using Re4.Recommenders.Data;
+using Re4.Recommenders.Extractors;
 using Re4.Recommenders.Models;
 using Re4.Recommenders.Training;
 
@@ -14,8 +15,8 @@ public sealed class TrainerTests
         return DataSplitter.ComiRec(DatasetPreparation.Prepare(raw, DatasetFilter.None), seed: 1, maxLength: 10);
     });
 
-    private static ModelConfig Config(ModelKind kind = ModelKind.ComiRecSA) =>
-        new() { Kind = kind, ItemCount = TinySplit.Value.Dataset.ItemCount, Dimension = 16, Interests = 3, MaxLength = 10 };
+    private static ModelConfig Config(string kind = ComiRecSaDescriptor.EncoderName) =>
+        new() { Encoder = kind, ItemCount = TinySplit.Value.Dataset.ItemCount, Dimension = 16, Interests = 3, MaxLength = 10 };
 
     private static TrainerOptions Options(int seed = 7, long maxSteps = 60, string? checkpoint = null) => new()
     {
@@ -35,12 +36,12 @@ public sealed class TrainerTests
     }
 
     [Theory]
-    [InlineData(ModelKind.ComiRecSA)]
-    [InlineData(ModelKind.ComiRecDR)]
-    [InlineData(ModelKind.Mind)]
-    [InlineData(ModelKind.YouTubeDnn)]
-    [InlineData(ModelKind.Gru4Rec)]
-    public void SameSeed_GivesTheSameMetricsToTheLastDigit(ModelKind kind)
+    [InlineData(ComiRecSaDescriptor.EncoderName)]
+    [InlineData(ComiRecDrDescriptor.EncoderName)]
+    [InlineData(MindDescriptor.EncoderName)]
+    [InlineData(YouTubeDnnDescriptor.EncoderName)]
+    [InlineData(Gru4RecDescriptor.EncoderName)]
+    public void SameSeed_GivesTheSameMetricsToTheLastDigit(string kind)
     {
         var a = Train(Config(kind), Options());
         var b = Train(Config(kind), Options());
@@ -72,9 +73,9 @@ public sealed class TrainerTests
     }
 
     [Theory]
-    [InlineData(ModelKind.ComiRecSA)]
-    [InlineData(ModelKind.Mind)]   // draws its routing start from torch's generator at every step
-    public void ResumedRun_ReachesExactlyTheMetricsOfAnUninterruptedRun(ModelKind kind)
+    [InlineData(ComiRecSaDescriptor.EncoderName)]
+    [InlineData(MindDescriptor.EncoderName)]   // draws its routing start from torch's generator at every step
+    public void ResumedRun_ReachesExactlyTheMetricsOfAnUninterruptedRun(string kind)
     {
         using var dir = new TempDir();
         var uninterrupted = Train(Config(kind), Options(maxSteps: 100, checkpoint: Path.Combine(dir.Path, "a")));
@@ -247,10 +248,10 @@ public sealed class TrainerTests
     }
 
     [Theory]
-    [InlineData(ModelKind.ComiRecSA)]
-    [InlineData(ModelKind.ComiRecDR)]
-    [InlineData(ModelKind.Mind)]
-    public void BackwardFlows_PlugOntoEveryMultiInterestEncoder_AndReportEachPart(ModelKind kind)
+    [InlineData(ComiRecSaDescriptor.EncoderName)]
+    [InlineData(ComiRecDrDescriptor.EncoderName)]
+    [InlineData(MindDescriptor.EncoderName)]
+    public void BackwardFlows_PlugOntoEveryMultiInterestEncoder_AndReportEachPart(string kind)
     {
         var options = Options();
         options.BackwardFlows = BackwardFlowOptions.Reference;
@@ -293,7 +294,7 @@ public sealed class TrainerTests
         var custom = new NormPenalty();
         options.CustomFlows = [new WeightedBackwardFlow(custom, 0.5)];
 
-        var result = Train(Config(ModelKind.ComiRecDR), options);
+        var result = Train(Config(ComiRecDrDescriptor.EncoderName), options);
 
         custom.Calls.Should().Be(20);
         result.History[0].LossParts.Should().ContainKey("norm");

@@ -1,0 +1,173 @@
+using Re4.Recommenders.Extractors;
+using Re4.Recommenders.Models;
+using Re4.Recommenders.Tests.Extractors;
+using static TorchSharp.torch;
+
+namespace Re4.Recommenders.Tests.Models;
+
+/// <summary>Every encoder option that shapes the network survives a checkpoint, and a format-1 <c>model.json</c> (written
+/// before the encoder registry: a <c>kind</c> and a <c>self_attentive</c> flavour) still loads to the same network.</summary>
+public sealed class EncoderConfigCheckpointTests
+{
+    private const int N = 5, D = 3, K = 2, L = 4;
+    private static readonly long[] OriginalIds = [0, 501, 77, 9000000001, 3, 42];
+    private static readonly long[] History = [1, 2, 3, 0, 5, 5, 4, 0];
+
+    private static MultiInterestModel Build(string encoder, object? options, bool reverse = false, EmbeddingInitialization init = EmbeddingInitialization.XavierUniform)
+    {
+        manual_seed(41);
+        var model = new MultiInterestModel(new ModelConfig
+        {
+            Label = "x",
+            Encoder = encoder,
+            ItemCount = N,
+            Dimension = D,
+            Interests = K,
+            MaxLength = L,
+            ReverseHistory = reverse,
+            ItemInitialization = init,
+            EncoderOptions = options,
+        });
+        model.eval();
+        return model;
+    }
+
+    private static (float[] Z, float[] A, float[] U) Outputs(MultiInterestModel model)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var (output, _, _) = model.Encode(tensor(History, [2, 4]));
+        using var _o = output;
+        return (Naive.Values(output.Interests), Naive.Values(output.Attention), Naive.Values(output.RetrievalInterests));
+    }
+
+    private static void ShouldMatch(MultiInterestModel loaded, MultiInterestModel saved)
+    {
+        var (z, a, u) = Outputs(saved);
+        var after = Outputs(loaded);
+        after.Z.Should().Equal(z);
+        after.A.Should().Equal(a);
+        after.U.Should().Equal(u);
+    }
+
+    [Fact]
+    public void Options_outside_d_K_L_are_saved_and_restored()
+    {
+        using var dir = new TempDir();
+        var sa = Path.Combine(dir.Path, "sa");
+        var dr = Path.Combine(dir.Path, "dr");
+        using var saModel = Build(ComiRecSaDescriptor.EncoderName, new SelfAttentiveOptions { HiddenMultiplier = 2, PositionEmbedding = false });
+        using var drModel = Build(ComiRecDrDescriptor.EncoderName, new DynamicRoutingOptions { Iterations = 5 });
+
+        ModelCheckpoint.Save(sa, saModel, OriginalIds);
+        ModelCheckpoint.Save(dr, drModel, OriginalIds);
+        using var saLoaded = ModelCheckpoint.Load(sa);
+        using var drLoaded = ModelCheckpoint.Load(dr);
+
+        var json = File.ReadAllText(Path.Combine(sa, ModelCheckpoint.ConfigFile));
+        json.Should().Contain("\"encoder\": \"ComiRecSA\"").And.Contain("\"hidden_multiplier\": 2").And.Contain("\"position_embedding\": false");
+        var saOptions = saLoaded.Model.Config.EncoderOptions.Should().BeOfType<SelfAttentiveOptions>().Subject;
+        saOptions.Should().Be(new SelfAttentiveOptions { Dimension = D, Interests = K, MaxLength = L, HiddenMultiplier = 2, PositionEmbedding = false });
+        Naive.Parameters(saLoaded.Model).Get("extractor.w_a.weight").Shape.Should().Equal(2 * D, D);   // hidden size h·d = 6
+        ((DynamicRoutingExtractor)drLoaded.Model.Extractor).Options.Iterations.Should().Be(5);
+        saLoaded.Model.Config.Should().Be(saModel.Config);
+        drLoaded.Model.Config.Should().Be(drModel.Config);
+        ShouldMatch(saLoaded.Model, saModel);
+        ShouldMatch(drLoaded.Model, drModel);
+    }
+
+    [Fact]
+    public void A_model_records_its_resolved_options_with_the_configuration_s_d_K_L()
+    {
+        // Options that say d = 64, K = 4, L = 20 (the defaults) follow the configuration's d = 3, K = 2, L = 4.
+        using var model = Build(MindDescriptor.EncoderName, options: null);
+        model.Config.EncoderOptions.Should().Be(new DynamicRoutingOptions { Dimension = D, Interests = K, MaxLength = L, SharedBilinearMap = true, ReluHead = true });
+        using var sa = Build(ComiRecSaDescriptor.EncoderName, SelfAttentiveOptions.Re4Reference());
+        sa.Config.EncoderOptions.Should().Be(new SelfAttentiveOptions
+        {
+            Dimension = D, Interests = K, MaxLength = L, PositionEmbedding = false, Bias = false, ValueProjection = true, OutputHead = true,
+        });
+        using var mean = Build(YouTubeDnnDescriptor.EncoderName, options: null);
+        mean.Config.EncoderOptions.Should().BeNull();
+    }
+
+    [Fact]
+    public void Options_of_the_wrong_type_are_refused_with_the_parameter_name()
+    {
+        FluentActions.Invoking(() => Build(ComiRecSaDescriptor.EncoderName, new DynamicRoutingOptions()))
+            .Should().Throw<ArgumentException>().Where(e => e.ParamName == "config").WithMessage("*reads SelfAttentiveOptions*DynamicRoutingOptions*");
+        FluentActions.Invoking(() => Build(Gru4RecDescriptor.EncoderName, new SelfAttentiveOptions()))
+            .Should().Throw<ArgumentException>().Where(e => e.ParamName == "config").WithMessage("*has no options*");
+    }
+
+    /// <summary>model.json as format 1 wrote it (checked against a file written by the code before the registry).</summary>
+    private static string FormatOne(string kind, string? selfAttentive, bool reverse, string init) => $$"""
+        {
+          "format": 1,
+          "library": "0.1.0.0",
+          "config": {
+            "label": "x",
+            "kind": "{{kind}}",
+            "item_count": {{N}},
+            "dimension": {{D}},
+            "interests": {{K}},
+            "max_length": {{L}},
+            "reverse_history": {{(reverse ? "true" : "false")}},
+            "item_initialization": "{{init}}"{{(selfAttentive is null ? "" : ",\n    \"self_attentive\": " + selfAttentive)}}
+          }
+        }
+        """;
+
+    [Fact]
+    public void A_format_1_checkpoint_loads_to_the_same_network()
+    {
+        const string re4Flavour = """{ "position_embedding": false, "bias": false, "value_projection": true, "output_head": true }""";
+        var cases = new (string Kind, string? Flavour, bool Reverse, EmbeddingInitialization Init, MultiInterestModel Model)[]
+        {
+            // The Re4 reference flavour, spelt as format 1 did, and what the same switches are in today's options.
+            ("ComiRecSA", re4Flavour, true, EmbeddingInitialization.StandardNormal,
+                Build(ComiRecSaDescriptor.EncoderName, new SelfAttentiveOptions { PositionEmbedding = false, Bias = false, ValueProjection = true, OutputHead = true }, true, EmbeddingInitialization.StandardNormal)),
+            ("ComiRecSA", null, false, EmbeddingInitialization.XavierUniform, Build(ComiRecSaDescriptor.EncoderName, null)),
+            ("ComiRecDR", null, false, EmbeddingInitialization.XavierUniform, Build(ComiRecDrDescriptor.EncoderName, null)),
+            ("Mind", null, false, EmbeddingInitialization.XavierUniform, Build(MindDescriptor.EncoderName, null)),
+            ("Gru4Rec", null, false, EmbeddingInitialization.XavierUniform, Build(Gru4RecDescriptor.EncoderName, null)),
+        };
+        using var dir = new TempDir();
+        foreach (var (kind, flavour, reverse, init, model) in cases)
+        {
+            var folder = Path.Combine(dir.Path, kind + (flavour is null ? "" : "-re4"));
+            ModelCheckpoint.Save(folder, model, OriginalIds);
+            File.WriteAllText(Path.Combine(folder, ModelCheckpoint.ConfigFile), FormatOne(kind, flavour, reverse, init.ToString()));
+
+            using var loaded = ModelCheckpoint.Load(folder);
+
+            loaded.Model.Config.Encoder.Should().Be(kind, "format 1's kinds are the registry's names");
+            loaded.Model.Config.Should().Be(model.Config);
+            ShouldMatch(loaded.Model, model);
+            model.Dispose();
+        }
+    }
+
+    [Fact]
+    public void A_format_1_checkpoint_of_a_custom_extractor_needs_the_extractor()
+    {
+        using var dir = new TempDir();
+        var folder = Path.Combine(dir.Path, "m");
+        using (var model = Build(ComiRecSaDescriptor.EncoderName, null)) ModelCheckpoint.Save(folder, model, OriginalIds);
+        File.WriteAllText(Path.Combine(folder, ModelCheckpoint.ConfigFile), FormatOne("Custom", null, false, "XavierUniform"));
+
+        FluentActions.Invoking(() => ModelCheckpoint.Load(folder)).Should().Throw<InvalidDataException>().WithMessage("*'Custom' is not registered*");
+    }
+
+    [Fact]
+    public void A_checkpoint_of_a_later_format_is_refused()
+    {
+        using var dir = new TempDir();
+        var folder = Path.Combine(dir.Path, "m");
+        using (var model = Build(ComiRecSaDescriptor.EncoderName, null)) ModelCheckpoint.Save(folder, model, OriginalIds);
+        var path = Path.Combine(folder, ModelCheckpoint.ConfigFile);
+        File.WriteAllText(path, File.ReadAllText(path).Replace("\"format\": 2", "\"format\": 3"));
+
+        FluentActions.Invoking(() => ModelCheckpoint.Load(folder)).Should().Throw<InvalidDataException>().WithMessage("*format 3*formats 1 to 2*");
+    }
+}
