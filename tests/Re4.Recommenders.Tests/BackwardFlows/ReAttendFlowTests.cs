@@ -21,14 +21,14 @@ public sealed class ReAttendFlowTests
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public void Loss_matches_the_naive_loss(bool detach)
+    public void ComputeLoss_MatchesTheNaiveLoss(bool detach)
     {
         MatchesNaive(FlowCase.Random(Shape, seed: 31, scale: 1.5), detach, "random");
         MatchesNaive(FlowCase.Random(Shape with { K = 1 }, seed: 32, scale: 1.5), detach, "K = 1");
     }
 
     [Fact]
-    public void A_one_item_user_costs_nothing()
+    public void ComputeLoss_IsZero_ForAOneItemUser()
     {
         // R = A = 1 on the single item: −1·log 1 = 0.
         var shape = new FlowShape(B: 2, K: 2, L: 4, D: 4, Lengths: [1, 1]);
@@ -39,7 +39,7 @@ public sealed class ReAttendFlowTests
     }
 
     [Fact]
-    public void All_attention_on_one_item_costs_the_re_attention_mass_elsewhere()
+    public void ComputeLoss_CostsTheReAttentionMassElsewhere_WhenAllAttentionIsOnOneItem()
     {
         var c = FlowCase.Random(Shape, seed: 34, scale: 1.5);
         for (var b = 0; b < Shape.B; b++)
@@ -51,7 +51,7 @@ public sealed class ReAttendFlowTests
     }
 
     [Fact]
-    public void Large_dot_products_and_exact_zero_padding_stay_finite()
+    public void ComputeLoss_StaysFinite_WithLargeDotProductsAndExactZeroPadding()
     {
         // Dot products up to ~100 (no temperature, but large embeddings) and padding rows exactly 0.
         var c = FlowCase.Random(Shape, seed: 35, scale: 5);
@@ -65,7 +65,7 @@ public sealed class ReAttendFlowTests
     }
 
     [Fact]
-    public void Gradients_match_finite_differences_of_the_naive_loss()
+    public void ComputeLoss_HasGradientsMatchingFiniteDifferencesOfTheNaiveLoss()
     {
         var c = FlowCase.Random(Shape, seed: 36, scale: 1.5);
         using var scope = NewDisposeScope();
@@ -77,7 +77,7 @@ public sealed class ReAttendFlowTests
     }
 
     [Fact]
-    public void Detaching_the_target_keeps_the_value_and_removes_the_gradient_through_R()
+    public void DetachTarget_KeepsTheValue_AndRemovesTheGradientThroughR()
     {
         var c = FlowCase.Random(Shape, seed: 37, scale: 1.5);
         float attached, detached;

@@ -36,7 +36,7 @@ public sealed class ReConstructFlowTests
     }
 
     [Fact]
-    public void The_generator_has_the_reference_parameters()
+    public void ReConstructFlow_HasTheReferenceParameters()
     {
         using var flow = Generator(Shape, Options());
         var p = Naive.Parameters(flow);
@@ -52,7 +52,7 @@ public sealed class ReConstructFlowTests
     [InlineData(FlowNormalization.Positives, PositiveThreshold.Adaptive)]
     [InlineData(FlowNormalization.AllCells, PositiveThreshold.Fixed)]
     [InlineData(FlowNormalization.Positives, PositiveThreshold.Fixed)]
-    public void Loss_matches_the_naive_loss(FlowNormalization normalization, PositiveThreshold threshold)
+    public void ComputeLoss_MatchesTheNaiveLoss(FlowNormalization normalization, PositiveThreshold threshold)
     {
         var c = FlowCase.Random(Shape, seed: 41);
         c.A.Should().OnlyContain(v => Math.Abs(v - 0.15) > 0.005);
@@ -60,7 +60,7 @@ public sealed class ReConstructFlowTests
     }
 
     [Fact]
-    public void A_generator_longer_than_the_batch_uses_its_first_L_slots_and_positions()
+    public void ComputeLoss_UsesTheFirstLSlotsAndPositions_WhenTheGeneratorIsLongerThanTheBatch()
     {
         // maxLength 5, batch L = 4: Q keeps slots 0..3, W₂ rows 0..3.
         var c = FlowCase.Random(Shape with { L = 4, Lengths = [4, 3, 2] }, seed: 42);
@@ -68,7 +68,7 @@ public sealed class ReConstructFlowTests
     }
 
     [Fact]
-    public void The_reconstruction_error_is_the_per_positive_per_dimension_mean()
+    public void ReconstructionError_IsThePerPositivePerDimensionMean()
     {
         var c = FlowCase.Random(Shape, seed: 43);
         using var flow = Generator(Shape, Options(FlowNormalization.AllCells));
@@ -81,7 +81,7 @@ public sealed class ReConstructFlowTests
     }
 
     [Fact]
-    public void A_user_with_one_item_has_no_positive_under_the_adaptive_threshold()
+    public void AdaptiveThreshold_GivesNoPositive_ForAOneItemUser()
     {
         var shape = new FlowShape(B: 2, K: 2, L: 3, D: 4, Lengths: [1, 1]);
         var c = FlowCase.Random(shape, seed: 44);
@@ -99,7 +99,7 @@ public sealed class ReConstructFlowTests
     }
 
     [Fact]
-    public void All_attention_on_one_item_reconstructs_that_item_only()
+    public void ComputeLoss_ReconstructsOnlyThatItem_WhenAllAttentionIsOnOneItem()
     {
         var c = FlowCase.Random(Shape, seed: 46);
         for (var b = 0; b < Shape.B; b++)
@@ -112,7 +112,7 @@ public sealed class ReConstructFlowTests
     }
 
     [Fact]
-    public void The_adaptive_threshold_counts_valid_items_not_the_padded_length()
+    public void AdaptiveThreshold_CountsValidItemsNotThePaddedLength()
     {
         var shape = new FlowShape(B: 2, K: 2, L: 5, D: 4, Lengths: [2, 2]);
         var c = FlowCase.Random(shape, seed: 47);
@@ -137,7 +137,7 @@ public sealed class ReConstructFlowTests
     }
 
     [Fact]
-    public void Padding_only_rows_and_single_interests_stay_finite_and_match()
+    public void ComputeLoss_StaysFiniteAndMatches_ForPaddingOnlyRowsAndSingleInterests()
     {
         var c = FlowCase.Random(Shape with { Lengths = [3, 0, 4] }, seed: 48);
         MatchesNaive(c, Options(FlowNormalization.AllCells), "padding-only row, all cells");
@@ -160,7 +160,7 @@ public sealed class ReConstructFlowTests
     [Theory]
     [InlineData(FlowNormalization.AllCells)]
     [InlineData(FlowNormalization.Positives)]
-    public void Gradients_match_finite_differences_of_the_naive_loss(FlowNormalization normalization)
+    public void ComputeLoss_HasGradientsMatchingFiniteDifferencesOfTheNaiveLoss(FlowNormalization normalization)
     {
         var c = FlowCase.Random(Shape, seed: 50);
         var o = Options(normalization);

@@ -35,7 +35,7 @@ public sealed class ReContrastFlowTests
     [InlineData(FlowNormalization.Positives, PositiveThreshold.Fixed, true)]
     [InlineData(FlowNormalization.AllCells, PositiveThreshold.Adaptive, false)]
     [InlineData(FlowNormalization.Positives, PositiveThreshold.Adaptive, false)]
-    public void Loss_matches_the_naive_loss(FlowNormalization normalization, PositiveThreshold threshold, bool neighbour)
+    public void ComputeLoss_MatchesTheNaiveLoss(FlowNormalization normalization, PositiveThreshold threshold, bool neighbour)
     {
         // A fixed γ of 0.15 sits between entries drawn for n = 2..5; check it is really away from every A.
         var c = FlowCase.Random(Shape, seed: 41);
@@ -44,7 +44,7 @@ public sealed class ReContrastFlowTests
     }
 
     [Fact]
-    public void Normalisations_divide_the_same_sum_by_BKL_or_by_the_positives()
+    public void Normalization_DividesTheSameSumByBKLOrByThePositives()
     {
         var c = FlowCase.Random(Shape, seed: 12);
         var positives = 0;
@@ -63,14 +63,14 @@ public sealed class ReContrastFlowTests
     }
 
     [Fact]
-    public void Neighbour_negatives_enlarge_the_denominator()
+    public void NeighbourNegatives_EnlargeTheDenominator()
     {
         var c = FlowCase.Random(Shape, seed: 13);
         Loss(c, Options(neighbour: true)).Should().BeGreaterThan(Loss(c, Options(neighbour: false)));
     }
 
     [Fact]
-    public void All_attention_on_one_item_makes_that_item_the_only_positive()
+    public void ComputeLoss_MakesThatItemTheOnlyPositive_WhenAllAttentionIsOnOneItem()
     {
         var c = FlowCase.Random(Shape, seed: 14);
         for (var b = 0; b < Shape.B; b++)
@@ -85,7 +85,7 @@ public sealed class ReContrastFlowTests
     }
 
     [Fact]
-    public void A_user_with_one_item_has_no_positive_under_the_adaptive_threshold()
+    public void AdaptiveThreshold_GivesNoPositive_ForAOneItemUser()
     {
         // γ = 1/1 = 1 and A = 1: the strict A > γ excludes it.
         var shape = new FlowShape(B: 2, K: 2, L: 3, D: 4, Lengths: [1, 1]);
@@ -106,7 +106,7 @@ public sealed class ReContrastFlowTests
     }
 
     [Fact]
-    public void The_adaptive_threshold_counts_valid_items_not_the_padded_length()
+    public void AdaptiveThreshold_CountsValidItemsNotThePaddedLength()
     {
         // n = 2 of L = 5: A = (0.4, 0.6). γ = 1/2 makes only 0.6 a positive; the classic bug γ = 1/L = 0.2 makes both.
         var shape = new FlowShape(B: 2, K: 2, L: 5, D: 4, Lengths: [2, 2]);
@@ -132,7 +132,7 @@ public sealed class ReContrastFlowTests
     }
 
     [Fact]
-    public void A_padding_only_neighbour_adds_no_negative()
+    public void ComputeLoss_AddsNoNegative_ForAPaddingOnlyNeighbour()
     {
         // Row 1 has no item; row 2 contrasts with it (nothing), row 0 with row 2, row 1 has no positive itself.
         var c = FlowCase.Random(Shape with { Lengths = [3, 0, 4] }, seed: 18);
@@ -149,7 +149,7 @@ public sealed class ReContrastFlowTests
     }
 
     [Fact]
-    public void A_single_interest_has_no_other_interest_in_its_denominator()
+    public void ComputeLoss_PutsNoOtherInterestInTheDenominator_ForASingleInterest()
     {
         var shape = Shape with { K = 1 };
         var c = FlowCase.Random(shape, seed: 19);
@@ -159,14 +159,14 @@ public sealed class ReContrastFlowTests
     }
 
     [Fact]
-    public void A_batch_of_one_contrasts_with_its_own_items_as_the_rolled_neighbour()
+    public void ComputeLoss_ContrastsWithItsOwnItemsAsTheRolledNeighbour_ForABatchOfOne()
     {
         var c = FlowCase.Random(Shape with { B = 1, Lengths = [4] }, seed: 20);
         MatchesNaive(c, Options(FlowNormalization.Positives), "B = 1");
     }
 
     [Fact]
-    public void Cosines_near_one_at_tau_002_neither_overflow_nor_lose_precision()
+    public void ComputeLoss_NeitherOverflowsNorLosesPrecision_ForCosinesNearOneAtTau002()
     {
         // Interest 0 of each row equals one of its items (cos = 1, e^50), interest 1 is 3× another item, interest 2 is
         // minus an item (cos = −1); the vectors are large so that any exp outside log space would overflow float32.
@@ -196,7 +196,7 @@ public sealed class ReContrastFlowTests
     }
 
     [Fact]
-    public void Exact_zero_padding_rows_give_a_finite_loss_and_no_gradient_on_padding()
+    public void ComputeLoss_IsFiniteWithNoGradientOnPadding_ForExactZeroPaddingRows()
     {
         var c = FlowCase.Random(Shape with { Lengths = [5, 2, 1] }, seed: 22);
         using var scope = NewDisposeScope();
@@ -221,7 +221,7 @@ public sealed class ReContrastFlowTests
     [InlineData(FlowNormalization.Positives, true, 3)]
     [InlineData(FlowNormalization.Positives, false, 3)]
     [InlineData(FlowNormalization.Positives, true, 1)]
-    public void Gradients_match_finite_differences_of_the_naive_loss(FlowNormalization normalization, bool neighbour, int k)
+    public void ComputeLoss_HasGradientsMatchingFiniteDifferencesOfTheNaiveLoss(FlowNormalization normalization, bool neighbour, int k)
     {
         // Padding included (row 1 has 3 items, row 2 has 2); A is an input without gradient, so the positives stay put.
         var shape = Shape with { K = k };

@@ -18,7 +18,7 @@ public sealed class DataSplitterTests
     [InlineData(10, 8, 1, 1)]
     [InlineData(7, 5, 0, 2)]     // floor(5.6) = 5, floor(0.7) = 0, the remaining 2 test
     [InlineData(23, 18, 2, 3)]   // floor(18.4) = 18, floor(2.3) = 2, 3 left
-    public void ComiRec_splits_users_80_10_10_disjointly_covering_everyone(int users, int train, int valid, int test)
+    public void ComiRec_SplitsUsers80Train10Valid10Test_DisjointlyCoveringEveryone(int users, int train, int valid, int test)
     {
         var split = DataSplitter.ComiRec(Users(users), seed: 1);
 
@@ -35,7 +35,7 @@ public sealed class DataSplitterTests
     }
 
     [Fact]
-    public void ComiRec_is_deterministic_for_a_seed_and_differs_for_another()
+    public void ComiRec_IsDeterministicForASeed_AndDiffersForAnother()
     {
         var ds = Users(100);
 
@@ -51,7 +51,7 @@ public sealed class DataSplitterTests
     }
 
     [Fact]
-    public void ComiRec_training_users_train_on_their_whole_sequence()
+    public void ComiRec_TrainsTrainingUsersOnTheirWholeSequence()
     {
         var ds = Users(20);
         var split = DataSplitter.ComiRec(ds, seed: 3);
@@ -61,7 +61,7 @@ public sealed class DataSplitterTests
     }
 
     [Fact]
-    public void ComiRec_history_and_targets_by_hand_for_lengths_7_and_30()
+    public void ComiRec_MatchesHandComputedHistoryAndTargets_ForLengths7And30()
     {
         // Even users: 1..7. floor(0.8*7) = floor(5.6) = 5 -> history = first 5 = 1..5 (≤ 20 so all of it), targets 6, 7.
         // Odd users: 1..30. floor(0.8*30) = 24 -> the first 24 are 1..24, the last 20 of them 5..24; targets 25..30.
@@ -96,7 +96,7 @@ public sealed class DataSplitterTests
     }
 
     [Fact]
-    public void ComiRec_targets_keep_duplicates_in_time_order()
+    public void ComiRec_KeepsDuplicateTargetsInTimeOrder()
     {
         // Length 10: cut floor(0.8*10) = 8 -> history = items 1..8, targets = 9, 9 (the duplicate kept). 10 users: 8/1/1.
         var ds = Identity(9, Enumerable.Range(0, 10).Select(_ => new[] { 1, 2, 3, 4, 5, 6, 7, 8, 9, 9 }).ToArray());
@@ -109,7 +109,7 @@ public sealed class DataSplitterTests
     }
 
     [Fact]
-    public void ComiRec_skips_and_counts_users_whose_history_would_be_empty()
+    public void ComiRec_SkipsAndCountsUsers_WhoseHistoryWouldBeEmpty()
     {
         // Ten users of length 1: floor(0.8) = 0 -> empty history. 8 train; the 1 valid and 1 test user are skipped.
         var ds = Identity(1, Enumerable.Range(0, 10).Select(_ => new[] { 1 }).ToArray());
@@ -123,7 +123,7 @@ public sealed class DataSplitterTests
     }
 
     [Fact]
-    public void ComiRec_validates_its_arguments()
+    public void ComiRec_ThrowsForInvalidArguments()
     {
         var ds = Users(10);
 
@@ -134,7 +134,7 @@ public sealed class DataSplitterTests
     }
 
     [Fact]
-    public void TrainItemFrequencies_counts_training_users_only()
+    public void TrainItemFrequencies_CountsTrainingUsersOnly()
     {
         var ds = Users(10);
         var split = DataSplitter.ComiRec(ds, seed: 2);
@@ -149,7 +149,7 @@ public sealed class DataSplitterTests
     }
 
     [Fact]
-    public void LeaveOneOut_by_hand()
+    public void LeaveOneOut_MatchesHandComputedSplit()
     {
         // u0 = 1 2 3 4 5, u1 = 6 7, u2 = 8 9 10; L = 2.
         // u0: train 1 2 3; valid history = the ≤ 2 items before 4 = 2 3, target 4; test history = 3 4, target 5.
@@ -177,7 +177,7 @@ public sealed class DataSplitterTests
     }
 
     [Fact]
-    public void LeaveOneOut_histories_are_untruncated_below_L()
+    public void LeaveOneOut_KeepsHistoriesUntruncated_WhenShorterThanL()
     {
         var ds = Identity(5, [1, 2, 3, 4, 5]);
 
@@ -188,7 +188,7 @@ public sealed class DataSplitterTests
     }
 
     [Fact]
-    public void EvaluationSet_batches_are_the_histories()
+    public void EvaluationSetBatch_HoldsTheHistories()
     {
         var ds = Identity(10, [1, 2, 3, 4, 5], [6, 7], [8, 9, 10]);
         var split = DataSplitter.LeaveOneOut(ds, maxLength: 2);

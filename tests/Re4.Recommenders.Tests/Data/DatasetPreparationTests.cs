@@ -14,7 +14,7 @@ public sealed class DatasetPreparationTests : IDisposable
         InteractionFileReader.Load(_dir.File("seq.txt", contents), new LoadOptions { Reader = new SequencePerLineReader() });
 
     [Fact]
-    public void None_keeps_everything_and_renumbers_by_decreasing_frequency_with_ties_by_first_appearance()
+    public void Prepare_KeepsAllAndRenumbersByDecreasingFrequencyThenFirstAppearance_ForFilterNone()
     {
         // Counts: 50 x2, 60 x2, 70 x3, 80 x1; first appearance 50, 60, 70, 80.
         // New ids: 70 -> 1 (3), 50 -> 2 (2, first), 60 -> 3 (2, second), 80 -> 4 (1).
@@ -39,7 +39,7 @@ public sealed class DatasetPreparationTests : IDisposable
     }
 
     [Fact]
-    public void OriginalItemId_rejects_padding_and_out_of_range_ids()
+    public void OriginalItemId_ThrowsForPaddingAndOutOfRangeIds()
     {
         var p = DatasetPreparation.Prepare(Sequences("1 5 6\n"), DatasetFilter.None);
 
@@ -52,7 +52,7 @@ public sealed class DatasetPreparationTests : IDisposable
     private const string OnePassDiffers = "1 100 100 100 100 100 200\n2 100 100 100 100 100 200\n3 100 100 100 100 100 200\n4 100 100 100 100 100 200\n9 200 300\n";
 
     [Fact]
-    public void ComiRec_filter_is_one_pass_items_then_users()
+    public void ComiRecFilter_MakesOnePass_ItemsThenUsers()
     {
         // Items >= 5: P (20) and X (5) stay, Y (1) goes. Users >= 5 remaining: users 1-4 (6 each) stay; user 9 (X only) goes.
         // One pass stops here although X now has 4 interactions. Renumbering: P (20) -> 1, X (4) -> 2.
@@ -68,7 +68,7 @@ public sealed class DatasetPreparationTests : IDisposable
     }
 
     [Fact]
-    public void KCore_filter_iterates_to_a_fixed_point()
+    public void KCoreFilter_IteratesToAFixedPoint()
     {
         // Round 1 as ComiRec's pass; round 2: X has 4 < 5 and goes; users 1-4 keep 5 P each; round 3 changes nothing.
         var p = DatasetPreparation.Prepare(Sequences(OnePassDiffers), DatasetFilter.KCore(5));
@@ -81,7 +81,7 @@ public sealed class DatasetPreparationTests : IDisposable
     }
 
     [Fact]
-    public void KCore_cascades_through_several_rounds_where_one_pass_does_not()
+    public void KCoreFilter_CascadesThroughSeveralRounds_WhereOnePassDoesNot()
     {
         // u1: a b, u2: b c, u3: c d, u4: a b (a=11, b=12, c=13, d=14); counts a 2, b 3, c 2, d 1.
         // kcore:2 -- round 1: drop d, then u3 (only c left). Round 2: c has 1 -> drop, then u2 (only b left).
@@ -105,7 +105,7 @@ public sealed class DatasetPreparationTests : IDisposable
     }
 
     [Fact]
-    public void Filtering_everything_away_is_an_error()
+    public void Prepare_Throws_WhenTheFilterRemovesEverything()
     {
         var act = () => DatasetPreparation.Prepare(Sequences("1 2 3\n"), DatasetFilter.ComiRec());
 
@@ -113,7 +113,7 @@ public sealed class DatasetPreparationTests : IDisposable
     }
 
     [Fact]
-    public void Preparing_twice_changes_nothing()
+    public void Prepare_ChangesNothing_WhenRunTwice()
     {
         var once = DatasetPreparation.Prepare(Sequences("1 50 60 60\n2 70 50 70 70\n3 80\n"), DatasetFilter.None);
 
@@ -128,7 +128,7 @@ public sealed class DatasetPreparationTests : IDisposable
     [InlineData("comirec", DatasetFilterKind.ComiRec, 5)]
     [InlineData("kcore:3", DatasetFilterKind.KCore, 3)]
     [InlineData(" KCore:3 ", DatasetFilterKind.KCore, 3)]
-    public void Parse_reads_the_cli_values(string text, DatasetFilterKind kind, int min)
+    public void Parse_ReadsTheCliValues(string text, DatasetFilterKind kind, int min)
     {
         var f = DatasetFilter.Parse(text);
 
@@ -146,7 +146,7 @@ public sealed class DatasetPreparationTests : IDisposable
     [InlineData("kcore:-1")]
     [InlineData("kcore:x")]
     [InlineData("5core")]
-    public void Parse_rejects_anything_else_naming_the_text(string text)
+    public void Parse_ThrowsForAnythingElse_NamingTheText(string text)
     {
         var act = () => DatasetFilter.Parse(text);
 
@@ -154,7 +154,7 @@ public sealed class DatasetPreparationTests : IDisposable
     }
 
     [Fact]
-    public void Parse_round_trips_comirec_with_custom_minimums()
+    public void Parse_RoundTripsComiRecWithCustomMinimums()
     {
         var f = DatasetFilter.ComiRec(3, 4);
 
@@ -165,7 +165,7 @@ public sealed class DatasetPreparationTests : IDisposable
     }
 
     [Fact]
-    public void Factories_reject_non_positive_thresholds()
+    public void KCoreAndComiRec_ThrowForNonPositiveThresholds()
     {
         ((Action)(() => DatasetFilter.KCore(0))).Should().Throw<ArgumentOutOfRangeException>();
         ((Action)(() => DatasetFilter.ComiRec(0, 5))).Should().Throw<ArgumentOutOfRangeException>();

@@ -22,7 +22,7 @@ public sealed class InteractionFileReaderTests : IDisposable
     // ---------------------------------------------------------------- SequencePerLine
 
     [Fact]
-    public void SequencePerLine_reads_users_items_in_order_and_accepts_a_single_item_user()
+    public void SequencePerLineReader_ReadsItemsInOrder_AndAcceptsASingleItemUser()
     {
         // User 10: items 5 7 5; user 20: item 7 (one item is fine). Dense ids by first appearance: 5 -> 1, 7 -> 2.
         var path = _dir.File("seq.txt", "10 5 7 5\n20 7\n");
@@ -42,7 +42,7 @@ public sealed class InteractionFileReaderTests : IDisposable
     }
 
     [Fact]
-    public void SequencePerLine_accepts_tabs_and_repeated_spaces_between_fields()
+    public void SequencePerLineReader_AcceptsTabsAndRepeatedSpacesBetweenFields()
     {
         var path = _dir.File("seq.txt", "1\t3  4 \t5\n");
 
@@ -52,7 +52,7 @@ public sealed class InteractionFileReaderTests : IDisposable
     }
 
     [Fact]
-    public void SequencePerLine_rejects_a_non_numeric_item_naming_line_file_and_token()
+    public void SequencePerLineReader_RejectsNonNumericItem_NamingLineFileAndToken()
     {
         // Line 2 holds "x5" where an item id belongs.
         var path = _dir.File("seq.txt", "1 2 3\n2 4 x5 6\n");
@@ -66,7 +66,7 @@ public sealed class InteractionFileReaderTests : IDisposable
     }
 
     [Fact]
-    public void SequencePerLine_rejects_a_non_numeric_user_id()
+    public void SequencePerLineReader_RejectsNonNumericUserId()
     {
         var path = _dir.File("seq.txt", "u1 2 3\n");
 
@@ -78,7 +78,7 @@ public sealed class InteractionFileReaderTests : IDisposable
     }
 
     [Fact]
-    public void SequencePerLine_rejects_a_user_without_items()
+    public void SequencePerLineReader_RejectsUserWithoutItems()
     {
         var path = _dir.File("seq.txt", "1 2\n3\n");
 
@@ -89,7 +89,7 @@ public sealed class InteractionFileReaderTests : IDisposable
     }
 
     [Fact]
-    public void SequencePerLine_rejects_a_repeated_user_in_strict_mode_naming_the_first_line()
+    public void SequencePerLineReader_RejectsRepeatedUserNamingItsFirstLine_InStrictMode()
     {
         // User 1 appears on lines 1 and 3.
         var path = _dir.File("seq.txt", "1 2 3\n2 4\n1 5\n");
@@ -102,7 +102,7 @@ public sealed class InteractionFileReaderTests : IDisposable
     }
 
     [Fact]
-    public void SequencePerLine_lenient_mode_skips_and_counts_bad_lines()
+    public void SequencePerLineReader_SkipsAndCountsBadLines_InLenientMode()
     {
         // Line 2 has a bad item, line 4 repeats user 1: both skipped; users 1 and 3 remain.
         var path = _dir.File("seq.txt", "1 2 3\n2 4 x\n3 4\n1 5\n");
@@ -119,7 +119,7 @@ public sealed class InteractionFileReaderTests : IDisposable
     }
 
     [Fact]
-    public void SequencePerLine_lenient_mode_keeps_no_item_from_a_skipped_line()
+    public void SequencePerLineReader_KeepsNoItemFromASkippedLine_InLenientMode()
     {
         // Line 2 is skipped at "x"; its item 9 must not become a catalogue item with no interaction.
         var path = _dir.File("seq.txt", "1 2\n2 9 x\n");
@@ -132,7 +132,7 @@ public sealed class InteractionFileReaderTests : IDisposable
     }
 
     [Fact]
-    public void Line_numbers_count_blank_lines()
+    public void Load_CountsBlankLinesInLineNumbers()
     {
         var path = _dir.File("seq.txt", "1 2\n\n2 x\n");
 
@@ -140,7 +140,7 @@ public sealed class InteractionFileReaderTests : IDisposable
     }
 
     [Fact]
-    public void SequencePerLine_reads_crlf_endings_and_a_utf8_bom()
+    public void SequencePerLineReader_ReadsCrlfEndingsAndAUtf8Bom()
     {
         // With the BOM not stripped the first user id would not parse; with the \r kept the last item would not.
         var bytes = new byte[] { 0xEF, 0xBB, 0xBF }.Concat(Encoding.UTF8.GetBytes("7 8 9\r\n6 9\r\n")).ToArray();
@@ -159,7 +159,7 @@ public sealed class InteractionFileReaderTests : IDisposable
     [InlineData("movielens-tsv")]
     [InlineData("movielens-dat")]
     [InlineData("taobao")]
-    public void An_empty_file_is_rejected_in_every_format(string format)
+    public void Load_RejectsAnEmptyFile_InEveryFormat(string format)
     {
         var path = _dir.File("empty.txt", "\n\n");
 
@@ -171,7 +171,7 @@ public sealed class InteractionFileReaderTests : IDisposable
     }
 
     [Fact]
-    public void An_empty_file_is_rejected_by_auto_detection()
+    public void Load_RejectsAnEmptyFile_WithAutoDetection()
     {
         var path = _dir.File("empty.txt", string.Empty);
 
@@ -182,7 +182,7 @@ public sealed class InteractionFileReaderTests : IDisposable
     }
 
     [Fact]
-    public void A_missing_file_is_a_FileNotFoundException()
+    public void Load_ThrowsFileNotFoundException_ForAMissingFile()
     {
         var act = () => InteractionFileReader.Load(Path.Combine(_dir.Path, "nope.txt"));
 
@@ -192,7 +192,7 @@ public sealed class InteractionFileReaderTests : IDisposable
     // ---------------------------------------------------------------- ComiRec CSV
 
     [Fact]
-    public void ComiRecCsv_skips_the_header_and_sorts_each_user_stably_by_time()
+    public void ComiRecCsvReader_SkipsTheHeader_AndSortsEachUserStablyByTime()
     {
         // User 1: (100,30) (101,10) (102,30) (103,20) -> by time 101(10), 103(20), then the tie at 30 in file order: 100, 102.
         // User 2: 200 alone. Users in first appearance: 1, 2.
@@ -208,7 +208,7 @@ public sealed class InteractionFileReaderTests : IDisposable
     }
 
     [Fact]
-    public void Timestamp_ties_keep_file_order_even_when_the_user_needs_sorting()
+    public void Load_KeepsFileOrderForTimestampTies_EvenWhenTheUserNeedsSorting()
     {
         // Times 7, 7, 7, 1: item 2 (time 1) first, then 5, 3, 4 in file order.
         var path = _dir.File("data.csv", "1,5,7\n1,3,7\n1,4,7\n1,2,1\n");
@@ -219,7 +219,7 @@ public sealed class InteractionFileReaderTests : IDisposable
     }
 
     [Fact]
-    public void Exact_duplicate_rows_are_kept_as_repeated_interactions()
+    public void Load_KeepsExactDuplicateRowsAsRepeatedInteractions()
     {
         var path = _dir.File("data.csv", "1,5,10\n1,5,10\n1,6,20\n");
 
@@ -231,7 +231,7 @@ public sealed class InteractionFileReaderTests : IDisposable
     }
 
     [Fact]
-    public void ComiRecCsv_with_bom_crlf_and_header_is_read_and_detected()
+    public void ComiRecCsvReader_ReadsAndDetectsAFile_WithBomCrlfAndHeader()
     {
         var bytes = new byte[] { 0xEF, 0xBB, 0xBF }.Concat(Encoding.UTF8.GetBytes("user_id,item_id,timestamp\r\n3,9,2\r\n3,8,1\r\n")).ToArray();
         var path = _dir.FileBytes("data.csv", bytes);
@@ -247,7 +247,7 @@ public sealed class InteractionFileReaderTests : IDisposable
     [Theory]
     [InlineData("1,2,3\n1,2\n", "\"1,2\"", "found 2")]
     [InlineData("1,2,3\n1,2,3,4\n", "\"1,2,3,4\"", "found more")]
-    public void ComiRecCsv_rejects_a_wrong_column_count(string contents, string shown, string found)
+    public void ComiRecCsvReader_RejectsAWrongColumnCount(string contents, string shown, string found)
     {
         var path = _dir.File("data.csv", contents);
 
@@ -259,7 +259,7 @@ public sealed class InteractionFileReaderTests : IDisposable
     }
 
     [Fact]
-    public void ComiRecCsv_rejects_a_non_numeric_timestamp()
+    public void ComiRecCsvReader_RejectsNonNumericTimestamp()
     {
         var path = _dir.File("data.csv", "1,2,3\n1,3,abc\n");
 
@@ -271,7 +271,7 @@ public sealed class InteractionFileReaderTests : IDisposable
     }
 
     [Fact]
-    public void ComiRecCsv_rejects_a_non_numeric_item_id()
+    public void ComiRecCsvReader_RejectsNonNumericItemId()
     {
         var path = _dir.File("data.csv", "1,2,3\n1,x,4\n");
 
@@ -282,7 +282,7 @@ public sealed class InteractionFileReaderTests : IDisposable
     }
 
     [Fact]
-    public void A_header_like_line_after_the_first_is_an_error_not_a_header()
+    public void ComiRecCsvReader_RejectsAHeaderLikeLine_AfterTheFirst()
     {
         var path = _dir.File("data.csv", "1,2,3\nuser,2,4\n");
 
@@ -293,7 +293,7 @@ public sealed class InteractionFileReaderTests : IDisposable
     }
 
     [Fact]
-    public void Millisecond_timestamps_beyond_int_range_appearing_mid_file_sort_correctly()
+    public void Load_SortsMillisecondTimestampsBeyondIntRange_WhenTheyAppearMidFile()
     {
         // Rows 1-2 fit 32 bits (seconds); row 3 does not (milliseconds), so the column widens mid-file.
         // User 1: items 10 (t=5), 11 (t=3_000_000_000_000), 12 (t=7) → time order 10, 12, 11.
@@ -308,7 +308,7 @@ public sealed class InteractionFileReaderTests : IDisposable
     }
 
     [Fact]
-    public void A_first_line_with_a_numeric_field_is_data_not_a_header()
+    public void ComiRecCsvReader_TreatsAFirstLineWithANumericFieldAsDataNotAHeader()
     {
         // "abc,5,100" has numbers in it: a bad user id, not a header, so it must not be skipped silently.
         var path = _dir.File("data.csv", "abc,5,100\n1,2,3\n");
@@ -320,7 +320,7 @@ public sealed class InteractionFileReaderTests : IDisposable
     }
 
     [Fact]
-    public void A_header_after_blank_lines_is_still_the_header()
+    public void ComiRecCsvReader_SkipsTheHeader_AfterBlankLines()
     {
         var path = _dir.File("data.csv", "\n\nuser_id,item_id,timestamp\n1,2,3\n1,4,2\n");
 
@@ -333,7 +333,7 @@ public sealed class InteractionFileReaderTests : IDisposable
     }
 
     [Fact]
-    public void A_header_only_file_says_so()
+    public void Load_ReportsOnlyAHeaderLine_ForAHeaderOnlyFile()
     {
         var path = _dir.File("data.csv", "user_id,item_id,timestamp\n");
 
@@ -343,7 +343,7 @@ public sealed class InteractionFileReaderTests : IDisposable
     }
 
     [Fact]
-    public void A_negative_id_is_rejected()
+    public void Load_RejectsANegativeId()
     {
         var path = _dir.File("data.csv", "-1,2,3\n");
 
@@ -354,7 +354,7 @@ public sealed class InteractionFileReaderTests : IDisposable
     }
 
     [Fact]
-    public void A_header_only_file_holds_no_interactions()
+    public void Load_ReportsNoInteractions_ForAHeaderOnlyFile()
     {
         var path = _dir.File("data.csv", "user_id,item_id,timestamp\n");
 
@@ -365,7 +365,7 @@ public sealed class InteractionFileReaderTests : IDisposable
     }
 
     [Fact]
-    public void ComiRecCsv_lenient_mode_skips_and_counts_bad_lines()
+    public void ComiRecCsvReader_SkipsAndCountsBadLines_InLenientMode()
     {
         // Lines 2 (one field) and 3 (bad timestamp) are skipped; lines 1 and 4 give users 1 and 2.
         var path = _dir.File("data.csv", "1,2,3\nbad\n1,3,x\n2,4,5\n");
@@ -381,7 +381,7 @@ public sealed class InteractionFileReaderTests : IDisposable
     }
 
     [Fact]
-    public void Lenient_mode_with_nothing_valid_still_fails()
+    public void Load_StillFails_InLenientModeWithNothingValid()
     {
         var path = _dir.File("data.csv", "a,b\nc,d\n");
 
@@ -393,7 +393,7 @@ public sealed class InteractionFileReaderTests : IDisposable
     // ---------------------------------------------------------------- MovieLens
 
     [Fact]
-    public void MovieLensTsv_reads_and_sorts_by_the_fourth_field()
+    public void MovieLensTsvReader_ReadsAndSortsByTheFourthField()
     {
         // User 1: item 10 at 300, item 11 at 100 -> 11, 10. User 2: item 10.
         var path = _dir.File("u.data", "1\t10\t5\t300\n1\t11\t3\t100\n2\t10\t4\t200\n");
@@ -408,7 +408,7 @@ public sealed class InteractionFileReaderTests : IDisposable
     }
 
     [Fact]
-    public void MovieLensTsv_rejects_a_wrong_column_count()
+    public void MovieLensTsvReader_RejectsAWrongColumnCount()
     {
         var path = _dir.File("u.data", "1\t10\t5\t300\n1\t10\t5\n");
 
@@ -419,7 +419,7 @@ public sealed class InteractionFileReaderTests : IDisposable
     }
 
     [Fact]
-    public void MovieLensTsv_rejects_a_non_numeric_rating_and_timestamp()
+    public void MovieLensTsvReader_RejectsNonNumericRatingAndTimestamp()
     {
         var rating = _dir.File("r.data", "1\t10\tx\t300\n");
         var time = _dir.File("t.data", "1\t10\t5\t30a\n");
@@ -434,7 +434,7 @@ public sealed class InteractionFileReaderTests : IDisposable
     }
 
     [Fact]
-    public void MovieLensDat_reads_fractional_ratings_and_sorts_by_time()
+    public void MovieLensDatReader_ReadsFractionalRatings_AndSortsByTime()
     {
         var path = _dir.File("ratings.dat", "1::10::5::300\n1::11::3.5::100\n");
 
@@ -446,7 +446,7 @@ public sealed class InteractionFileReaderTests : IDisposable
     [Theory]
     [InlineData("1::10::5\n", "found 3")]
     [InlineData("1:10:5:300\n", "found 1")]
-    public void MovieLensDat_rejects_a_wrong_column_count(string contents, string found)
+    public void MovieLensDatReader_RejectsAWrongColumnCount(string contents, string found)
     {
         var path = _dir.File("ratings.dat", contents);
 
@@ -457,7 +457,7 @@ public sealed class InteractionFileReaderTests : IDisposable
     }
 
     [Fact]
-    public void MovieLensDat_rejects_a_non_numeric_user()
+    public void MovieLensDatReader_RejectsNonNumericUser()
     {
         var path = _dir.File("ratings.dat", "1::10::5::300\nab1::10::5::300\n");
 
@@ -472,7 +472,7 @@ public sealed class InteractionFileReaderTests : IDisposable
     private const string Taobao = "1,100,7,pv,50\n1,101,7,buy,40\n1,102,8,pv,30\n2,100,7,cart,10\n2,103,9,pv,20\n";
 
     [Fact]
-    public void TaobaoCsv_keeps_page_views_by_default()
+    public void TaobaoCsvReader_KeepsPageViewsByDefault()
     {
         // pv rows: user 1 (100 at 50, 102 at 30) -> 102, 100; user 2: 103. The buy and cart rows are skipped.
         var path = _dir.File("UserBehavior.csv", Taobao);
@@ -489,7 +489,7 @@ public sealed class InteractionFileReaderTests : IDisposable
     }
 
     [Fact]
-    public void TaobaoCsv_keeps_the_behaviours_asked_for()
+    public void TaobaoCsvReader_KeepsTheBehavioursAskedFor()
     {
         // pv and buy: user 1 has 102 (30), 101 (40), 100 (50); only the cart row is skipped.
         var path = _dir.File("UserBehavior.csv", Taobao);
@@ -501,7 +501,7 @@ public sealed class InteractionFileReaderTests : IDisposable
     }
 
     [Fact]
-    public void TaobaoCsv_rejects_an_unknown_behaviour()
+    public void TaobaoCsvReader_RejectsAnUnknownBehaviour()
     {
         var path = _dir.File("UserBehavior.csv", "1,100,7,pv,50\n1,100,7,click,60\n");
 
@@ -512,7 +512,7 @@ public sealed class InteractionFileReaderTests : IDisposable
     }
 
     [Fact]
-    public void TaobaoCsv_rejects_a_non_numeric_category()
+    public void TaobaoCsvReader_RejectsNonNumericCategory()
     {
         var path = _dir.File("UserBehavior.csv", "1,100,c7,pv,50\n");
 
@@ -523,7 +523,7 @@ public sealed class InteractionFileReaderTests : IDisposable
     }
 
     [Fact]
-    public void TaobaoCsv_with_no_kept_behaviour_says_so()
+    public void TaobaoCsvReader_ReportsNoKeptBehaviour_WhenNoRowHasOne()
     {
         var path = _dir.File("UserBehavior.csv", "1,100,7,buy,50\n");
 
@@ -534,7 +534,7 @@ public sealed class InteractionFileReaderTests : IDisposable
     }
 
     [Fact]
-    public void TaobaoCsv_skips_a_header()
+    public void TaobaoCsvReader_SkipsAHeader()
     {
         var path = _dir.File("UserBehavior.csv", "user,item,category,behavior,timestamp\n5,6,7,pv,8\n");
 
@@ -548,7 +548,7 @@ public sealed class InteractionFileReaderTests : IDisposable
     // ---------------------------------------------------------------- Streams
 
     [Fact]
-    public void A_stream_that_returns_one_byte_per_read_is_read_like_a_file()
+    public void Load_ReadsAStreamLikeAFile_WhenEachReadReturnsOneByte()
     {
         // Stream.Read may return fewer bytes than asked; the BOM and lines must still be recognised.
         var bytes = new byte[] { 0xEF, 0xBB, 0xBF }.Concat(Encoding.UTF8.GetBytes("4 1 2\r\n5 2\n")).ToArray();
@@ -561,7 +561,7 @@ public sealed class InteractionFileReaderTests : IDisposable
     }
 
     [Fact]
-    public void A_stream_needs_an_explicit_format()
+    public void Load_ThrowsForAStreamWithoutAnExplicitFormat()
     {
         using var stream = new MemoryStream(Encoding.UTF8.GetBytes("1 2\n"));
 
@@ -571,7 +571,7 @@ public sealed class InteractionFileReaderTests : IDisposable
     }
 
     [Fact]
-    public void Lines_longer_than_the_buffer_are_read_whole()
+    public void ByteLineReader_ReadsWholeLines_LongerThanTheBuffer()
     {
         // A 4-byte buffer must grow to hold the 8-byte first line.
         using var reader = new ByteLineReader(new MemoryStream(Encoding.ASCII.GetBytes("12345678\nab\n")), 4);
@@ -585,7 +585,7 @@ public sealed class InteractionFileReaderTests : IDisposable
     }
 
     [Fact]
-    public void More_interactions_than_one_storage_chunk_group_and_sort_like_a_stable_LINQ_sort()
+    public void Load_GroupsAndSortsLikeAStableLinqSort_BeyondOneStorageChunk()
     {
         // 1,100,000 rows cross the loader's 2^20-row column chunks (released while grouping). Expected result from an
         // independent computation: group rows by user in order of first appearance, then a stable OrderBy on time.
@@ -626,7 +626,7 @@ public sealed class InteractionFileReaderTests : IDisposable
     [InlineData("1\t2\t5\t881250949\n", "movielens-tsv")]
     [InlineData("1::2::5::978300760\n", "movielens-dat")]
     [InlineData("1,2,3,pv,1511544070\n", "taobao")]
-    public void DetectFormat_recognises_each_format(string contents, string expected)
+    public void DetectFormat_RecognisesEachFormat(string contents, string expected)
     {
         var path = _dir.File("detect.txt", contents);
 
@@ -634,7 +634,7 @@ public sealed class InteractionFileReaderTests : IDisposable
     }
 
     [Fact]
-    public void DetectFormat_rejects_a_file_whose_lines_disagree()
+    public void DetectFormat_RejectsAFileWhoseLinesDisagree()
     {
         var path = _dir.File("mixed.txt", "1,2,3\n1 2 3\n");
 
@@ -646,7 +646,7 @@ public sealed class InteractionFileReaderTests : IDisposable
     }
 
     [Fact]
-    public void DetectFormat_rejects_an_unknown_comma_layout()
+    public void DetectFormat_RejectsAnUnknownCommaLayout()
     {
         var path = _dir.File("four.csv", "1,2,3,4\n");
 
@@ -657,7 +657,7 @@ public sealed class InteractionFileReaderTests : IDisposable
     }
 
     [Fact]
-    public void Auto_detection_is_what_Load_uses_by_default()
+    public void Load_AutoDetectsTheFormatByDefault()
     {
         var path = _dir.File("ratings.dat", "2::10::5::300\n2::11::3::100\n");
 

@@ -50,7 +50,7 @@ public sealed class InteractionFormatMatrixTests : IDisposable
 
     [Theory]
     [MemberData(nameof(FormatsAndEndings))]
-    public void Reads_sorts_and_detects_each_format_with_any_line_ending(string format, string ending)
+    public void Load_ReadsSortsAndDetectsEachFormat_WithAnyLineEnding(string format, string ending)
     {
         // Rows (1, 10, 300), (1, 11, 100), (2, 10, 200): user 1 sorted by time is 11, 10; user 2 has one item (accepted).
         var newline = ending == "lf" ? "\n" : "\r\n";
@@ -71,7 +71,7 @@ public sealed class InteractionFormatMatrixTests : IDisposable
 
     [Theory]
     [MemberData(nameof(Formats))]
-    public void Rejects_a_non_numeric_user_id(string format)
+    public void Load_RejectsNonNumericUserId(string format)
     {
         var bad = Row(format, "7a", "10", "300");
         var e = Fails(format, bad);
@@ -81,7 +81,7 @@ public sealed class InteractionFormatMatrixTests : IDisposable
 
     [Theory]
     [MemberData(nameof(Formats))]
-    public void Rejects_a_non_numeric_item_id(string format)
+    public void Load_RejectsNonNumericItemId(string format)
     {
         var bad = Row(format, "7", "i10", "300");
         var e = Fails(format, bad);
@@ -91,7 +91,7 @@ public sealed class InteractionFormatMatrixTests : IDisposable
 
     [Theory]
     [MemberData(nameof(Formats))]
-    public void Rejects_a_non_numeric_timestamp(string format)
+    public void Load_RejectsNonNumericTimestamp(string format)
     {
         var bad = Row(format, "7", "10", "2017-11-25");
         var e = Fails(format, bad);
@@ -101,7 +101,7 @@ public sealed class InteractionFormatMatrixTests : IDisposable
 
     [Theory]
     [MemberData(nameof(Formats))]
-    public void Rejects_a_missing_column(string format)
+    public void Load_RejectsAMissingColumn(string format)
     {
         // Drop the last field: one field fewer than expected.
         var good = Row(format, "7", "10", "300");
@@ -113,7 +113,7 @@ public sealed class InteractionFormatMatrixTests : IDisposable
 
     [Theory]
     [MemberData(nameof(Formats))]
-    public void Rejects_an_extra_column(string format)
+    public void Load_RejectsAnExtraColumn(string format)
     {
         var bad = Row(format, "7", "10", "300") + Separator(format) + "1";
         var e = Fails(format, bad);
@@ -123,7 +123,7 @@ public sealed class InteractionFormatMatrixTests : IDisposable
 
     [Theory]
     [MemberData(nameof(Formats))]
-    public void Lenient_mode_skips_the_bad_row_and_counts_it(string format)
+    public void Load_SkipsAndCountsTheBadRow_InLenientMode(string format)
     {
         var path = _dir.File("data.txt", string.Join("\n", Row(format, "1", "10", "300"), Row(format, "1", "x", "300"), Row(format, "1", "11", "100")) + "\n");
 

@@ -12,14 +12,14 @@ public sealed class InteractionReaderRegistryTests : IDisposable
     public void Dispose() => _dir.Dispose();
 
     [Fact]
-    public void The_built_in_names_are_the_command_lines_format_names_in_its_order()
+    public void BuiltIn_NamesTheCliFormatsInTheCliOrder()
     {
         InteractionReaderRegistry.BuiltIn.Names.Should().Equal("sequence", "comirec-csv", "movielens-tsv", "movielens-dat", "taobao");
         InteractionReaderRegistry.BuiltIn.Get("TAOBAO").Should().BeOfType<TaobaoCsvReader>();
     }
 
     [Fact]
-    public void Get_ThrowsFor_an_unknown_name_listing_the_known_ones()
+    public void Get_ThrowsForAnUnknownName_ListingTheKnownOnes()
     {
         var act = () => InteractionReaderRegistry.BuiltIn.Get("parquet");
 
@@ -28,7 +28,7 @@ public sealed class InteractionReaderRegistryTests : IDisposable
     }
 
     [Fact]
-    public void Constructor_ThrowsFor_two_readers_of_one_name_and_for_none()
+    public void Constructor_ThrowsForTwoReadersOfOneName_AndForNone()
     {
         FluentActions.Invoking(() => new InteractionReaderRegistry([new ComiRecCsvReader(), new ComiRecCsvReader()]))
             .Should().Throw<ArgumentException>().WithParameterName("readers").WithMessage("*'comirec-csv'*");
@@ -37,7 +37,7 @@ public sealed class InteractionReaderRegistryTests : IDisposable
     }
 
     [Fact]
-    public void With_replaces_a_reader_of_the_same_name_in_place_and_appends_a_new_one()
+    public void With_ReplacesASameNamedReaderInPlace_AndAppendsANewOne()
     {
         var buy = new TaobaoCsvReader(["buy"]);
         var fake = new FixedReader("fake", FormatMatch.None);
@@ -50,7 +50,7 @@ public sealed class InteractionReaderRegistryTests : IDisposable
     }
 
     [Fact]
-    public void A_replaced_Taobao_reader_keeps_its_behaviours_under_auto_detection()
+    public void With_KeepsAReplacedTaobaoReadersBehaviours_UnderAutoDetection()
     {
         // pv and buy kept: user 1 has 102 (30), 101 (40), 100 (50); the cart row is skipped.
         var path = _dir.File("UserBehavior.csv", "1,100,7,pv,50\n1,101,7,buy,40\n1,102,8,pv,30\n2,100,7,cart,10\n");
@@ -63,7 +63,7 @@ public sealed class InteractionReaderRegistryTests : IDisposable
     }
 
     [Fact]
-    public void TaobaoCsvReader_ThrowsFor_no_behaviour_and_an_unknown_one()
+    public void TaobaoCsvReader_ThrowsForNoBehaviour_AndForAnUnknownOne()
     {
         FluentActions.Invoking(() => new TaobaoCsvReader([])).Should().Throw<ArgumentException>().WithParameterName("behaviors");
         FluentActions.Invoking(() => new TaobaoCsvReader(["pv", "click"])).Should().Throw<ArgumentException>()
@@ -78,7 +78,7 @@ public sealed class InteractionReaderRegistryTests : IDisposable
     [InlineData("1,2\t3\t4\t5,6\n", "comirec-csv")]
     [InlineData("1\t2\t3\n", "sequence")]
     [InlineData("1:2 3\n", "sequence")]
-    public void Detection_keeps_the_built_in_decision_order(string contents, string expected)
+    public void DetectFormat_KeepsTheBuiltInDecisionOrder(string contents, string expected)
     {
         var path = _dir.File("detect.txt", contents);
 
@@ -86,7 +86,7 @@ public sealed class InteractionReaderRegistryTests : IDisposable
     }
 
     [Fact]
-    public void A_comma_line_of_no_known_width_lists_the_near_misses()
+    public void DetectFormat_ListsTheNearMisses_ForACommaLineOfNoKnownWidth()
     {
         var path = _dir.File("four.csv", "1,2\t3\t4\t5,6,7\n");
 
@@ -97,7 +97,7 @@ public sealed class InteractionReaderRegistryTests : IDisposable
     }
 
     [Fact]
-    public void The_best_answer_wins_and_the_first_registered_wins_a_tie()
+    public void DetectFormat_PicksTheBestAnswer_AndTheFirstRegisteredOnATie()
     {
         var path = _dir.File("any.txt", "1 2\n");
         var first = new FixedReader("first", FormatMatch.Match);
@@ -110,7 +110,7 @@ public sealed class InteractionReaderRegistryTests : IDisposable
     }
 
     [Fact]
-    public void A_line_no_reader_fits_names_the_known_formats()
+    public void DetectFormat_NamesTheKnownFormats_WhenNoReaderFitsALine()
     {
         var path = _dir.File("any.txt", "1 2\n");
 
@@ -121,7 +121,7 @@ public sealed class InteractionReaderRegistryTests : IDisposable
     }
 
     [Fact]
-    public void A_sequence_reader_that_skips_every_line_says_why()
+    public void Load_SaysWhy_WhenASequenceReaderSkipsEveryLine()
     {
         var path = _dir.File("seq.txt", "1 2\n");
         using var stream = File.OpenRead(path);
@@ -132,7 +132,7 @@ public sealed class InteractionReaderRegistryTests : IDisposable
     }
 
     [Fact]
-    public void LineResult_Malformed_ThrowsFor_an_empty_expectation()
+    public void LineResultMalformed_ThrowsForAnEmptyExpectation()
     {
         FluentActions.Invoking(() => LineResult.Malformed("")).Should().Throw<ArgumentException>().WithParameterName("expected");
         LineResult.Kept.Status.Should().Be(LineStatus.Kept);

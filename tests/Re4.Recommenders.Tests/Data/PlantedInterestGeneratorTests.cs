@@ -24,7 +24,7 @@ public sealed class PlantedInterestGeneratorTests
         Enumerable.Range(0, ds.UserCount).SelectMany(u => ds.Sequence(u).ToArray()).ToArray();
 
     [Fact]
-    public void Generation_is_deterministic_for_a_seed_and_differs_for_another()
+    public void Generate_IsDeterministicForASeed_AndDiffersForAnother()
     {
         var a = PlantedInterestGenerator.Generate(Small(seed: 1));
         var b = PlantedInterestGenerator.Generate(Small(seed: 1));
@@ -36,7 +36,7 @@ public sealed class PlantedInterestGeneratorTests
     }
 
     [Fact]
-    public void Users_lengths_and_item_ids_are_within_the_options()
+    public void Generate_KeepsUsersLengthsAndItemIdsWithinTheOptions()
     {
         var o = Small();
 
@@ -50,7 +50,7 @@ public sealed class PlantedInterestGeneratorTests
     }
 
     [Fact]
-    public void Without_noise_every_item_of_a_user_comes_from_at_most_MaxTopicsPerUser_topics()
+    public void Generate_DrawsEachUsersItemsFromAtMostMaxTopicsPerUserTopics_WithoutNoise()
     {
         var ds = PlantedInterestGenerator.Generate(Small(noise: 0));
 
@@ -62,7 +62,7 @@ public sealed class PlantedInterestGeneratorTests
     }
 
     [Fact]
-    public void With_default_noise_most_items_come_from_a_users_top_topics()
+    public void Generate_DrawsMostItemsFromTheUsersTopTopics_WithDefaultNoise()
     {
         // Noise 0.05: about 95 % of interactions come from the user's ≤ 3 topics (a noise item may also land in one).
         var ds = PlantedInterestGenerator.Generate(Small());
@@ -78,7 +78,7 @@ public sealed class PlantedInterestGeneratorTests
     }
 
     [Fact]
-    public void TopicOf_is_the_planted_partition()
+    public void TopicOf_IsThePlantedPartition()
     {
         // Item i (1-based) belongs to topic (i - 1) mod T.
         PlantedInterestGenerator.TopicOf(1, 20).Should().Be(0);
@@ -88,7 +88,7 @@ public sealed class PlantedInterestGeneratorTests
     }
 
     [Fact]
-    public void A_taobao_sized_catalogue_with_few_users_is_quick_and_in_range()
+    public void Generate_IsQuickAndInRange_ForATaobaoSizedCatalogueWithFewUsers()
     {
         var o = new SyntheticDataOptions { Users = 200, Items = 1_700_000, Topics = 1_000, Seed = 3 };
         var watch = Stopwatch.StartNew();
@@ -118,7 +118,7 @@ public sealed class PlantedInterestGeneratorTests
     [InlineData("Noise", "NaN")]
     [InlineData("Stickiness", "-0.1")]
     [InlineData("PopularitySkew", "2")]
-    public void Invalid_options_throw_naming_the_option(string option, string value)
+    public void Generate_ThrowsForInvalidOptions_NamingTheOption(string option, string value)
     {
         var o = Small();
         var property = typeof(SyntheticDataOptions).GetProperty(option)!;
@@ -130,7 +130,7 @@ public sealed class PlantedInterestGeneratorTests
     }
 
     [Fact]
-    public void Too_many_interactions_are_refused()
+    public void Generate_ThrowsForTooManyInteractions()
     {
         var o = new SyntheticDataOptions { Users = 100_000_000, MaxLength = 40 };
 
@@ -140,7 +140,7 @@ public sealed class PlantedInterestGeneratorTests
     }
 
     [Fact]
-    public void WriteSequences_round_trips_through_the_sequence_loader()
+    public void WriteSequences_RoundTripsThroughTheSequenceLoader()
     {
         using var dir = new TempDir();
         var ds = PlantedInterestGenerator.Generate(Small());

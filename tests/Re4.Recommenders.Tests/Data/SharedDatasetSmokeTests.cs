@@ -12,7 +12,7 @@ public sealed class SharedDatasetSmokeTests
     // and a last line without one. `awk 'END{print NR}'` and a count of distinct users/items (943, 1,682) agree with
     // the loader, so the README's figure is off by one; the test asserts what the file holds.
     [InlineData("movielens-100k/u.data", "movielens-tsv", 943, 1_682, 99_999)]
-    public void Shared_dataset_loads_with_the_documented_counts(string file, string format, int users, int items, long interactions)
+    public void Load_ReadsEachSharedDatasetWithTheDocumentedCounts(string file, string format, int users, int items, long interactions)
     {
         var path = TestPaths.Dataset(file);
 

@@ -133,7 +133,7 @@ public sealed class InterestDiagnosticsTests
     [InlineData(true, 256)]
     [InlineData(false, 2)]
     [InlineData(true, 2)]
-    public void The_report_matches_a_naive_computation(bool reverse, int batchSize)
+    public void Compute_MatchesANaiveComputation(bool reverse, int batchSize)
     {
         using var model = Model(reverse);
         manual_seed(99);
@@ -155,7 +155,7 @@ public sealed class InterestDiagnosticsTests
     }
 
     [Fact]
-    public void Without_topics_or_generator_those_entries_are_null_and_K_1_has_no_distinctness()
+    public void Compute_LeavesTopicAndReconstructionEntriesNull_WithoutTopicsOrGenerator_AndNoDistinctnessForK1()
     {
         manual_seed(7);
         using var model = new MultiInterestModel(new ModelConfig { ItemCount = Items, Dimension = D, Interests = 1, MaxLength = L });

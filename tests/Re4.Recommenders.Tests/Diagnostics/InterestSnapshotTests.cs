@@ -20,7 +20,7 @@ public sealed class InterestSnapshotTests
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public void Snapshot_IsTheModelsAttentionOverTheLastLItems_OldestFirst_AndTheCosineOfZ(bool reverse)
+    public void Snapshot_IsTheModelsAttentionOverTheLastLItemsOldestFirst_AndTheCosineOfZ(bool reverse)
     {
         using var model = Model(reverse);
         int[] history = [3, 9, 1, 12, 5, 7, 2];   // longer than L: the snapshot keeps 12 5 7 2 ... the last five
@@ -77,7 +77,7 @@ public sealed class InterestSnapshotTests
     }
 
     [Fact]
-    public void Snapshot_OfAnEmptyHistory_IsRefused()
+    public void Snapshot_ThrowsForAnEmptyHistory()
     {
         using var model = Model(reverse: false);
 

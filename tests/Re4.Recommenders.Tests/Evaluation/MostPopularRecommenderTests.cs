@@ -20,7 +20,7 @@ public sealed class MostPopularRecommenderTests
     }
 
     [Fact]
-    public void RanksByCount_TiesByLowerId()
+    public void Recommend_RanksByCount_BreakingTiesByLowerId()
     {
         var rec = new MostPopularRecommender(Counts);
         rec.Name.Should().Be("most-popular");
@@ -31,7 +31,7 @@ public sealed class MostPopularRecommenderTests
     }
 
     [Fact]
-    public void TopNShorterThanTheCatalogue_TakesThePrefix()
+    public void Recommend_TakesThePrefix_WhenTopNIsShorterThanTheCatalogue()
     {
         var (items, scores) = Run(new MostPopularRecommender(Counts), 2, false, [1]);
         items.Should().Equal(2, 3);
@@ -39,14 +39,14 @@ public sealed class MostPopularRecommenderTests
     }
 
     [Fact]
-    public void IgnoresTheHistory_WithoutExclusion()
+    public void Recommend_IgnoresTheHistory_WithoutExclusion()
     {
         var (items, _) = Run(new MostPopularRecommender(Counts), 3, false, [2, 3], []);
         items.Should().Equal(2, 3, 1, 2, 3, 1);
     }
 
     [Fact]
-    public void ExcludeHistory_SkipsEachUsersOwnItems()
+    public void Recommend_SkipsEachUsersOwnItems_WithExcludeHistory()
     {
         // user 0 history {3, 4} -> [2, 1, 5]; user 1 history {2} -> [3, 1, 4]; user 2 empty -> [2, 3, 1].
         var (items, scores) = Run(new MostPopularRecommender(Counts), 3, true, [3, 4, 3], [2], []);
@@ -55,7 +55,7 @@ public sealed class MostPopularRecommenderTests
     }
 
     [Fact]
-    public void CatalogueSmallerThanN_PadsWithItemZeroAndNegativeInfinity()
+    public void Recommend_PadsWithItemZeroAndNegativeInfinity_WhenTheCatalogueIsSmallerThanN()
     {
         var (items, scores) = Run(new MostPopularRecommender(Counts), 7, false, [1]);
         items.Should().Equal(2, 3, 1, 4, 5, 0, 0);
@@ -63,7 +63,7 @@ public sealed class MostPopularRecommenderTests
     }
 
     [Fact]
-    public void ExclusionShrinkingTheCatalogueBelowN_PadsToo()
+    public void Recommend_PadsToo_WhenExclusionShrinksTheCatalogueBelowN()
     {
         // History {1, 2, 3}: only 4 and 5 are left for N = 4.
         var (items, scores) = Run(new MostPopularRecommender(Counts), 4, true, [1, 2, 3]);
@@ -72,7 +72,7 @@ public sealed class MostPopularRecommenderTests
     }
 
     [Fact]
-    public void OverwritesStaleOutputSlots()
+    public void Recommend_OverwritesStaleOutputSlots()
     {
         var rec = new MostPopularRecommender(Counts);
         var items = Enumerable.Repeat(77, 7).ToArray();
@@ -83,7 +83,7 @@ public sealed class MostPopularRecommenderTests
     }
 
     [Fact]
-    public void CopiesTheCounts()
+    public void Constructor_CopiesTheCounts()
     {
         var counts = (long[])Counts.Clone();
         var rec = new MostPopularRecommender(counts);
@@ -92,7 +92,7 @@ public sealed class MostPopularRecommenderTests
     }
 
     [Fact]
-    public void FromASplit_CountsTrainingSequencesOnly()
+    public void Constructor_CountsTrainingSequencesOnly_ForASplit()
     {
         // 4 users, items 1..4 (original ids 10, 20, 30, 40). Leave-one-out trains on all but the last two items of
         // users with >= 3 items, and on everything of shorter users:

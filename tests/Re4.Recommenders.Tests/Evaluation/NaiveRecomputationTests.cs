@@ -23,7 +23,7 @@ public sealed class NaiveRecomputationTests
     [Theory]
     [InlineData("comirec")]
     [InlineData("leave-one-out")]
-    public void MostPopular_TestMetrics_EqualANaiveRecomputation(string protocol)
+    public void CliEvaluate_WritesMostPopularTestMetricsEqualToANaiveRecomputation(string protocol)
     {
         var data = TestPaths.Dataset(Path.Combine("movielens-100k", "u.data"));
         File.Exists(data).Should().BeTrue($"{data} is needed");
@@ -46,7 +46,7 @@ public sealed class NaiveRecomputationTests
     [Theory]
     [InlineData("comirec")]
     [InlineData("leave-one-out")]
-    public void LibraryPipeline_WritingTheCliContract_EqualsTheNaiveRecomputation(string protocol)
+    public void LibraryPipeline_WritesTheCliContractEqualToTheNaiveRecomputation(string protocol)
     {
         var data = TestPaths.Dataset(Path.Combine("movielens-100k", "u.data"));
         using var tmp = new TempDir();

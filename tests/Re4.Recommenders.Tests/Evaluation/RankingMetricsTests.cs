@@ -19,7 +19,7 @@ public sealed class RankingMetricsTests
     private const double D3 = 0.43067655807339306;
 
     [Fact]
-    public void Discounts_UsedByTheseTests_AreTheLog2Values()
+    public void TestDiscounts_AreTheLog2Values()
     {
         // Guards the hand-typed constants themselves.
         D1.Should().BeApproximately(1 / Math.Log2(3), 1e-15);
@@ -52,7 +52,7 @@ public sealed class RankingMetricsTests
     }
 
     [Fact]
-    public void Ndcg_Standard_WithDuplicates()
+    public void Ndcg_MatchesTheHandComputedValue_WithDuplicates()
     {
         // DCG over retrieved ranks: r0 = 5 ∈ T -> 1, r1 = 3 ∈ T -> 0.63093, r2 = 9 no.  DCG = 1.6309297535714575
         // IDCG over min(|set(T)| = 3, N = 3) = 3 positions: 1 + 0.63093 + 0.5 = 2.1309297535714575
@@ -62,14 +62,14 @@ public sealed class RankingMetricsTests
     }
 
     [Fact]
-    public void NdcgComiRec_Master_WithDuplicates()
+    public void NdcgComiRec_MatchesTheHandComputedMasterValue_WithDuplicates()
     {
         // DCG = 1 + 0.63093 (same as standard); h = 2 retrieved hits -> IDCG = 1 + 0.63093 -> NDCG = 1.
         RankingMetrics.NdcgComiRec(DupRetrieved, DupTruth).Should().BeApproximately(1.0, Tol);
     }
 
     [Fact]
-    public void NdcgComiRecPaper_WithDuplicates()
+    public void NdcgComiRecPaper_MatchesTheHandComputedValue_WithDuplicates()
     {
         // Positions p of T with T_p retrieved: p0 (3) -> 1, p2 (3) -> 1/log2(4) = 0.5, p3 (5) -> 1/log2(5) = 0.43068.
         // DCG = 1.9306765580733931; h = 3 -> IDCG = 1 + 0.63093 + 0.5 = 2.1309297535714575
@@ -79,7 +79,7 @@ public sealed class RankingMetricsTests
     }
 
     [Fact]
-    public void TheThreeNdcgFlavours_AndTheTwoRecalls_AllDiffer_OnDuplicates()
+    public void NdcgFlavoursAndRecalls_AllDiffer_OnDuplicates()
     {
         var standard = RankingMetrics.Ndcg(DupRetrieved, DupTruth, 3);
         var master = RankingMetrics.NdcgComiRec(DupRetrieved, DupTruth);
@@ -129,7 +129,7 @@ public sealed class RankingMetricsTests
 
     // ---- N larger than |set(T)|: the standard IDCG covers only min(|set(T)|, N) positions. ----
     [Fact]
-    public void Ndcg_Standard_IdcgIsCappedBySetSize_WhenNExceedsIt()
+    public void Ndcg_CapsTheIdealBySetSize_WhenNExceedsIt()
     {
         // retrieved = [9, 4, 8, 2, 7] (N = 5), T = [4, 4], set(T) = {4}.
         // DCG: r1 = 4 -> 1/log2(3) = 0.63093; IDCG over min(1, 5) = 1 position = 1 -> NDCG = 0.6309297535714575.
@@ -146,7 +146,7 @@ public sealed class RankingMetricsTests
     }
 
     [Fact]
-    public void Ndcg_Standard_IdcgIsCappedByN_WhenTheTruthIsLarger()
+    public void Ndcg_CapsTheIdealByN_WhenTheTruthIsLarger()
     {
         // retrieved = [1, 2] (N = 2), T = [1, 5, 6]: DCG = 1 (r0); IDCG over min(3, 2) = 2 positions = 1.63093
         // -> NDCG = 1 / 1.6309297535714575 = 0.6131471927654584.
@@ -158,7 +158,7 @@ public sealed class RankingMetricsTests
     }
 
     [Fact]
-    public void Ndcg_Standard_UsesNNotTheRetrievedLength_ForTheIdeal()
+    public void Ndcg_UsesNNotTheRetrievedLength_ForTheIdeal()
     {
         // Only 1 item could be retrieved although N = 5: retrieved = [1], T = [1, 2, 3].
         // DCG = 1; IDCG over min(3, 5) = 3 positions = 2.13093 -> 1 / 2.1309297535714575 = 0.46927872602275644.
@@ -166,7 +166,7 @@ public sealed class RankingMetricsTests
     }
 
     [Fact]
-    public void Ndcg_Standard_IsOne_ForAPerfectList()
+    public void Ndcg_IsOne_ForAPerfectList()
     {
         RankingMetrics.Ndcg([3, 2, 1], [1, 2, 3], 3).Should().BeApproximately(1.0, Tol);
     }
@@ -203,7 +203,7 @@ public sealed class RankingMetricsTests
     }
 
     [Fact]
-    public void Recall_DuplicatesCountedEvenWhenAllRetrieved()
+    public void Recall_CountsDuplicates_EvenWhenAllAreRetrieved()
     {
         // T = [2, 2, 2, 6], retrieved = [2]: h = 3 positions of 4 -> 0.75; set(T) = {2, 6} -> 1/2.
         RankingMetrics.Recall([2], [2, 2, 2, 6]).Should().BeApproximately(0.75, Tol);

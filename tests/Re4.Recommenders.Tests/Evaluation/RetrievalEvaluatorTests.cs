@@ -83,14 +83,14 @@ public sealed class RetrievalEvaluatorTests
     });
 
     [Fact]
-    public void TheTinyFixture_PutsItem8AtRank25()
+    public void TinyFixture_PutsItem8AtRank25()
     {
         Array.IndexOf(User2List, 8).Should().Be(25);
         User2List.Should().OnlyHaveUniqueItems().And.HaveCount(30).And.NotContain(0);
     }
 
     [Fact]
-    public void Evaluate_DefaultCutoffs_ProduceTheTwelveContractKeys()
+    public void Evaluate_ProducesTheTwelveContractKeys_ForDefaultCutoffs()
     {
         var result = RetrievalEvaluator.Evaluate(TinyRecommender(), TinySet());
         result.Metrics.Keys.Should().BeEquivalentTo(
@@ -165,7 +165,7 @@ public sealed class RetrievalEvaluatorTests
     }
 
     [Fact]
-    public void Evaluate_CustomCutoffs_ProduceOnlyTheirKeys_DeduplicatedAndSorted()
+    public void Evaluate_ProducesOnlyTheKeysOfCustomCutoffs_DeduplicatedAndSorted()
     {
         var result = RetrievalEvaluator.Evaluate(TinyRecommender(), TinySet(), new EvaluationOptions { Cutoffs = [26, 1, 26] });
         result.Metrics.Keys.Should().BeEquivalentTo(MetricNames.All(1).Concat(MetricNames.All(26)));
@@ -187,7 +187,7 @@ public sealed class RetrievalEvaluatorTests
     }
 
     [Fact]
-    public void Evaluate_CutoffOf25_JustMissesTheRank25Item()
+    public void Evaluate_JustMissesTheRank25Item_ForCutoff25()
     {
         // 8 sits at 0-based rank 25, i.e. the 26th slot: not within the top 25.
         var result = RetrievalEvaluator.Evaluate(TinyRecommender(), TinySet(), new EvaluationOptions { Cutoffs = [25] });
@@ -206,7 +206,7 @@ public sealed class RetrievalEvaluatorTests
     }
 
     [Fact]
-    public void Evaluate_KeepRecommendations_KeepsEveryUsersListInOrder()
+    public void Evaluate_KeepsEveryUsersListInOrder_WithKeepRecommendations()
     {
         var options = new EvaluationOptions { KeepRecommendations = true, BatchSize = 2 };
         var result = RetrievalEvaluator.Evaluate(TinyRecommender(), TinySet(), options);
@@ -220,7 +220,7 @@ public sealed class RetrievalEvaluatorTests
     }
 
     [Fact]
-    public void Evaluate_EmptySet_GivesZerosNotNaN()
+    public void Evaluate_GivesZerosNotNaN_ForAnEmptySet()
     {
         var result = RetrievalEvaluator.Evaluate(TinyRecommender(), MakeSet());
         result.UserCount.Should().Be(0);
@@ -292,7 +292,7 @@ public sealed class RetrievalEvaluatorTests
     }
 
     [Fact]
-    public void Evaluate_BatchSizeDoesNotChangeAnything()
+    public void Evaluate_GivesTheSameResult_ForAnyBatchSize()
     {
         var (rec, set) = RandomFixture(61, seed: 12345);
         EvaluationResult Run(int batch) => RetrievalEvaluator.Evaluate(rec, set,

@@ -143,11 +143,11 @@ public sealed class ScalarLifetimeTests
     /// without pause, and requires every run to equal a run without that pressure bit for bit; a Scalar freed mid-call
     /// shows as a native error (as in c10::Scalar::toDouble) or a changed value. On the code before the fix it failed in 4
     /// of 5 tries, after 4.6 to 8.9 s. A pass is no proof: the race needs a collection to land in a window of
-    /// microseconds. <see cref="Library_hands_TorchSharp_no_temporary_scalar"/> is the deterministic guard.
+    /// microseconds. <see cref="Library_HandsTorchSharpNoTemporaryScalar"/> is the deterministic guard.
     /// RE4_GC_STRESS_SECONDS sets the duration (default 10).
     /// </summary>
     [Fact]
-    public void Library_paths_give_identical_results_under_constant_garbage_collection()
+    public void LibraryPaths_GiveIdenticalResults_UnderConstantGarbageCollection()
     {
         using var paths = new LibraryPaths();
         var expected = paths.Run();
@@ -188,7 +188,7 @@ public sealed class ScalarLifetimeTests
     /// TorchSharp's optimizers' <c>step()</c>) are out of reach of this scan, which is why the trainer uses the library's
     /// <see cref="AdamOptimizer"/> (scanned here like any other library type).</summary>
     [Fact]
-    public void Library_hands_TorchSharp_no_temporary_scalar()
+    public void Library_HandsTorchSharpNoTemporaryScalar()
     {
         var findings = TemporaryScalarScan.Find(typeof(MultiInterestTrainer).Assembly).ToList();
         Assert.True(findings.Count == 0,

@@ -9,7 +9,7 @@ namespace Re4.Recommenders.Tests.Packaging;
 public sealed class PackageTests
 {
     [Fact]
-    public async Task The_packed_library_trains_and_recommends_from_a_separate_project()
+    public async Task PackedLibrary_TrainsAndRecommends_FromASeparateProject()
     {
         var script = Path.Combine(TestPaths.RepositoryRoot, "eng", "pack-test.sh");
         var start = new ProcessStartInfo("bash", [script])
