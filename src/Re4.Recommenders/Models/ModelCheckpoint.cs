@@ -108,7 +108,7 @@ public static class ModelCheckpoint
             : throw new InvalidDataException($"{configPath}: the model's encoder '{config.Encoder}' is not registered. Register its {nameof(EncoderDescriptor)} with {nameof(EncoderRegistry)}.{nameof(EncoderRegistry.Register)}, or, for an extractor instance of your own, load it with ModelCheckpoint.Load(directory, config => yourExtractor).");
         try
         {
-            model.load(weights);
+            model.LoadWeights(weights);
             if (device is not null) model.to(device);
         }
         catch (EndOfStreamException e)

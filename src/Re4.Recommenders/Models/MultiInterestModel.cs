@@ -52,13 +52,41 @@ public sealed class MultiInterestModel : nn.Module
         if (extractor.InterestCount != config.EffectiveInterests || extractor.Dimension != config.Dimension)
             throw new ArgumentException($"Encoder {config.Encoder} gives K = {extractor.InterestCount}, d = {extractor.Dimension}; the configuration says K = {config.EffectiveInterests}, d = {config.Dimension}.", nameof(config));
         RegisterComponents();
-        // Until this version the model held the extractor in a second field, "_extractor", which TorchSharp registered
-        // too: every weights file (checkpoints, resume states) stores the extractor's tensors under both names. The alias
-        // keeps those files loading strictly and new ones byte-identical (both names hold the same tensors, as before).
-        register_module(LegacyExtractorAlias, extractor);
     }
 
-    private const string LegacyExtractorAlias = "_extractor";
+    // Until 0.1 the model held its extractor in a second field, "_extractor", which TorchSharp saved too: weights files of
+    // that version store each extractor tensor twice, under "extractor." and "_extractor.". They still load (the copies
+    // are skipped); files written now store each tensor once.
+    private const string LegacyExtractorPrefix = "_extractor.";
+
+    /// <summary>Loads weights saved by <c>save</c> (this version's layout or 0.1's, whose extractor tensors appear twice),
+    /// checking that every tensor of the model is in the file and nothing else is.</summary>
+    /// <exception cref="InvalidDataException">The file holds other tensors than the model's.</exception>
+    /// <exception cref="EndOfStreamException">The file is truncated.</exception>
+    internal void LoadWeights(string path)
+    {
+        var names = state_dict().Keys.ToList();
+        long stored;
+        using (var reader = new BinaryReader(File.OpenRead(path)))
+        {
+            stored = reader.Read7BitEncodedInt64();   // TorchSharp's save starts with the entry count
+        }
+
+        if (stored == names.Count)
+        {
+            load(path);
+            return;
+        }
+
+        var legacy = names.Where(n => n.StartsWith("extractor.", StringComparison.Ordinal)).Select(n => "_" + n).ToList();
+        if (stored != names.Count + legacy.Count)
+            throw new InvalidDataException($"{path} holds {stored} tensors; a {Config.Encoder} model of this configuration has {names.Count}.");
+        var loaded = new Dictionary<string, bool>();
+        load(path, strict: false, skip: legacy, loadedParameters: loaded);
+        var missing = names.Where(n => !loaded.GetValueOrDefault(n)).ToList();
+        if (missing.Count > 0)
+            throw new InvalidDataException($"{path} lacks the model's tensors {string.Join(", ", missing)}.");
+    }
 
     /// <summary>The architecture, with the encoder's options resolved (see <see cref="EncoderDescriptor.ResolveOptions"/>).</summary>
     public ModelConfig Config { get; }

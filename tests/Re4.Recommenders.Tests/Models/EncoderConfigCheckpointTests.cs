@@ -138,6 +138,7 @@ public sealed class EncoderConfigCheckpointTests
             var folder = Path.Combine(dir.Path, kind + (flavour is null ? "" : "-re4"));
             ModelCheckpoint.Save(folder, model, OriginalIds);
             File.WriteAllText(Path.Combine(folder, ModelCheckpoint.ConfigFile), FormatOne(kind, flavour, reverse, init.ToString()));
+            SaveInFormatOneLayout(model, Path.Combine(folder, ModelCheckpoint.WeightsFile));
 
             using var loaded = ModelCheckpoint.Load(folder);
 
@@ -146,6 +147,47 @@ public sealed class EncoderConfigCheckpointTests
             ShouldMatch(loaded.Model, model);
             model.Dispose();
         }
+    }
+
+    /// <summary>0.1's weights layout: the model also held its extractor as "_extractor", so every extractor tensor is
+    /// stored twice (the items first, then "extractor.…", then "_extractor.…").</summary>
+    private static void SaveInFormatOneLayout(MultiInterestModel model, string path)
+    {
+        // Not disposed: disposing a module disposes its children, which belong to the model.
+        new FormatOneLayout(model).save(path);
+    }
+
+    private sealed class FormatOneLayout : TorchSharp.torch.nn.Module
+    {
+        public FormatOneLayout(MultiInterestModel model)
+            : base(nameof(FormatOneLayout))
+        {
+            foreach (var (name, child) in model.named_children()) register_module(name, child);
+            register_module("_extractor", model.Extractor);
+        }
+    }
+
+    [Fact]
+    public void SavedWeights_HoldEachTensorOnce()
+    {
+        using var model = Build(ComiRecSaDescriptor.EncoderName, null);
+        using var dir = new TempDir();
+        ModelCheckpoint.Save(dir.Path, model, OriginalIds);
+        using var reader = new BinaryReader(File.OpenRead(Path.Combine(dir.Path, ModelCheckpoint.WeightsFile)));
+
+        // items.weight and the four tensors of the SA extractor (position, W_a weight and bias, W_b weight and bias).
+        reader.Read7BitEncodedInt64().Should().Be(6);
+    }
+
+    [Fact]
+    public void Load_ThrowsForWeightsOfAnotherNetwork()
+    {
+        using var dir = new TempDir();
+        using (var model = Build(ComiRecSaDescriptor.EncoderName, null)) ModelCheckpoint.Save(dir.Path, model, OriginalIds);
+        using (var other = Build(ComiRecSaDescriptor.EncoderName, new SelfAttentiveOptions { Bias = false }))
+            other.save(Path.Combine(dir.Path, ModelCheckpoint.WeightsFile));   // 4 tensors where the configuration needs 6
+
+        FluentActions.Invoking(() => ModelCheckpoint.Load(dir.Path)).Should().Throw<InvalidDataException>().WithMessage("*holds 4 tensors*has 6*");
     }
 
     [Fact]

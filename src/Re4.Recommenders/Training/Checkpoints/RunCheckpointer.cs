@@ -81,7 +81,7 @@ internal sealed class RunCheckpointer
     /// <summary>Loads the tensors of <c>resume/</c> into the trainer's model, objective modules and optimizer.</summary>
     public void LoadResume(MultiInterestModel model, nn.Module objectiveModules, AdamOptimizer optimizer)
     {
-        model.load(Path.Combine(ResumePath, ModelCheckpoint.WeightsFile));
+        model.LoadWeights(Path.Combine(ResumePath, ModelCheckpoint.WeightsFile));
         objectiveModules.load(Path.Combine(ResumePath, ObjectiveFile));
         optimizer.Load(Path.Combine(ResumePath, OptimizerFile));
     }
@@ -101,7 +101,7 @@ internal sealed class RunCheckpointer
     {
         if (!File.Exists(Path.Combine(ModelPath, ModelCheckpoint.ConfigFile))) return null;
         using var best = new MultiInterestModel(config);
-        best.load(Path.Combine(ModelPath, ModelCheckpoint.WeightsFile));
+        best.LoadWeights(Path.Combine(ModelPath, ModelCheckpoint.WeightsFile));
         best.to(device);
         using var noGrad = no_grad();
         return ModuleState.Clone(best);
