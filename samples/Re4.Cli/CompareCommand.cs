@@ -52,8 +52,8 @@ internal static class CompareCommand
         verb.AddOptions([.. data.All, models, seeds, .. flags.All, outDir, dump]);
         Program.SetRun(verb, context, (parse, c) =>
         {
-            var names = parse.GetValue(models) ?? ParseModels(DefaultModels).Value!;
-            var seedList = parse.GetValue(seeds) ?? ParseSeeds(DefaultSeeds).Value!;
+            var names = CliOptions.GivenValue(parse, models) ?? ParseModels(DefaultModels).Value!;
+            var seedList = CliOptions.GivenValue(parse, seeds) ?? ParseSeeds(DefaultSeeds).Value!;
             // Every model's flags are checked before the first run starts: a typo must not surface hours into a comparison.
             foreach (var model in names.Where(m => m != MostPopular))
             {

@@ -111,6 +111,12 @@ internal static class CliOptions
             },
         };
 
+    /// <summary>The value of <paramref name="option"/> when it was given, else null. For options of array type, whose
+    /// <see cref="ParseResult.GetValue{T}(Option{T})"/> is an empty array when absent rather than null.</summary>
+    public static T? GivenValue<T>(ParseResult parse, Option<T?> option)
+        where T : class =>
+        parse.GetResult(option) is { Implicit: false } ? parse.GetValue(option) : null;
+
     /// <summary>How a default is shown in help: invariant culture, shortest round-trip form, exponents as <c>1e-6</c>.</summary>
     public static string Format(double value)
     {

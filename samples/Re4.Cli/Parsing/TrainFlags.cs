@@ -168,7 +168,7 @@ internal sealed class TrainFlags
 
     private BackwardFlowOptions ReadFlows(ParseResult parse, ModelPreset preset)
     {
-        var names = parse.GetValue(Flows) ?? ParseFlowNames(preset.Flows).Value!;
+        var names = CliOptions.GivenValue(parse, Flows) ?? ParseFlowNames(preset.Flows).Value!;
         var threshold = parse.GetValue(Threshold);
         var kind = threshold is null ? PositiveThreshold.Adaptive : PositiveThreshold.Fixed;
         // Ignored under the adaptive threshold; the library's default keeps the options what they were before.
