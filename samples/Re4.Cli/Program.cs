@@ -61,9 +61,9 @@ public static class Program
             return VerbContext.UsageExitCode;
         }
 
-        if (parse.Errors.Count > 0)
+        if (CliErrors.Describe(parse, verb) is { } usageError)
         {
-            stderr.WriteLine($"re4 {verb}: {CliErrors.Describe(parse, verb)}");
+            stderr.WriteLine($"re4 {verb}: {usageError}");
             return VerbContext.UsageExitCode;
         }
 

@@ -9,18 +9,21 @@ namespace Re4.Cli;
 /// messages), then missing required options.</summary>
 internal static class CliErrors
 {
-    /// <summary>The message for a parse of <paramref name="verb"/> that has errors.</summary>
-    public static string Describe(ParseResult parse, string verb)
+    /// <summary>The message for a parse of <paramref name="verb"/> that has errors, or null when it has none.</summary>
+    public static string? Describe(ParseResult parse, string verb)
     {
         var see = $"(see 're4 {verb} --help')";
-        var unknown = parse.UnmatchedTokens.Where(t => t.StartsWith('-')).ToList();
+        // '--outt=x' names the option --outt, as '--outt x' does.
+        var unknown = parse.UnmatchedTokens.Where(t => t.StartsWith('-')).Select(t => t.Split('=', 2)[0]).Distinct().ToList();
         if (unknown.Count > 0)
             return $"unknown option{(unknown.Count > 1 ? "s" : string.Empty)} for '{verb}': {string.Join(", ", unknown)} {see}";
         var stray = parse.UnmatchedTokens.FirstOrDefault();
         if (stray is not null) return $"unexpected argument '{stray}': options look like --name value";
 
-        var given = parse.CommandResult.Children.OfType<OptionResult>().ToList();
-        if (given.FirstOrDefault(o => o.IdentifierTokenCount > 1) is { } twice) return $"option {twice.Option.Name} is given twice";
+        // System.CommandLine lets a switch repeat; re4 never did (a repeated option is a mistake in a script).
+        var twice = parse.Tokens.Where(t => t.Type == TokenType.Option).GroupBy(t => t.Value).FirstOrDefault(g => g.Count() > 1);
+        if (twice is not null) return $"option {twice.Key} is given twice";
+        if (parse.Errors.Count == 0) return null;
 
         var missing = new List<string>();
         foreach (var error in parse.Errors)

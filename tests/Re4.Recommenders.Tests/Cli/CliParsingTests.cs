@@ -213,6 +213,23 @@ public sealed class CliParsingTests
         File.ReadAllText(Path.Combine(dir.Path, "metrics.json")).Should().StartWith("{\n  \"model\": \"most-popular\",\n", "the file stays indented by two spaces");
     }
 
+    [Fact]
+    public void BenchJson_KeysAreInTheDocumentedOrder_OnOneLine()
+    {
+        var (code, output, err) = Run("bench", "scoring", "--items", "300", "--dim", "4", "--interests", "2", "--users", "3", "--top", "5", "--threads", "1",
+            "--repeat", "1", "--scorer", "managed", "--json");
+
+        code.Should().Be(0, err);
+        output.TrimEnd('\n').Should().NotContain("\n");
+        using var json = JsonDocument.Parse(output);
+        string[] figures = ["users_per_second", "gflops", "ratio_to_matmul", "ratio_to_fma_peak", "batch_seconds", "latency_ms", "latency_to_stream",
+            "peak_extra_bytes", "allocated_bytes", "build_seconds", "cores_used"];
+        json.RootElement.EnumerateObject().Select(p => p.Name).Should().Equal(
+            ["scorer", .. figures, "matmul_gflops", "fma_peak_gflops", "stream_ms", "stream_gb_per_second", "items", "dim", "interests", "users", "top",
+             "device", "threads", "repeat", "scorers"]);
+        json.RootElement.GetProperty("scorers").GetProperty("managed").EnumerateObject().Select(p => p.Name).Should().Equal(figures);
+    }
+
     private static Func<string, string> HelpLines(params string[] verb)
     {
         var (code, output, _) = Run([.. verb, "--help"]);
