@@ -1,8 +1,10 @@
+using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Numerics.Tensors;
 using System.Runtime.Intrinsics;
 using System.Text.Json;
+using Re4.Recommenders.Models;
 using Re4.Recommenders.Scoring;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -13,9 +15,7 @@ namespace Re4.Cli;
 /// measured matrix-multiply, FMA and memory-streaming speeds, for capacity planning.</summary>
 internal static class BenchCommand
 {
-    public const string Help =
-        "re4 bench scoring [--items 1700000] [--dim 64] [--interests 4] [--users 1024] [--top 50]\n" +
-        "                  [--device cpu|cuda] [--scorer managed|torch|both] [--threads T] [--repeat 3] [--seed 1] [--json]\n" +
+    private const string Description =
         "Scores a random (seeded) gallery of --items items against --users users × --interests interests, exact top --top\n" +
         "per user by max over interests. After a warm-up, each scorer runs --repeat timed batches and --repeat single-user\n" +
         "queries (medians reported). Prints users/s, GFLOP/s (2·users·interests·items·dim / time), the same run's torch.mm\n" +
@@ -26,7 +26,7 @@ internal static class BenchCommand
         "and every scorer's figures under \"scorers\". cores_used (CPU time / wall time of the batches) shows whether other\n" +
         "processes took cores from the run.\n" +
         "peak_extra_bytes: on Linux the rise of the process's peak resident set during one batch (managed and native,\n" +
-        "after resetting the peak through /proc/self/clear_refs); elsewhere the managed bytes allocated by the batch.\n";
+        "after resetting the peak through /proc/self/clear_refs); elsewhere the managed bytes allocated by the batch.\n\n";
 
     private static readonly IReadOnlyDictionary<string, string[]> Scorers = new Dictionary<string, string[]>
     {
@@ -35,31 +35,70 @@ internal static class BenchCommand
         ["both"] = ["managed", "torch"],
     };
 
-    /// <summary>The option arguments after <c>bench scoring</c> (or <c>bench --help</c>).</summary>
-    public static IEnumerable<string> Options(string[] args)
+    /// <summary>The <c>bench</c> verb and its one target, <c>bench scoring</c>.</summary>
+    public static Command Create(Func<ParseResult, CancellationToken, VerbContext> context)
     {
-        if (args.Length > 1 && args[1] == "scoring") return args.Skip(2);
-        if (args.Length > 1 && args[1] is "--help" or "-h") return ["--help"];
-        throw new UsageException("bench needs a target: re4 bench scoring [options] (see 're4 bench --help')");
+        var model = new ModelConfig();
+        var items = CliOptions.Int("items", "N", "gallery items", 1_700_000, min: 1);
+        var dim = CliOptions.Int("dim", "D", "embedding size", model.Dimension, min: 1);
+        var interests = CliOptions.Int("interests", "K", "interests per user", model.Interests, min: 1);
+        var users = CliOptions.Int("users", "U", "users per timed batch", 1024, min: 1);
+        var top = CliOptions.Int("top", "N", "items retrieved per user", 50, min: 1);
+        var device = CliOptions.DeviceOption("where the torch scorer and torch.mm run");
+        var scorer = CliOptions.Choice("scorer", "which scorers to time", Scorers, Scorers["both"]);
+        var threads = CliOptions.OptionalInt("threads", "T", "managed scorer and libtorch intra-op threads (default: all cores)", min: 1);
+        var repeat = CliOptions.Int("repeat", "R", "timed batches and single-user queries per scorer", 3, min: 1);
+        var seed = CliOptions.Int("seed", "S", "seed of the random gallery and users", 1);
+        var json = CliOptions.Flag("json", "print one JSON object instead of text");
+        Option[] options = [items, dim, interests, users, top, device, scorer, threads, repeat, seed, json];
+        var scoring = new Verb("scoring", "exact top-N retrieval throughput", Synopsis(options) + Description);
+        scoring.AddOptions(options);
+        Program.SetRun(scoring, context, (parse, c) =>
+        {
+            var n = parse.GetValue(items);
+            var d = parse.GetValue(dim);
+            if ((long)(n + 1) * d > Array.MaxLength) return c.Usage($"--items {n} × --dim {d} does not fit one managed array");
+            return Run(c.Out, n, d, parse.GetValue(interests), parse.GetValue(users), parse.GetValue(top), parse.GetValue(device)!,
+                parse.GetValue(scorer)!, parse.GetValue(threads) ?? Environment.ProcessorCount, parse.GetValue(repeat), parse.GetValue(seed), parse.GetValue(json));
+        });
+        var bench = new Command("bench", "bench scoring: exact top-N retrieval throughput against this machine's matmul and memory speed");
+        bench.Subcommands.Add(scoring);
+        return bench;
     }
 
-    public static int Run(CliArguments args, TextWriter stdout)
+    /// <summary>The usage lines: every option with its default (or its values), wrapped as the help's other lines.</summary>
+    private static string Synopsis(Option[] options)
     {
-        var items = args.Int("items", 1_700_000, min: 1);
-        var dim = args.Int("dim", 64, min: 1);
-        var interests = args.Int("interests", 4, min: 1);
-        var users = args.Int("users", 1024, min: 1);
-        var top = args.Int("top", 50, min: 1);
-        var device = CliModels.ParseDevice(args);
-        var which = args.Choice("scorer", Scorers["both"], Scorers);
-        var threads = args.Int("threads", Environment.ProcessorCount, min: 1);
-        var repeat = args.Int("repeat", 3, min: 1);
-        var seed = args.Int("seed", 1);
-        var json = args.Flag("json");
-        args.EnsureAllUsed("bench");
-        if ((long)(items + 1) * dim > Array.MaxLength)
-            throw new UsageException($"--items {items} × --dim {dim} does not fit one managed array");
+        var parts = options.Select(o => o.Arity.MaximumNumberOfValues == 0 ? $"[{o.Name}]"
+            : o.HasDefaultValue && o.HelpName is not null && !o.HelpName.Contains('|') ? $"[{o.Name} {Shown(o)}]"
+            : $"[{o.Name} {o.HelpName}]").ToList();
+        var lines = new List<string>();
+        var line = "re4 bench scoring";
+        foreach (var part in parts)
+        {
+            if (line.Length + 1 + part.Length > 110)
+            {
+                lines.Add(line);
+                line = new string(' ', "re4 bench scoring".Length);
+            }
 
+            line += " " + part;
+        }
+
+        lines.Add(line);
+        return string.Join('\n', lines) + "\n";
+    }
+
+    /// <summary>An option's default as its help line shows it.</summary>
+    private static string Shown(Option option) => option.GetDefaultValue() switch
+    {
+        int i => CliOptions.Format(i),
+        var other => Convert.ToString(other, CultureInfo.InvariantCulture) ?? string.Empty,
+    };
+
+    private static int Run(TextWriter stdout, int items, int dim, int interests, int users, int top, Device device, string[] which, int threads,
+        int repeat, int seed, bool json)
+    {
         torch.set_num_threads(threads);
         var rng = new Random(seed);
         var table = new float[(items + 1) * dim];
@@ -125,53 +164,57 @@ internal static class BenchCommand
     private static string Json(ScorerReport best, List<ScorerReport> reports, int items, int dim, int interests, int users, int top,
         Device device, int threads, int repeat, double matmul, double fmaPeak, double streamSeconds, long tableBytes)
     {
+        var report = new BenchReport
+        {
+            Scorer = best.Name,
+            UsersPerSecond = best.UsersPerSecond,
+            Gflops = best.Gflops,
+            RatioToMatmul = best.Gflops / matmul,
+            RatioToFmaPeak = best.Gflops / fmaPeak,
+            BatchSeconds = best.BatchSeconds,
+            LatencyMs = best.LatencySeconds * 1e3,
+            LatencyToStream = best.LatencySeconds / streamSeconds,
+            PeakExtraBytes = best.PeakExtraBytes,
+            AllocatedBytes = best.AllocatedBytes,
+            BuildSeconds = best.BuildSeconds,
+            CoresUsed = best.CoresUsed,
+            MatmulGflops = matmul,
+            FmaPeakGflops = fmaPeak,
+            StreamMs = streamSeconds * 1e3,
+            StreamGbPerSecond = tableBytes / streamSeconds / 1e9,
+            Items = items,
+            Dim = dim,
+            Interests = interests,
+            Users = users,
+            Top = top,
+            Device = device.type.ToString().ToLowerInvariant(),
+            Threads = threads,
+            Repeat = repeat,
+            Scorers = reports.ToDictionary(r => r.Name, r => Figures(r, matmul, fmaPeak, streamSeconds)),
+        };
         var buffer = new MemoryStream();
         using (var w = new Utf8JsonWriter(buffer))
         {
-            w.WriteStartObject();
-            w.WriteString("scorer", best.Name);
-            WriteFigures(w, best, matmul, fmaPeak, streamSeconds);
-            w.WriteNumber("matmul_gflops", matmul);
-            w.WriteNumber("fma_peak_gflops", fmaPeak);
-            w.WriteNumber("stream_ms", streamSeconds * 1e3);
-            w.WriteNumber("stream_gb_per_second", tableBytes / streamSeconds / 1e9);
-            w.WriteNumber("items", items);
-            w.WriteNumber("dim", dim);
-            w.WriteNumber("interests", interests);
-            w.WriteNumber("users", users);
-            w.WriteNumber("top", top);
-            w.WriteString("device", device.type.ToString().ToLowerInvariant());
-            w.WriteNumber("threads", threads);
-            w.WriteNumber("repeat", repeat);
-            w.WriteStartObject("scorers");
-            foreach (var r in reports)
-            {
-                w.WriteStartObject(r.Name);
-                WriteFigures(w, r, matmul, fmaPeak, streamSeconds);
-                w.WriteEndObject();
-            }
-
-            w.WriteEndObject();
-            w.WriteEndObject();
+            JsonSerializer.Serialize(w, report, CliJsonContext.Default.BenchReport);
         }
 
         return System.Text.Encoding.UTF8.GetString(buffer.ToArray());
     }
 
-    private static void WriteFigures(Utf8JsonWriter w, ScorerReport r, double matmul, double fmaPeak, double streamSeconds)
+    private static ScorerFigures Figures(ScorerReport r, double matmul, double fmaPeak, double streamSeconds) => new()
     {
-        w.WriteNumber("users_per_second", r.UsersPerSecond);
-        w.WriteNumber("gflops", r.Gflops);
-        w.WriteNumber("ratio_to_matmul", r.Gflops / matmul);
-        w.WriteNumber("ratio_to_fma_peak", r.Gflops / fmaPeak);
-        w.WriteNumber("batch_seconds", r.BatchSeconds);
-        w.WriteNumber("latency_ms", r.LatencySeconds * 1e3);
-        w.WriteNumber("latency_to_stream", r.LatencySeconds / streamSeconds);
-        w.WriteNumber("peak_extra_bytes", r.PeakExtraBytes);
-        w.WriteNumber("allocated_bytes", r.AllocatedBytes);
-        w.WriteNumber("build_seconds", r.BuildSeconds);
-        w.WriteNumber("cores_used", r.CoresUsed);
-    }
+        UsersPerSecond = r.UsersPerSecond,
+        Gflops = r.Gflops,
+        RatioToMatmul = r.Gflops / matmul,
+        RatioToFmaPeak = r.Gflops / fmaPeak,
+        BatchSeconds = r.BatchSeconds,
+        LatencyMs = r.LatencySeconds * 1e3,
+        LatencyToStream = r.LatencySeconds / streamSeconds,
+        PeakExtraBytes = r.PeakExtraBytes,
+        AllocatedBytes = r.AllocatedBytes,
+        BuildSeconds = r.BuildSeconds,
+        CoresUsed = r.CoresUsed,
+    };
 
     /// <summary>Median wall time of <paramref name="repeat"/> runs.</summary>
     private static double Median(int repeat, Action action)
@@ -188,7 +231,7 @@ internal static class BenchCommand
         return repeat % 2 == 1 ? times[repeat / 2] : (times[repeat / 2 - 1] + times[repeat / 2]) / 2;
     }
 
-    /// <summary>One run's peak extra memory and managed allocations (see <see cref="Help"/>).</summary>
+    /// <summary>One run's peak extra memory and managed allocations (see <see cref="Description"/>).</summary>
     private static (long Peak, long Allocated) MeasureMemory(Action action)
     {
         GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);

@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 
 namespace Re4.Cli;
 
-/// <summary>Model names, devices and checkpoints as the command line spells them.</summary>
+/// <summary>Model names and checkpoints as the command line spells them.</summary>
 internal static class CliModels
 {
     /// <summary>The registered encoders by their command-line names (each descriptor's <see cref="EncoderDescriptor.CliName"/>).</summary>
@@ -18,22 +18,6 @@ internal static class CliModels
 
     /// <summary>The report name of a trained model: its preset label, else its encoder.</summary>
     public static string Name(ModelConfig config) => config.Label ?? Name(config.Encoder);
-
-    public static Device ParseDevice(CliArguments args)
-    {
-        var name = args.Optional("device") ?? "cpu";
-        switch (name.ToLowerInvariant())
-        {
-            case "cpu":
-                return CPU;
-            case "cuda":
-                if (!cuda.is_available())
-                    throw new UsageException("option --device cuda: no CUDA device is available (a CUDA build of TorchSharp, e.g. the TorchSharp-cuda-linux package, and a GPU are needed)");
-                return CUDA;
-            default:
-                throw new UsageException($"option --device expects cpu or cuda, not '{name}'");
-        }
-    }
 
     /// <summary>Loads a checkpoint from a run folder (<c>DIR/model</c>) or a model folder, and checks that the data set
     /// numbers its items as the model does (same data, same filter).</summary>

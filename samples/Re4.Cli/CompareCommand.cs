@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
+using System.CommandLine;
 using Microsoft.Extensions.Logging;
 using Re4.Recommenders.Baselines;
 using Re4.Recommenders.Data;
@@ -12,21 +12,17 @@ namespace Re4.Cli;
 /// metrics as the papers do (mean ± std over seeds).</summary>
 internal static class CompareCommand
 {
-    public const string Help =
-        "re4 compare --data PATH|synthetic --out DIR [--models M1,M2,...] [--seeds 1,2,3] [--split-seed S] [train options]\n" +
+    private const string Synopsis =
+        "re4 compare --data PATH|synthetic --out DIR [--models M1,M2,...] [--seeds " + DefaultSeeds + "] [--split-seed S] [train options]\n" +
         "Trains every model once per seed on ONE split (the --split-seed users), each run exactly as 're4 train' with the\n" +
         "same options, in DIR/<model>-<seed>/ (metrics.json, training.png, model/); then prints the comparison table of\n" +
-        "the test users (mean ± sample std over seeds) and writes DIR/compare.md, DIR/compare.json and DIR/compare.png.\n\n" +
-        DataSource.Help +
-        "  --models LIST             comma-separated, in table order (default " + DefaultModels + ");\n" +
-        "                            most-popular or any 're4 train --model' name\n" +
-        "  --seeds LIST              training seeds (default 1,2,3); the split stays the same for all of them\n" +
-        "                            (--split-seed, whose default is --seed: here --seed seeds no training)\n" +
-        "  --out DIR                 one subfolder per run, and the comparison files\n" +
-        "  --dump                    each run also writes split.json and recommendations.tsv\n" +
+        "the test users (mean ± sample std over seeds) and writes DIR/compare.md, DIR/compare.json and DIR/compare.png.\n" +
         "Every other 're4 train' option (--max-steps, --dim, --eval-every, --patience, --lambda-*, ...) is applied to every\n" +
         "trained model; --resume is not supported. most-popular is deterministic given the split: it is evaluated once,\n" +
-        "in DIR/most-popular/, and its std is 0.\n";
+        "in DIR/most-popular/, and its std is 0.\n\n";
+
+    /// <summary>The training seeds without <c>--seeds</c>.</summary>
+    private const string DefaultSeeds = "1,2,3";
 
     public const string MostPopular = "most-popular";
 
@@ -39,18 +35,40 @@ internal static class CompareCommand
     /// <summary>The bar chart's metrics.</summary>
     private static readonly string[] PlotMetrics = ["recall@50", "ndcg@50"];
 
-    public static int Run(CliArguments args, ILoggerFactory loggers, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    /// <summary>The <c>compare</c> verb: its options and its action.</summary>
+    public static Verb Create(Func<ParseResult, CancellationToken, VerbContext> context)
     {
-        var logger = loggers.CreateLogger("compare");
-        var source = DataSource.Parse(args);
-        var models = ParseModels(args.Optional("models") ?? DefaultModels);
-        var seeds = ParseSeeds(args.Optional("seeds") ?? "1,2,3");
-        var outDir = args.Required("out");
-        var dump = args.Flag("dump");
-        // Every model's flags are checked before the first run starts: a typo must not surface hours into a comparison.
-        foreach (var model in models.Where(m => m != MostPopular)) TrainSpec.Parse(args, model, seeds[0]);
-        args.EnsureAllUsed("compare");
+        var data = new DataOptions("seed of the user split without --split-seed (here it seeds no training; default {default})");
+        var models = CliOptions.Parsed("models", "LIST",
+            "comma-separated, in table order (default {default});\nmost-popular or any 're4 train --model' name".Replace(CliOptions.DefaultMark, DefaultModels, StringComparison.Ordinal),
+            ParseModels);
+        var seeds = CliOptions.Parsed("seeds", "LIST",
+            $"training seeds (default {DefaultSeeds}); the split stays the same for all of them\n(--split-seed, whose default is --seed: here --seed seeds no training)",
+            ParseSeeds);
+        var flags = new TrainFlags();
+        var outDir = CliOptions.Text("out", "DIR", "one subfolder per run, and the comparison files", required: true);
+        var dump = CliOptions.Flag("dump", "each run also writes split.json and recommendations.tsv");
+        var verb = new Verb("compare", "train several models with several seeds on one split; the paper's table, mean ± std (compare.md/.json/.png)", Synopsis);
+        verb.AddOptions([.. data.All, models, seeds, .. flags.All, outDir, dump]);
+        Program.SetRun(verb, context, (parse, c) =>
+        {
+            var names = CliOptions.GivenValue(parse, models) ?? ParseModels(DefaultModels).Value!;
+            var seedList = CliOptions.GivenValue(parse, seeds) ?? ParseSeeds(DefaultSeeds).Value!;
+            // Every model's flags are checked before the first run starts: a typo must not surface hours into a comparison.
+            foreach (var model in names.Where(m => m != MostPopular))
+            {
+                if (flags.Problem(parse, model) is { } problem) return c.Usage(problem);
+            }
 
+            return Run(c, parse, data.Read(parse), flags, names, seedList, parse.GetValue(outDir)!, parse.GetValue(dump));
+        });
+        return verb;
+    }
+
+    private static int Run(VerbContext c, ParseResult parse, DataSource source, TrainFlags flags, string[] models, int[] seeds, string outDir, bool dump)
+    {
+        var logger = c.Loggers.CreateLogger("compare");
+        var stdout = c.Out;
         var clock = Stopwatch.StartNew();
         var (dataset, split) = source.Load(logger);
         var loadSeconds = clock.Elapsed.TotalSeconds;
@@ -74,9 +92,9 @@ internal static class CompareCommand
                 {
                     logger.LogInformation("Run {Done}/{Total}: {Model}, seed {Seed}", ++done, total, model, seed);
                     var folder = $"{model}-{seed.ToString(CultureInfo.InvariantCulture)}";
-                    var spec = TrainSpec.Parse(args, model, seed);
+                    var spec = flags.Read(parse, model, seed);
                     var run = TrainCommand.Train(spec, source with { Seed = seed }, dataset, split, Path.Combine(outDir, folder), resume: false, dump,
-                        logger, stderr, cancellationToken);
+                        logger, c.Error, c.Cancellation);
                     var result = run.Result;
                     runs.Add(new RunRecord(seed, folder, result.Test!, result));
                     stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -98,30 +116,28 @@ internal static class CompareCommand
         return 0;
     }
 
-    private static string[] ParseModels(string text)
+    private static (string[]? Value, string? Error) ParseModels(string text)
     {
         var models = text.ToLowerInvariant().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        if (models.Length == 0) throw new UsageException("option --models needs at least one model");
-        foreach (var m in models)
-        {
-            if (m != MostPopular && !ModelPreset.All.ContainsKey(m))
-                throw new UsageException($"option --models: '{m}' is not a model; expected {MostPopular} or one of {ModelPreset.Names}");
-        }
-
+        if (models.Length == 0) return (null, "option --models needs at least one model");
+        var unknown = models.FirstOrDefault(m => m != MostPopular && !ModelPreset.All.ContainsKey(m));
+        if (unknown is not null) return (null, $"option --models: '{unknown}' is not a model; expected {MostPopular} or one of {ModelPreset.Names}");
         var twice = models.GroupBy(m => m).FirstOrDefault(g => g.Count() > 1);
-        if (twice is not null) throw new UsageException($"option --models names {twice.Key} twice");
-        return models;
+        return twice is null ? (models, null) : (null, $"option --models names {twice.Key} twice");
     }
 
-    private static int[] ParseSeeds(string text)
+    private static (int[]? Value, string? Error) ParseSeeds(string text)
     {
         var parts = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        if (parts.Length == 0) throw new UsageException("option --seeds needs at least one seed");
-        var seeds = parts.Select(p => int.TryParse(p, NumberStyles.Integer, CultureInfo.InvariantCulture, out var s)
-            ? s
-            : throw new UsageException($"option --seeds expects comma-separated integers, not '{p}'")).ToArray();
-        if (seeds.Distinct().Count() != seeds.Length) throw new UsageException("option --seeds names a seed twice");
-        return seeds;
+        if (parts.Length == 0) return (null, "option --seeds needs at least one seed");
+        var seeds = new int[parts.Length];
+        for (var i = 0; i < parts.Length; i++)
+        {
+            if (!int.TryParse(parts[i], NumberStyles.Integer, CultureInfo.InvariantCulture, out seeds[i]))
+                return (null, $"option --seeds expects comma-separated integers, not '{parts[i]}'");
+        }
+
+        return seeds.Distinct().Count() == seeds.Length ? (seeds, null) : (null, "option --seeds names a seed twice");
     }
 
     /// <summary>The comparison as a Markdown table (also what the command prints).</summary>
@@ -142,57 +158,31 @@ internal static class CompareCommand
         return b.ToString();
     }
 
-    private static void WriteJson(string path, IReadOnlyList<ModelRow> rows, string dataset, DataSource source, int[] seeds, int testUsers) =>
-        AtomicFile.Write(path, stream =>
+    private static void WriteJson(string path, IReadOnlyList<ModelRow> rows, string dataset, DataSource source, int[] seeds, int testUsers)
+    {
+        var file = new CompareFile
         {
-            using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
-            w.WriteStartObject();
-            w.WriteString("dataset", dataset);
-            w.WriteString("protocol", source.ProtocolName);
-            w.WriteNumber("split_seed", source.SplitSeed);
-            w.WriteStartArray("seeds");
-            foreach (var s in seeds) w.WriteNumberValue(s);
-            w.WriteEndArray();
-            w.WriteNumber("test_users", testUsers);
-            w.WriteString("std", "sample (n - 1); 0 for a single run");
-            w.WriteStartArray("models");
-            foreach (var row in rows)
-            {
-                w.WriteStartObject();
-                w.WriteString("model", row.Model);
-                w.WriteStartArray("runs");
-                foreach (var run in row.Runs)
+            Dataset = dataset,
+            Protocol = source.ProtocolName,
+            SplitSeed = source.SplitSeed,
+            Seeds = seeds,
+            TestUsers = testUsers,
+            Models = rows.Select(row => new CompareModel(
+                row.Model,
+                row.Runs.Select(run => new CompareRun
                 {
-                    w.WriteStartObject();
-                    if (run.Seed is { } seed) w.WriteNumber("seed", seed);
-                    else w.WriteNull("seed");
-                    w.WriteString("dir", run.Folder);
-                    if (run.Training is { } t)
-                    {
-                        w.WriteNumber("steps", t.Steps);
-                        w.WriteNumber("best_step", t.BestStep);
-                        w.WriteNumber("train_seconds", Math.Round(t.TrainSeconds, 3));
-                    }
-
-                    w.WriteStartObject("test");
-                    foreach (var m in TableMetrics) w.WriteNumber(m, run.Test[m]);
-                    w.WriteEndObject();
-                    w.WriteEndObject();
-                }
-
-                w.WriteEndArray();
-                w.WriteStartObject("mean");
-                foreach (var m in TableMetrics) w.WriteNumber(m, row.Mean(m));
-                w.WriteEndObject();
-                w.WriteStartObject("std");
-                foreach (var m in TableMetrics) w.WriteNumber(m, row.Std(m));
-                w.WriteEndObject();
-                w.WriteEndObject();
-            }
-
-            w.WriteEndArray();
-            w.WriteEndObject();
-        });
+                    Seed = run.Seed,
+                    Dir = run.Folder,
+                    Steps = run.Training?.Steps,
+                    BestStep = run.Training?.BestStep,
+                    TrainSeconds = run.Training is { } t ? Math.Round(t.TrainSeconds, 3) : null,
+                    Test = TableMetrics.ToDictionary(m => m, m => run.Test[m]),
+                }).ToList(),
+                TableMetrics.ToDictionary(m => m, row.Mean),
+                TableMetrics.ToDictionary(m => m, row.Std))).ToList(),
+        };
+        CliJsonContext.Write(path, file, CliJsonContext.Default.CompareFile);
+    }
 
     /// <summary>One run of a model: its seed (null for most-popular), its folder under DIR, its test metrics.</summary>
     private sealed record RunRecord(int? Seed, string Folder, IReadOnlyDictionary<string, double> Test, Recommenders.Training.TrainingResult? Training);

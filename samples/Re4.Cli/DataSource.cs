@@ -18,36 +18,6 @@ internal sealed record DataSource(string Data, InteractionReader? Format, Datase
         ["leave-one-out"] = SplitProtocol.LeaveOneOut,
     };
 
-    public const string Help =
-        "  --data PATH|synthetic     interaction file, or 'synthetic' for the built-in planted-interest data\n" +
-        "  --format F                auto|sequence|comirec-csv|movielens-tsv|movielens-dat|taobao (default auto)\n" +
-        "  --filter F                comirec|comirec:I,U|kcore:N|none (default comirec: items >= 5, then users >= 5)\n" +
-        "  --protocol P              comirec|leave-one-out (default comirec)\n" +
-        "  --seed S                  seed of the user split (and of training, for 'train'; default 2022)\n" +
-        "  --split-seed S            seed of the user split when it must differ from --seed (same split, several training seeds)\n" +
-        "  --max-len L               longest history given to a model (default 20)\n";
-
-    public static DataSource Parse(CliArguments args)
-    {
-        var data = args.Required("data");
-        var format = args.Choice<InteractionReader?>("format", null, Formats);
-        DatasetFilter filter;
-        try
-        {
-            filter = DatasetFilter.Parse(args.Optional("filter") ?? "comirec");
-        }
-        catch (FormatException e)
-        {
-            throw new UsageException("option --filter: " + e.Message);
-        }
-
-        var protocol = args.Choice("protocol", SplitProtocol.ComiRec, Protocols);
-        var seed = args.Int("seed", 2022);
-        var splitSeed = args.Int("split-seed", seed);
-        var maxLen = args.Int("max-len", DataSplitter.DefaultMaxLength, min: 1);
-        return new DataSource(data, format, filter, protocol, seed, splitSeed, maxLen);
-    }
-
     public string ProtocolName => Protocols.First(p => p.Value == Protocol).Key;
 
     public bool IsSynthetic => string.Equals(Data, Synthetic, StringComparison.OrdinalIgnoreCase);

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.CommandLine;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Re4.Recommenders.Data;
@@ -10,35 +11,36 @@ namespace Re4.Cli;
 /// over the test users (the numbers <c>train</c> reports).</summary>
 internal static class DiagnosticsCommand
 {
-    public const string Help =
+    private const string Synopsis =
         "re4 diagnostics --checkpoint DIR --data PATH|synthetic --out DIR2 [--user ID] [options]\n" +
         "Encodes one user's history with a model trained by 're4 train' and writes DIR2/diagnostics.png (the K x L attention\n" +
         "of each interest over the history, items by original id, and the K x K cosine similarity of the interests) and\n" +
-        "DIR2/diagnostics.json (the same numbers, and the interest diagnostics over all test users, which are also printed).\n\n" +
-        DataSource.Help +
-        "  --checkpoint DIR          a run folder of 're4 train' (or its model/ folder); give the data options it was trained with\n" +
-        "  --user ID                 the user's original id (default: the first test user); a test or validation user is\n" +
-        "                            encoded with the history the evaluation gives it, a training user with its training sequence\n" +
-        "  --device cpu|cuda         (default cpu)\n" +
-        "  --out DIR2                where diagnostics.png and diagnostics.json go\n";
+        "DIR2/diagnostics.json (the same numbers, and the interest diagnostics over all test users, which are also printed).\n\n";
 
-    public static int Run(CliArguments args, ILoggerFactory loggers, TextWriter stdout)
+    /// <summary>The <c>diagnostics</c> verb: its options and its action.</summary>
+    public static Verb Create(Func<ParseResult, CancellationToken, VerbContext> context)
     {
-        var logger = loggers.CreateLogger("diagnostics");
-        var source = DataSource.Parse(args);
-        var checkpoint = args.Required("checkpoint");
-        var userText = args.Optional("user");
-        var device = CliModels.ParseDevice(args);
-        var outDir = args.Required("out");
-        args.EnsureAllUsed("diagnostics");
-        long? userId = null;
-        if (userText is not null)
-        {
-            userId = long.TryParse(userText, NumberStyles.Integer, CultureInfo.InvariantCulture, out var id)
-                ? id
-                : throw new UsageException($"option --user expects a user id (an integer), not '{userText}'");
-        }
+        var data = new DataOptions();
+        var checkpoint = CliOptions.Text("checkpoint", "DIR", "a run folder of 're4 train' (or its model/ folder); give the data options it was trained with", required: true);
+        var user = CliOptions.Parsed<long?>("user", "ID",
+            "the user's original id (default: the first test user); a test or validation user is\n" +
+            "encoded with the history the evaluation gives it, a training user with its training sequence",
+            text => long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var id)
+                ? (id, null)
+                : (null, $"option --user expects a user id (an integer), not '{text}'"));
+        var device = CliOptions.DeviceOption(string.Empty);
+        var outDir = CliOptions.Text("out", "DIR2", "where diagnostics.png and diagnostics.json go", required: true);
+        var verb = new Verb("diagnostics", "one user's interest attention and interest similarity from a checkpoint (diagnostics.png/.json)", Synopsis);
+        verb.AddOptions([.. data.All, checkpoint, user, device, outDir]);
+        Program.SetRun(verb, context, (parse, c) =>
+            Run(c, data.Read(parse), parse.GetValue(checkpoint)!, parse.GetValue(user), parse.GetValue(device)!, parse.GetValue(outDir)!));
+        return verb;
+    }
 
+    private static int Run(VerbContext c, DataSource source, string checkpoint, long? userId, TorchSharp.torch.Device device, string outDir)
+    {
+        var logger = c.Loggers.CreateLogger("diagnostics");
+        var stdout = c.Out;
         var (dataset, split) = source.Load(logger);
         var loaded = CliModels.LoadCheckpoint(checkpoint, dataset, device);
         using var model = loaded.Model;
@@ -63,7 +65,12 @@ internal static class DiagnosticsCommand
             w.WriteEndArray();
             WriteMatrix(w, "attention", snapshot.Attention);
             WriteMatrix(w, "interest_cosine", snapshot.Cosine);
-            if (summary is not null) TrainCommand.WriteDiagnostics(w, summary);
+            if (summary is not null)
+            {
+                w.WritePropertyName("diagnostics");
+                JsonSerializer.Serialize(w, DiagnosticsSummary.From(summary), CliJsonContext.Default.DiagnosticsSummary);
+            }
+
             w.WriteEndObject();
         });
         Plots.Diagnostics(Path.Combine(outDir, "diagnostics.png"), $"{name}, {role} user {originalUser}", snapshot,

@@ -17,8 +17,13 @@ namespace Re4.Cli;
 internal sealed record ModelPreset(EncoderDescriptor Kind, string Flows, string SaFlavor, EmbeddingInitialization Init, bool ReverseHistory,
     TrainingSamplerKind TrainSampler, NegativeSampling Sampler, double LearningRate, double WeightDecay)
 {
-    private static readonly ModelPreset ComiRec = new(CliModels.Kinds["comirec-sa"], "none", "comirec", EmbeddingInitialization.XavierUniform, false,
-        TrainingSamplerKind.RandomCut, NegativeSampling.LogUniform, 0.001, 0);
+    private static readonly TrainerOptions TrainerDefaults = new();
+
+    private static readonly ModelConfig ConfigDefaults = new();
+
+    // ComiRec training is the library's defaults: no flows, ComiRec's SA flavour, and the trainer's sampler and optimizer.
+    private static readonly ModelPreset ComiRec = new(CliModels.Kinds["comirec-sa"], "none", "comirec", ConfigDefaults.ItemInitialization, ConfigDefaults.ReverseHistory,
+        TrainerDefaults.Sampler, TrainerDefaults.Negatives, TrainerDefaults.LearningRate, TrainerDefaults.WeightDecay);
 
     // Every registered encoder trained as ComiRec does, under its own name; then the Re4 presets.
     public static readonly IReadOnlyDictionary<string, ModelPreset> All = new Dictionary<string, ModelPreset>(
@@ -36,4 +41,8 @@ internal sealed record ModelPreset(EncoderDescriptor Kind, string Flows, string 
     };
 
     public static string Names => string.Join('|', All.Keys);
+
+    /// <summary>The preset name <paramref name="text"/> stands for (case-insensitive), or the usage error that names the presets.</summary>
+    public static (string? Value, string? Error) ParseName(string text) =>
+        All.ContainsKey(text.ToLowerInvariant()) ? (text.ToLowerInvariant(), null) : (null, $"option --model expects one of {Names}, not '{text}'");
 }

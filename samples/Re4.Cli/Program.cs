@@ -1,25 +1,19 @@
+using System.CommandLine;
+using System.CommandLine.Help;
 using Microsoft.Extensions.Logging;
 using Re4.Recommenders.Data;
 
 namespace Re4.Cli;
 
-/// <summary>The <c>re4</c> command line: whole jobs (evaluate; train, recommend and bench come with later releases).</summary>
+/// <summary>The <c>re4</c> command line: whole jobs (train, evaluate, recommend, compare, diagnostics, bench scoring).</summary>
 public static class Program
 {
-    private const string Usage =
+    private const string Intro =
         "re4: multi-interest recommendation (Re4, ComiRec) on the command line\n\n" +
         "usage: re4 <verb> [options]    (re4 <verb> --help for the verb's options)\n\n" +
-        "verbs:\n" +
-        "  train      train a multi-interest model (ComiRec-SA/-DR, MIND, YouTube DNN, GRU4Rec) and evaluate it\n" +
-        "  evaluate   evaluate MostPopular or a trained checkpoint on a data split; writes metrics.json\n" +
-        "  recommend  top-N items for one history from a trained checkpoint, as JSON\n" +
-        "  compare    train several models with several seeds on one split; the paper's table, mean ± std (compare.md/.json/.png)\n" +
-        "  diagnostics  one user's interest attention and interest similarity from a checkpoint (diagnostics.png/.json)\n" +
-        "  bench      bench scoring: exact top-N retrieval throughput against this machine's matmul and memory speed\n";
+        "verbs:\n";
 
-    private static readonly IReadOnlySet<string> Flags = new HashSet<string> { "dump", "help", "exclude-history", "verbose", "quiet", "resume", "detach-attend", "reverse-history", "json" };
-
-    /// <summary>Runs a verb; returns 0 on success, 1 on a failed job, 2 on a usage error.</summary>
+    /// <summary>Runs a verb; returns 0 on success, 1 on a failed job, 2 on a usage error, 130 when cancelled.</summary>
     public static int Main(string[] args)
     {
         // Ctrl+C stops training between steps; the last validation's checkpoint stays resumable.
@@ -36,56 +30,54 @@ public static class Program
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(args);
+        var root = CreateRoot();
         if (args.Length == 0 || args[0] is "--help" or "-h" or "help")
         {
-            stdout.Write(Usage);
-            return args.Length == 0 ? 2 : 0;
+            stdout.Write(Usage(root));
+            return args.Length == 0 ? VerbContext.UsageExitCode : 0;
         }
 
         var verb = args[0];
+        // No response files (@file): an argument starting with @ is a value like any other, as before.
+        var parse = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
+        var parsed = parse.CommandResult.Command;
+        if (parsed == root)
+        {
+            stderr.WriteLine($"re4 {verb}: unknown verb '{verb}'; verbs: {string.Join(", ", root.Subcommands.Select(c => c.Name))}");
+            return VerbContext.UsageExitCode;
+        }
+
+        if (parse.Action is HelpAction)
+        {
+            // 're4 bench --help' is the help of its only target, 'bench scoring'.
+            var help = parsed as Verb ?? parsed.Subcommands.OfType<Verb>().First();
+            stdout.Write(help.Help(root.Options.Where(o => o.Recursive)));
+            return 0;
+        }
+
+        if (parsed is not Verb)
+        {
+            stderr.WriteLine($"re4 {verb}: {verb} needs a target: re4 {verb} {parsed.Subcommands[0].Name} [options] (see 're4 {verb} --help')");
+            return VerbContext.UsageExitCode;
+        }
+
+        if (CliErrors.Describe(parse, verb) is { } usageError)
+        {
+            stderr.WriteLine($"re4 {verb}: {usageError}");
+            return VerbContext.UsageExitCode;
+        }
+
         try
         {
-            var parsed = new CliArguments(verb == "bench" ? BenchCommand.Options(args) : args.Skip(1), Flags);
-            var help = verb switch
+            var invocation = new InvocationConfiguration
             {
-                "evaluate" => EvaluateCommand.Help,
-                "train" => TrainCommand.Help,
-                "recommend" => RecommendCommand.Help,
-                "compare" => CompareCommand.Help,
-                "diagnostics" => DiagnosticsCommand.Help,
-                "bench" => BenchCommand.Help,
-                _ => throw new UsageException($"unknown verb '{verb}'; verbs: train, evaluate, recommend, compare, diagnostics, bench"),
+                Output = stdout,
+                Error = stderr,
+                // Failures are ours to report (one line, exit code 1), and Ctrl+C is handled by Main.
+                EnableDefaultExceptionHandler = false,
+                ProcessTerminationTimeout = null,
             };
-            if (parsed.Flag("help"))
-            {
-                stdout.Write(help);
-                return 0;
-            }
-
-            var level = parsed.Flag("verbose") ? LogLevel.Debug : parsed.Flag("quiet") ? LogLevel.Warning : LogLevel.Information;
-            using var loggers = LoggerFactory.Create(b => b
-                .SetMinimumLevel(level)
-                .AddSimpleConsole(o =>
-                {
-                    o.SingleLine = true;
-                    o.TimestampFormat = "HH:mm:ss ";
-                })
-                .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace));
-            return verb switch
-            {
-                "evaluate" => EvaluateCommand.Run(parsed, loggers, stdout),
-                "train" => TrainCommand.Run(parsed, loggers, stdout, stderr, cancellationToken),
-                "recommend" => RecommendCommand.Run(parsed, loggers, stdout),
-                "compare" => CompareCommand.Run(parsed, loggers, stdout, stderr, cancellationToken),
-                "diagnostics" => DiagnosticsCommand.Run(parsed, loggers, stdout),
-                "bench" => BenchCommand.Run(parsed, stdout),
-                _ => 2,
-            };
-        }
-        catch (UsageException e)
-        {
-            stderr.WriteLine($"re4 {verb}: {e.Message}");
-            return 2;
+            return parse.InvokeAsync(invocation, cancellationToken).GetAwaiter().GetResult();
         }
         catch (OperationCanceledException)
         {
@@ -104,4 +96,52 @@ public static class Program
             return 1;
         }
     }
+
+    /// <summary>The command tree: every verb with its options and action, and the logging switches every verb takes.</summary>
+    internal static RootCommand CreateRoot()
+    {
+        var verbose = CliOptions.Flag("verbose", "log debug messages too");
+        var quiet = CliOptions.Flag("quiet", "log warnings and errors only");
+        verbose.Recursive = quiet.Recursive = true;
+        var root = new RootCommand(Intro);
+        // Neither --version nor [directives]: re4 never had them, and the verbs are the whole surface.
+        root.Options.Remove(root.Options.OfType<VersionOption>().Single());
+        root.Directives.Clear();
+        root.Options.Add(verbose);
+        root.Options.Add(quiet);
+
+        Func<ParseResult, CancellationToken, VerbContext> context = (parse, cancellationToken) =>
+        {
+            var level = parse.GetValue(verbose) ? LogLevel.Debug : parse.GetValue(quiet) ? LogLevel.Warning : LogLevel.Information;
+            var loggers = LoggerFactory.Create(b => b
+                .SetMinimumLevel(level)
+                .AddSimpleConsole(o =>
+                {
+                    o.SingleLine = true;
+                    o.TimestampFormat = "HH:mm:ss ";
+                })
+                .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace));
+            var verb = parse.CommandResult;
+            while (verb.Parent is System.CommandLine.Parsing.CommandResult parent && parent.Command != root) verb = parent;
+            return new VerbContext(verb.Command.Name, loggers, parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, cancellationToken);
+        };
+        root.Subcommands.Add(TrainCommand.Create(context));
+        root.Subcommands.Add(EvaluateCommand.Create(context));
+        root.Subcommands.Add(RecommendCommand.Create(context));
+        root.Subcommands.Add(CompareCommand.Create(context));
+        root.Subcommands.Add(DiagnosticsCommand.Create(context));
+        root.Subcommands.Add(BenchCommand.Create(context));
+        return root;
+    }
+
+    /// <summary>Binds <paramref name="run"/> as <paramref name="verb"/>'s action; the loggers live as long as the run.</summary>
+    internal static void SetRun(Command verb, Func<ParseResult, CancellationToken, VerbContext> context, Func<ParseResult, VerbContext, int> run) =>
+        verb.SetAction((parse, cancellationToken) =>
+        {
+            var c = context(parse, cancellationToken);
+            using (c.Loggers) return Task.FromResult(run(parse, c));
+        });
+
+    private static string Usage(RootCommand root) =>
+        root.Description + string.Concat(root.Subcommands.Select(v => $"  {(v.Name.Length < 10 ? v.Name.PadRight(10) + " " : v.Name + "  ")}{v.Description}\n"));
 }

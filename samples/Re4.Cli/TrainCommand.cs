@@ -1,5 +1,5 @@
 using System.Globalization;
-using System.Text.Json;
+using System.CommandLine;
 using Microsoft.Extensions.Logging;
 using Re4.Recommenders.BackwardFlows;
 using Re4.Recommenders.Data;
@@ -13,40 +13,10 @@ namespace Re4.Cli;
 /// <summary><c>re4 train</c>: trains a multi-interest model, selects it on validation users, reports test users once.</summary>
 internal static class TrainCommand
 {
-    public const string Help =
+    private const string Synopsis =
         "re4 train --data PATH|synthetic --model NAME --out DIR [options]\n" +
         "Trains a model, validates every --eval-every steps, keeps the best model on validation users (early stopping),\n" +
-        "evaluates the test users once with it, and writes DIR/metrics.json, DIR/model/ (the model) and DIR/resume/.\n\n" +
-        DataSource.Help +
-        "  --model NAME              comirec-sa|comirec-dr|mind|youtube-dnn|gru4rec (ComiRec training), re4|re4-dr|re4-mind\n" +
-        "                            (the encoder + Re4's three backward flows), re4-reference (the Re4 reference code's setup)\n" +
-        "  --interests K             interests per user (default 4; 1 for youtube-dnn and gru4rec)\n" +
-        "  --dim D                   embedding size (default 64)\n" +
-        "  --batch-size B            (default 128)\n" +
-        "  --lr X                    Adam learning rate (default 0.001; re4-reference 0.003)\n" +
-        "  --weight-decay X          Adam L2 weight decay (default 0; re4-reference 1e-6)\n" +
-        "  --sampler S               uniform|log-uniform|full: negatives of the sampled softmax (default log-uniform)\n" +
-        "  --negatives N             negatives per batch (default 10*B for log-uniform, 5000 for uniform)\n" +
-        "  --train-sampler S         random-cut|every-prefix (default random-cut, ComiRec's)\n" +
-        "  --flows F                 backward flows: none or a list of contrast,attend,construct (default none; re4*: all three)\n" +
-        "  --lambda-contrast X       re-contrast weight (default 0.1)\n" +
-        "  --lambda-attend X         re-attend weight (default 0.001)\n" +
-        "  --lambda-construct X      re-construct weight (default 0.1)\n" +
-        "  --tau X                   re-contrast temperature (default 0.02)\n" +
-        "  --threshold T             positives: adaptive (A > 1/n, default) or a fixed A > T\n" +
-        "  --flow-average A          all-cells (reference code, default) | positives\n" +
-        "  --detach-attend           stop the gradient through the re-attention target\n" +
-        "  --sa-flavor F             comirec (position embedding, biases; default) | re4 (reference code: value projection, tanh head)\n" +
-        "  --init I                  xavier (default) | normal (std 1, the Re4 reference code)\n" +
-        "  --reverse-history         feed histories most recent first (the Re4 reference code)\n" +
-        "  --max-steps S             (default 1000000)\n" +
-        "  --max-epochs E            stop after E sampler epochs\n" +
-        "  --max-minutes M           stop after M minutes of training (not deterministic; prefer --max-steps)\n" +
-        "  --eval-every N            validate every N steps (default 1000)\n" +
-        "  --patience P              stop after P validations without a recall@50 gain (default 50)\n" +
-        "  --device cpu|cuda         (default cpu)\n" +
-        "  --resume                  continue the run saved in --out DIR (same data options; --max-steps may be raised)\n" +
-        "  --dump                    also writes DIR/split.json and DIR/recommendations.tsv for the test users\n";
+        "evaluates the test users once with it, and writes DIR/metrics.json, DIR/model/ (the model) and DIR/resume/.\n\n";
 
     internal static readonly IReadOnlyDictionary<string, NegativeSampling> Samplers = new Dictionary<string, NegativeSampling>
     {
@@ -69,25 +39,43 @@ internal static class TrainCommand
 
     internal static readonly IReadOnlyDictionary<string, string> SaFlavors = new Dictionary<string, string> { ["comirec"] = "comirec", ["re4"] = "re4" };
 
-    private static readonly IReadOnlyDictionary<string, FlowNormalization> Averages = new Dictionary<string, FlowNormalization>
+    internal static readonly IReadOnlyDictionary<string, FlowNormalization> Averages = new Dictionary<string, FlowNormalization>
     {
         ["all-cells"] = FlowNormalization.AllCells,
         ["positives"] = FlowNormalization.Positives,
     };
 
-    public static int Run(CliArguments args, ILoggerFactory loggers, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    /// <summary>The <c>train</c> verb: its options and its action.</summary>
+    public static Verb Create(Func<ParseResult, CancellationToken, VerbContext> context)
     {
-        var logger = loggers.CreateLogger("train");
-        var source = DataSource.Parse(args);
-        var spec = TrainSpec.Parse(args, args.Required("model").ToLowerInvariant(), source.Seed);
-        var resume = args.Flag("resume");
-        var outDir = args.Required("out");
-        var dump = args.Flag("dump");
-        args.EnsureAllUsed("train");
+        var data = new DataOptions();
+        var model = CliOptions.Parsed("model", "NAME",
+            "comirec-sa|comirec-dr|mind|youtube-dnn|gru4rec (ComiRec training), re4|re4-dr|re4-mind\n" +
+            "(the encoder + Re4's three backward flows), re4-reference (the Re4 reference code's setup)", ModelPreset.ParseName);
+        model.Required = true;
+        var flags = new TrainFlags();
+        var outDir = CliOptions.Text("out", "DIR", "writes DIR/metrics.json, DIR/training.png, DIR/model/ and DIR/resume/", required: true);
+        var resume = CliOptions.Flag("resume", "continue the run saved in --out DIR (same data options; --max-steps may be raised)");
+        var dump = CliOptions.Flag("dump", "also writes DIR/split.json and DIR/recommendations.tsv for the test users");
+        var verb = new Verb("train", "train a multi-interest model (ComiRec-SA/-DR, MIND, YouTube DNN, GRU4Rec) and evaluate it", Synopsis);
+        verb.AddOptions([.. data.All, model, .. flags.All, outDir, resume, dump]);
+        Program.SetRun(verb, context, (parse, c) =>
+        {
+            var modelName = parse.GetValue(model)!;
+            if (flags.Problem(parse, modelName) is { } problem) return c.Usage(problem);
+            var source = data.Read(parse);
+            return Run(c, source, flags.Read(parse, modelName, source.Seed), parse.GetValue(outDir)!, parse.GetValue(resume), parse.GetValue(dump));
+        });
+        return verb;
+    }
 
+    private static int Run(VerbContext c, DataSource source, TrainSpec spec, string outDir, bool resume, bool dump)
+    {
+        var logger = c.Loggers.CreateLogger("train");
         var (dataset, split) = source.Load(logger);
-        var run = Train(spec, source, dataset, split, outDir, resume, dump, logger, stderr, cancellationToken);
+        var run = Train(spec, source, dataset, split, outDir, resume, dump, logger, c.Error, c.Cancellation);
         var result = run.Result;
+        var stdout = c.Out;
         run.Report.PrintSummary(stdout, result.BestValidation, result.Test ?? new Dictionary<string, double>());
         if (run.Diagnostics is not null) PrintDiagnostics(stdout, run.Diagnostics);
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -121,36 +109,24 @@ internal static class TrainCommand
             ? InterestDiagnostics.Compute(model, split.Test, source.TopicOf(dataset), generator)
             : null;
         var report = new RunReport(name, dataset, split, source, excludeHistory: false);
-        report.WriteMetrics(Path.Combine(outDir, "metrics.json"), result.BestValidation, result.Test ?? new Dictionary<string, double>(), w =>
+        var metrics = report.Metrics(result.BestValidation, result.Test ?? new Dictionary<string, double>()) with
         {
-            w.WriteNumber("train_seconds", Math.Round(result.TrainSeconds, 3));
-            w.WriteNumber("train_samples_per_second", Math.Round(result.SamplesPerSecond, 1));
-            w.WriteNumber("best_step", result.BestStep);
-            w.WriteNumber("steps", result.Steps);
-            w.WriteString("stop_reason", result.StopReason.ToIdentifier());
-            w.WriteString("encoder", CliModels.Name(model.Config.Encoder));
-            w.WriteNumber("interests", model.Config.EffectiveInterests);
-            w.WriteNumber("dim", model.Config.Dimension);
-            w.WriteNumber("batch_size", options.BatchSize);
-            w.WriteNumber("lr", options.LearningRate);
-            w.WriteString("sampler", Samplers.First(s => s.Value == options.Negatives).Key);
-            w.WriteStartObject("flows");
-            foreach (var (flow, weight) in trainer.Flows) w.WriteNumber(flow.Name, weight);
-            w.WriteEndObject();
-            if (diagnostics is not null) WriteDiagnostics(w, diagnostics);
-            w.WriteStartArray("history");
-            foreach (var h in result.History)
-            {
-                w.WriteStartObject();
-                w.WriteNumber("step", h.Step);
-                w.WriteNumber("loss", h.Loss);
-                foreach (var (part, value) in h.LossParts) w.WriteNumber("loss_" + part, value);
-                foreach (var (key, value) in h.Metrics) w.WriteNumber("valid_" + key, value);
-                w.WriteEndObject();
-            }
-
-            w.WriteEndArray();
-        });
+            TrainSeconds = Math.Round(result.TrainSeconds, 3),
+            TrainSamplesPerSecond = Math.Round(result.SamplesPerSecond, 1),
+            BestStep = result.BestStep,
+            Steps = result.Steps,
+            StopReason = result.StopReason.ToIdentifier(),
+            Encoder = CliModels.Name(model.Config.Encoder),
+            Interests = model.Config.EffectiveInterests,
+            Dim = model.Config.Dimension,
+            BatchSize = options.BatchSize,
+            Lr = options.LearningRate,
+            Sampler = CliOptions.NameOf(Samplers, options.Negatives),
+            Flows = trainer.Flows.ToDictionary(f => f.Flow.Name, f => f.Weight),
+            Diagnostics = diagnostics is null ? null : DiagnosticsSummary.From(diagnostics),
+            History = result.History.Select(HistoryEntry.From).ToList(),
+        };
+        CliJsonContext.Write(Path.Combine(outDir, "metrics.json"), metrics, CliJsonContext.Default.RunMetrics);
         Plots.TryDraw(logger, Path.Combine(outDir, TrainingPlot), path => Plots.Training(path, $"{name} on {dataset.Name} (seed {source.Seed})", result.History, result.BestStep));
         if (dump)
         {
@@ -160,53 +136,6 @@ internal static class TrainCommand
         }
 
         return new TrainRun(name, result, diagnostics, report);
-    }
-
-    internal static BackwardFlowOptions ParseFlows(CliArguments args, ModelPreset preset)
-    {
-        var text = (args.Optional("flows") ?? preset.Flows).ToLowerInvariant();
-        var names = text == "none" ? [] : text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        foreach (var n in names)
-        {
-            if (n is not ("contrast" or "attend" or "construct"))
-                throw new UsageException($"option --flows expects none or a comma-separated list of contrast, attend, construct; '{n}' is none of them");
-        }
-
-        var thresholdText = args.Optional("threshold") ?? "adaptive";
-        var threshold = PositiveThreshold.Adaptive;
-        var fixedThreshold = 0.1;
-        if (thresholdText != "adaptive")
-        {
-            if (!double.TryParse(thresholdText, NumberStyles.Float, CultureInfo.InvariantCulture, out fixedThreshold) || fixedThreshold is < 0 or >= 1)
-                throw new UsageException($"option --threshold expects adaptive or a number in [0, 1), not '{thresholdText}'");
-            threshold = PositiveThreshold.Fixed;
-        }
-
-        var average = args.Choice("flow-average", FlowNormalization.AllCells, Averages);
-        var lambdaContrast = Double(args, "lambda-contrast", 0.1);
-        var lambdaAttend = Double(args, "lambda-attend", 0.001);
-        var lambdaConstruct = Double(args, "lambda-construct", 0.1);
-        var tau = Double(args, "tau", 0.02);
-        var detach = args.Flag("detach-attend");
-        if (tau <= 0) throw new UsageException("option --tau must be positive");
-        return new BackwardFlowOptions
-        {
-            Contrast = names.Contains("contrast") ? new ReContrastOptions { Weight = lambdaContrast, Temperature = tau, Threshold = threshold, FixedThreshold = fixedThreshold, Normalization = average } : null,
-            Attend = names.Contains("attend") ? new ReAttendOptions { Weight = lambdaAttend, DetachTarget = detach } : null,
-            Construct = names.Contains("construct") ? new ReConstructOptions { Weight = lambdaConstruct, Threshold = threshold, FixedThreshold = fixedThreshold, Normalization = average } : null,
-        };
-    }
-
-    internal static void WriteDiagnostics(Utf8JsonWriter w, InterestDiagnosticsReport d)
-    {
-        w.WriteStartObject("diagnostics");
-        w.WriteNumber("users", d.Users);
-        if (double.IsFinite(d.Distinctness)) w.WriteNumber("interest_cosine", d.Distinctness);
-        if (double.IsFinite(d.AttentionDisagreement)) w.WriteNumber("attention_kl", d.AttentionDisagreement);
-        if (d.ReconstructionError is { } r && double.IsFinite(r)) w.WriteNumber("reconstruction_mse", r);
-        if (d.TopicPurity is { } p && double.IsFinite(p)) w.WriteNumber("topic_purity", p);
-        if (d.TopicCoverage is { } c && double.IsFinite(c)) w.WriteNumber("topic_coverage", c);
-        w.WriteEndObject();
     }
 
     internal static void PrintDiagnostics(TextWriter output, InterestDiagnosticsReport d)
@@ -221,82 +150,4 @@ internal static class TrainCommand
         if (d.TopicCoverage is { } c) parts.Add(string.Create(CultureInfo.InvariantCulture, $"topic coverage {c:F4}"));
         output.WriteLine($"diagnostics (test users): {string.Join(", ", parts)}");
     }
-
-    internal static double Double(CliArguments args, string name, double fallback)
-    {
-        var text = args.Optional(name);
-        if (text is null) return fallback;
-        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) || !double.IsFinite(v) || v < 0)
-            throw new UsageException($"option --{name} expects a non-negative number, not '{text}'");
-        return v;
-    }
-}
-
-/// <summary>What <see cref="TrainCommand.Train"/> returns: the run's report name, result, test-user diagnostics and
-/// the writer of its result files.</summary>
-internal sealed record TrainRun(string Name, TrainingResult Result, InterestDiagnosticsReport? Diagnostics, RunReport Report);
-
-/// <summary>A training run as the <c>train</c> flags describe it (the model preset, then every flag over it), parsed once
-/// per model and seed so that <c>compare</c> applies the same flags to every run.</summary>
-/// <param name="ModelName">The --model name (a preset of <see cref="ModelPreset.All"/>).</param>
-/// <param name="Preset">What the name sets.</param>
-/// <param name="Interests">K.</param>
-/// <param name="Dimension">d.</param>
-/// <param name="SaFlavor">comirec or re4.</param>
-/// <param name="Init">The item embedding initialisation.</param>
-/// <param name="ReverseHistory">Whether histories are fed most recent first.</param>
-/// <param name="Options">The trainer's options (seeded).</param>
-/// <param name="MaxStepsGiven">Whether --max-steps was given (a resumed run keeps its saved limit otherwise).</param>
-/// <param name="Device">Where to train.</param>
-internal sealed record TrainSpec(string ModelName, ModelPreset Preset, int Interests, int Dimension, string SaFlavor, EmbeddingInitialization Init,
-    bool ReverseHistory, TrainerOptions Options, bool MaxStepsGiven, TorchSharp.torch.Device Device)
-{
-    /// <summary>Reads the training flags for <paramref name="modelName"/> trained with <paramref name="seed"/>; the data
-    /// flags are read by <see cref="DataSource"/>.</summary>
-    public static TrainSpec Parse(CliArguments args, string modelName, int seed)
-    {
-        var preset = ModelPreset.All.TryGetValue(modelName, out var p) ? p
-            : modelName.Length == 0 ? ModelPreset.All["comirec-sa"]
-            : throw new UsageException($"option --model expects one of {ModelPreset.Names}, not '{modelName}'");
-        var interests = args.Int("interests", 4, min: 1);
-        var dim = args.Int("dim", 64, min: 1);
-        var saFlavor = args.Choice("sa-flavor", preset.SaFlavor, TrainCommand.SaFlavors);
-        var init = args.Choice("init", preset.Init, TrainCommand.Inits);
-        var reverse = args.Flag("reverse-history") || preset.ReverseHistory;
-        var options = new TrainerOptions
-        {
-            BatchSize = args.Int("batch-size", 128, min: 1),
-            LearningRate = TrainCommand.Double(args, "lr", preset.LearningRate),
-            WeightDecay = TrainCommand.Double(args, "weight-decay", preset.WeightDecay),
-            Negatives = args.Choice("sampler", preset.Sampler, TrainCommand.Samplers),
-            NegativeCount = args.Optional("negatives") is null ? null : args.Int("negatives", 0, min: 1),
-            Sampler = args.Choice("train-sampler", preset.TrainSampler, TrainCommand.TrainSamplers),
-            MaxSteps = args.Int("max-steps", 1_000_000, min: 1),
-            MaxEpochs = args.Optional("max-epochs") is null ? null : args.Int("max-epochs", 0, min: 1),
-            MaxDuration = args.Optional("max-minutes") is null ? null : TimeSpan.FromMinutes(TrainCommand.Double(args, "max-minutes", 0)),
-            EvaluateEvery = args.Int("eval-every", 1000, min: 1),
-            Patience = args.Int("patience", 50, min: 1),
-            Seed = seed,
-            Cutoffs = EvaluateCommand.Cutoffs,
-            BackwardFlows = TrainCommand.ParseFlows(args, preset),
-        };
-        var device = CliModels.ParseDevice(args);
-        if (preset.Kind.OptionsType != typeof(SelfAttentiveOptions) && saFlavor != "comirec")
-            throw new UsageException($"option --sa-flavor applies to the self-attentive encoder, not to {modelName}");
-        return new TrainSpec(modelName, preset, interests, dim, saFlavor, init, reverse, options, args.Optional("max-steps") is not null, device);
-    }
-
-    /// <summary>The architecture for <paramref name="dataset"/>.</summary>
-    public ModelConfig Config(SequenceDataset dataset, int maxLength) => new()
-    {
-        Label = ModelName.StartsWith("re4", StringComparison.Ordinal) ? ModelName : null,
-        Encoder = Preset.Kind.Name,
-        ItemCount = dataset.ItemCount,
-        Dimension = Dimension,
-        Interests = Interests,
-        MaxLength = maxLength,
-        ReverseHistory = ReverseHistory,
-        ItemInitialization = Init,
-        EncoderOptions = SaFlavor == "re4" ? SelfAttentiveOptions.Re4Reference() : null,
-    };
 }

@@ -1,6 +1,8 @@
 // Re4.Recommenders quickstart: train ComiRec-SA and Re4 on the same split and compare them with MostPopular.
 // With no arguments it uses the built-in synthetic planted-interest data (no download); with --data PATH a real file
-// (any format the loaders read). Each model trains 2,000 steps (at most --minutes, default 4) on the CPU.
+// (any format the loaders read). Each model trains StepsPerModel steps (at most --minutes) on the CPU.
+using System.CommandLine;
+using System.CommandLine.Help;
 using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Extensions.Logging;
@@ -13,22 +15,49 @@ using Re4.Recommenders.Extractors;
 using Re4.Recommenders.Models;
 using Re4.Recommenders.Training;
 
-string? dataPath = null;
-var minutes = 4.0;
-for (var i = 0; i < args.Length; i++)
+// Each model's training budget: a few minutes on a laptop CPU, enough for Re4's flows to show on the synthetic data.
+const int StepsPerModel = 2000;
+const double DefaultMinutes = 4;
+
+var dataOption = new Option<string?>("--data") { HelpName = "PATH", Description = "an interaction file (default: the built-in synthetic data)" };
+var minutesOption = new Option<double>("--minutes")
 {
-    switch (args[i])
+    HelpName = "M",
+    Description = $"at most M minutes of training per model (default {DefaultMinutes.ToString(CultureInfo.InvariantCulture)})",
+    DefaultValueFactory = _ => DefaultMinutes,
+    CustomParser = r =>
     {
-        case "--data" when i + 1 < args.Length: dataPath = args[++i]; break;
-        case "--minutes" when i + 1 < args.Length: minutes = double.Parse(args[++i], CultureInfo.InvariantCulture); break;
-        case "--help" or "-h":
-            Console.WriteLine("Re4.Quickstart [--data PATH] [--minutes M]: trains ComiRec-SA and Re4 (2,000 steps each, or at most M minutes each, default 4) and prints them against MostPopular.");
-            return 0;
-        default:
-            Console.Error.WriteLine($"unknown argument '{args[i]}' (try --help)");
-            return 2;
-    }
+        var text = r.Tokens.Count == 0 ? string.Empty : r.Tokens[0].Value;
+        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var m) && m > 0 && double.IsFinite(m)) return m;
+        r.AddError($"--minutes expects a positive number, not '{text}'");
+        return DefaultMinutes;
+    },
+};
+var command = new RootCommand($"Re4.Quickstart: trains ComiRec-SA and Re4 ({StepsPerModel:N0} steps each, or at most --minutes each) and prints them against MostPopular.")
+{
+    dataOption,
+    minutesOption,
+};
+command.Options.Remove(command.Options.OfType<VersionOption>().Single());
+command.Directives.Clear();
+var parse = command.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
+if (parse.Action is HelpAction)
+{
+    Console.WriteLine(command.Description);
+    foreach (var option in new Option[] { dataOption, minutesOption }) Console.WriteLine($"  {option.Name + " " + option.HelpName,-16}{option.Description}");
+    return 0;
 }
+
+if (parse.Errors.Count > 0)
+{
+    // One line, as the re4 command line reports usage errors: the first problem and where to look.
+    var problem = parse.UnmatchedTokens.Count > 0 ? $"unknown argument '{parse.UnmatchedTokens[0]}'" : parse.Errors[0].Message;
+    Console.Error.WriteLine($"{problem} (try --help)");
+    return 2;
+}
+
+var dataPath = parse.GetValue(dataOption);
+var minutes = parse.GetValue(minutesOption);
 
 using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; }));
 var logger = loggers.CreateLogger("quickstart");
@@ -76,10 +105,11 @@ return 0;
 
 (TrainingResult Result, InterestDiagnosticsReport Diagnostics) Train(string name, BackwardFlowOptions flows)
 {
-    var config = new ModelConfig { Encoder = ComiRecSaDescriptor.EncoderName, ItemCount = dataset.ItemCount, Interests = 4, Dimension = 64, MaxLength = split.MaxLength };
+    // K and d are the library's defaults (ModelConfig): 4 interests of 64 dimensions, as in the papers.
+    var config = new ModelConfig { Encoder = ComiRecSaDescriptor.EncoderName, ItemCount = dataset.ItemCount, MaxLength = split.MaxLength };
     var options = new TrainerOptions
     {
-        MaxSteps = 2000, MaxDuration = TimeSpan.FromMinutes(minutes), EvaluateEvery = 250, Patience = 4, BackwardFlows = flows,
+        MaxSteps = StepsPerModel, MaxDuration = TimeSpan.FromMinutes(minutes), EvaluateEvery = 250, Patience = 4, BackwardFlows = flows,
     };
     var clock = Stopwatch.StartNew();
     using var trainer = new MultiInterestTrainer(split, config, options, logger);

@@ -1,3 +1,6 @@
+using System.CommandLine;
+using System.CommandLine.Help;
+
 namespace Re4.Serving;
 
 /// <summary>Entry point: <c>dotnet run --project samples/Re4.Serving -- --checkpoint runs/sa --port 5080</c>.</summary>
@@ -6,10 +9,31 @@ public static class Program
     /// <summary>Runs the server until Ctrl+C; 2 on a configuration error, 1 on an unreadable checkpoint.</summary>
     public static async Task<int> Main(string[] args)
     {
-        if (args.Contains("--help") || args.Contains("-h"))
+        // The command line is checked for shape here (known options, each with its value); the values themselves are
+        // checked by ServingApp.Build, which also reads them from environment variables and appsettings.json.
+        var command = new RootCommand(ServingApp.Usage)
+        {
+            new Option<string>("--checkpoint"),
+            new Option<string>("--port"),
+            new Option<string>("--max-top"),
+            new Option<string>("--include-history") { Arity = ArgumentArity.ZeroOrOne },
+        };
+        command.Options.Remove(command.Options.OfType<VersionOption>().Single());
+        command.Directives.Clear();
+        // Other arguments go on to the ASP.NET Core host (e.g. --environment), as they did before.
+        command.TreatUnmatchedTokensAsErrors = false;
+        var parse = command.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
+        if (parse.Action is HelpAction)
         {
             Console.Write(ServingApp.Usage);
             return 0;
+        }
+
+        if (parse.Errors.Count > 0)
+        {
+            Console.Error.WriteLine($"Re4.Serving: {parse.Errors[0].Message}");
+            Console.Error.Write(ServingApp.Usage);
+            return 2;
         }
 
         WebApplication app;

@@ -14,9 +14,15 @@ public static class ServingApp
     /// <summary>Default <c>top</c> when the query gives none (lowered to <c>--max-top</c> when that is smaller).</summary>
     public const int DefaultTop = 10;
 
+    /// <summary>Default <c>--port</c>.</summary>
+    public const int DefaultPort = 5080;
+
+    /// <summary>Default <c>--max-top</c>: the serving facade's own limit.</summary>
+    public static int DefaultMaxTop { get; } = new Re4RecommenderOptions().MaxTop;
+
     /// <summary>Usage, printed for <c>--help</c> and after a configuration error.</summary>
-    public const string Usage =
-        "Re4.Serving --checkpoint DIR [--port 5080] [--max-top 1000] [--include-history]\n" +
+    public static string Usage { get; } =
+        $"Re4.Serving --checkpoint DIR [--port {DefaultPort}] [--max-top {DefaultMaxTop}] [--include-history]\n" +
         "Serves GET /recommend?history=ID,ID,...&top=N on 127.0.0.1 (port 0 picks a free one; the log says which).\n";
 
     /// <summary>Builds the app from command-line arguments (<c>--checkpoint</c>, <c>--port</c>, <c>--max-top</c>,
@@ -28,8 +34,8 @@ public static class ServingApp
     {
         var builder = WebApplication.CreateBuilder(args);
         var config = builder.Configuration;
-        var port = IntSetting(config, "port", 5080, 0, IPEndPoint.MaxPort);
-        var maxTop = IntSetting(config, "max-top", 1000, 1, int.MaxValue);
+        var port = IntSetting(config, "port", DefaultPort, 0, IPEndPoint.MaxPort);
+        var maxTop = IntSetting(config, "max-top", DefaultMaxTop, 1, int.MaxValue);
         var includeHistory = config.GetValue("include-history", false);
         var checkpoint = config["checkpoint"];
         if (string.IsNullOrWhiteSpace(checkpoint))

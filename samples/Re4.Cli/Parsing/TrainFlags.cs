@@ -1,0 +1,206 @@
+using System.CommandLine;
+using System.Globalization;
+using Re4.Recommenders.BackwardFlows;
+using Re4.Recommenders.Extractors;
+using Re4.Recommenders.Models;
+using Re4.Recommenders.Training;
+using static TorchSharp.torch;
+
+namespace Re4.Cli;
+
+/// <summary>The training options <c>train</c> and <c>compare</c> share. Those a model preset sets (<c>--lr</c>,
+/// <c>--sampler</c>, <c>--flows</c>, ...) have no parser default: absent, the preset's value applies, and the help names
+/// the presets' values. Every other default is the library's (<see cref="TrainerOptions"/>, <see cref="ModelConfig"/>,
+/// the flows' option records), read here once.</summary>
+internal sealed class TrainFlags
+{
+    private static readonly string[] FlowNames = ["contrast", "attend", "construct"];
+
+    public TrainFlags()
+    {
+        var trainer = new TrainerOptions();
+        var config = new ModelConfig();
+        var contrast = new ReContrastOptions();
+        var attend = new ReAttendOptions();
+        var construct = new ReConstructOptions();
+        var comiRec = ModelPreset.All["comirec-sa"];
+        var reference = ModelPreset.All["re4-reference"];
+        Interests = CliOptions.Int("interests", "K", "interests per user (default {default}; 1 for youtube-dnn and gru4rec)", config.Interests, min: 1);
+        Dimension = CliOptions.Int("dim", "D", "embedding size", config.Dimension, min: 1);
+        BatchSize = CliOptions.Int("batch-size", "B", string.Empty, trainer.BatchSize, min: 1);
+        LearningRate = CliOptions.OptionalDouble("lr", "X",
+            $"Adam learning rate (default {CliOptions.Format(comiRec.LearningRate)}; re4-reference {CliOptions.Format(reference.LearningRate)})");
+        WeightDecay = CliOptions.OptionalDouble("weight-decay", "X",
+            $"Adam L2 weight decay (default {CliOptions.Format(comiRec.WeightDecay)}; re4-reference {CliOptions.Format(reference.WeightDecay)})");
+        Sampler = CliOptions.OptionalChoice("sampler",
+            $"negatives of the sampled softmax (default {CliOptions.NameOf(TrainCommand.Samplers, comiRec.Sampler)}; re4-reference {CliOptions.NameOf(TrainCommand.Samplers, reference.Sampler)})",
+            TrainCommand.Samplers);
+        Sampler.HelpName = "S";
+        Sampler.Description = $"{string.Join('|', TrainCommand.Samplers.Keys)}: {Sampler.Description}";
+        Negatives = CliOptions.OptionalInt("negatives", "N", "negatives per batch (default: the trainer's, 10*B for log-uniform, 5000 for uniform)", min: 1);
+        TrainSampler = CliOptions.OptionalChoice("train-sampler",
+            $"(default {CliOptions.NameOf(TrainCommand.TrainSamplers, comiRec.TrainSampler)}, ComiRec's; re4-reference {CliOptions.NameOf(TrainCommand.TrainSamplers, reference.TrainSampler)})",
+            TrainCommand.TrainSamplers);
+        TrainSampler.HelpName = "S";
+        TrainSampler.Description = $"{string.Join('|', TrainCommand.TrainSamplers.Keys)} {TrainSampler.Description}";
+        Flows = CliOptions.Parsed("flows", "F",
+            $"backward flows: none or a list of {string.Join(',', FlowNames)} (default {comiRec.Flows}; re4*: {ModelPreset.All["re4"].Flows})", ParseFlowNames);
+        LambdaContrast = CliOptions.Double("lambda-contrast", "X", "re-contrast weight", contrast.Weight);
+        LambdaAttend = CliOptions.Double("lambda-attend", "X", "re-attend weight", attend.Weight);
+        LambdaConstruct = CliOptions.Double("lambda-construct", "X", "re-construct weight", construct.Weight);
+        Tau = CliOptions.Double("tau", "X", "re-contrast temperature", contrast.Temperature, positive: true);
+        Threshold = CliOptions.Parsed<double?>("threshold", "T",
+            $"positives: adaptive (A > 1/n) or a fixed A > T (default {(contrast.Threshold == PositiveThreshold.Adaptive ? "adaptive" : CliOptions.Format(contrast.FixedThreshold))})",
+            ParseThreshold);
+        FlowAverage = CliOptions.Choice("flow-average", "all-cells (reference code) | positives", TrainCommand.Averages, contrast.Normalization, "A");
+        DetachAttend = CliOptions.Flag("detach-attend", "stop the gradient through the re-attention target");
+        SaFlavor = CliOptions.Parsed<string>("sa-flavor", "F",
+            $"comirec (position embedding, biases) | re4 (reference code: value projection, tanh head) (default {comiRec.SaFlavor}; re4-reference {reference.SaFlavor})",
+            text => TrainCommand.SaFlavors.TryGetValue(text.ToLowerInvariant(), out var flavor)
+                ? (flavor, null)
+                : (null, $"option --sa-flavor expects one of {string.Join('|', TrainCommand.SaFlavors.Keys)}, not '{text}'"));
+        Init = CliOptions.OptionalChoice("init",
+            $"xavier | normal (std 1, the Re4 reference code) (default {CliOptions.NameOf(TrainCommand.Inits, comiRec.Init)}; re4-reference {CliOptions.NameOf(TrainCommand.Inits, reference.Init)})",
+            TrainCommand.Inits);
+        Init.HelpName = "I";
+        ReverseHistory = CliOptions.Flag("reverse-history", "feed histories most recent first (the Re4 reference code; re4-reference does)");
+        MaxSteps = CliOptions.Int("max-steps", "S", string.Empty, checked((int)trainer.MaxSteps), min: 1);
+        MaxEpochs = CliOptions.OptionalInt("max-epochs", "E", "stop after E sampler epochs", min: 1);
+        MaxMinutes = CliOptions.OptionalDouble("max-minutes", "M", "stop after M minutes of training (not deterministic; prefer --max-steps)");
+        EvaluateEvery = CliOptions.Int("eval-every", "N", "validate every N steps", trainer.EvaluateEvery, min: 1);
+        Patience = CliOptions.Int("patience", "P", $"stop after P validations without a {trainer.SelectionMetric} gain", trainer.Patience, min: 1);
+        Device = CliOptions.DeviceOption(string.Empty);
+    }
+
+    public Option<int> Interests { get; }
+
+    public Option<int> Dimension { get; }
+
+    public Option<int> BatchSize { get; }
+
+    public Option<double?> LearningRate { get; }
+
+    public Option<double?> WeightDecay { get; }
+
+    public Option<NegativeSampling?> Sampler { get; }
+
+    public Option<int?> Negatives { get; }
+
+    public Option<TrainingSamplerKind?> TrainSampler { get; }
+
+    public Option<string[]?> Flows { get; }
+
+    public Option<double> LambdaContrast { get; }
+
+    public Option<double> LambdaAttend { get; }
+
+    public Option<double> LambdaConstruct { get; }
+
+    public Option<double> Tau { get; }
+
+    public Option<double?> Threshold { get; }
+
+    public Option<FlowNormalization> FlowAverage { get; }
+
+    public Option<bool> DetachAttend { get; }
+
+    public Option<string?> SaFlavor { get; }
+
+    public Option<EmbeddingInitialization?> Init { get; }
+
+    public Option<bool> ReverseHistory { get; }
+
+    public Option<int> MaxSteps { get; }
+
+    public Option<int?> MaxEpochs { get; }
+
+    public Option<double?> MaxMinutes { get; }
+
+    public Option<int> EvaluateEvery { get; }
+
+    public Option<int> Patience { get; }
+
+    public Option<Device> Device { get; }
+
+    /// <summary>The options in help order (after <c>--model</c> or <c>--models</c>).</summary>
+    public Option[] All =>
+    [
+        Interests, Dimension, BatchSize, LearningRate, WeightDecay, Sampler, Negatives, TrainSampler, Flows, LambdaContrast, LambdaAttend,
+        LambdaConstruct, Tau, Threshold, FlowAverage, DetachAttend, SaFlavor, Init, ReverseHistory, MaxSteps, MaxEpochs, MaxMinutes,
+        EvaluateEvery, Patience, Device,
+    ];
+
+    /// <summary>What is wrong with these options for <paramref name="modelName"/> (options that do not combine), or null.</summary>
+    public string? Problem(ParseResult parse, string modelName)
+    {
+        var preset = ModelPreset.All[modelName];
+        var saFlavor = parse.GetValue(SaFlavor) ?? preset.SaFlavor;
+        return preset.Kind.OptionsType != typeof(SelfAttentiveOptions) && saFlavor != "comirec"
+            ? $"option --sa-flavor applies to the self-attentive encoder, not to {modelName}"
+            : null;
+    }
+
+    /// <summary>The run <paramref name="modelName"/>'s preset and these options describe, trained with <paramref name="seed"/>.</summary>
+    public TrainSpec Read(ParseResult parse, string modelName, int seed)
+    {
+        var preset = ModelPreset.All[modelName];
+        var options = new TrainerOptions
+        {
+            BatchSize = parse.GetValue(BatchSize),
+            LearningRate = parse.GetValue(LearningRate) ?? preset.LearningRate,
+            WeightDecay = parse.GetValue(WeightDecay) ?? preset.WeightDecay,
+            Negatives = parse.GetValue(Sampler) ?? preset.Sampler,
+            NegativeCount = parse.GetValue(Negatives),
+            Sampler = parse.GetValue(TrainSampler) ?? preset.TrainSampler,
+            MaxSteps = parse.GetValue(MaxSteps),
+            MaxEpochs = parse.GetValue(MaxEpochs),
+            MaxDuration = parse.GetValue(MaxMinutes) is { } minutes ? TimeSpan.FromMinutes(minutes) : null,
+            EvaluateEvery = parse.GetValue(EvaluateEvery),
+            Patience = parse.GetValue(Patience),
+            Seed = seed,
+            Cutoffs = EvaluateCommand.Cutoffs,
+            BackwardFlows = ReadFlows(parse, preset),
+        };
+        return new TrainSpec(modelName, preset, parse.GetValue(Interests), parse.GetValue(Dimension), parse.GetValue(SaFlavor) ?? preset.SaFlavor,
+            parse.GetValue(Init) ?? preset.Init, parse.GetValue(ReverseHistory) || preset.ReverseHistory, options,
+            parse.GetResult(MaxSteps) is { Implicit: false }, parse.GetValue(Device)!);
+    }
+
+    private BackwardFlowOptions ReadFlows(ParseResult parse, ModelPreset preset)
+    {
+        var names = CliOptions.GivenValue(parse, Flows) ?? ParseFlowNames(preset.Flows).Value!;
+        var threshold = parse.GetValue(Threshold);
+        var kind = threshold is null ? PositiveThreshold.Adaptive : PositiveThreshold.Fixed;
+        // Ignored under the adaptive threshold; the library's default keeps the options what they were before.
+        var fixedThreshold = threshold ?? new ReContrastOptions().FixedThreshold;
+        var average = parse.GetValue(FlowAverage);
+        return new BackwardFlowOptions
+        {
+            Contrast = names.Contains("contrast")
+                ? new ReContrastOptions { Weight = parse.GetValue(LambdaContrast), Temperature = parse.GetValue(Tau), Threshold = kind, FixedThreshold = fixedThreshold, Normalization = average }
+                : null,
+            Attend = names.Contains("attend") ? new ReAttendOptions { Weight = parse.GetValue(LambdaAttend), DetachTarget = parse.GetValue(DetachAttend) } : null,
+            Construct = names.Contains("construct")
+                ? new ReConstructOptions { Weight = parse.GetValue(LambdaConstruct), Threshold = kind, FixedThreshold = fixedThreshold, Normalization = average }
+                : null,
+        };
+    }
+
+    private static (string[]? Value, string? Error) ParseFlowNames(string text)
+    {
+        var lower = text.ToLowerInvariant();
+        var names = lower == "none" ? [] : lower.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var wrong = names.FirstOrDefault(n => !FlowNames.Contains(n));
+        return wrong is null
+            ? (names, null)
+            : (null, $"option --flows expects none or a comma-separated list of {string.Join(", ", FlowNames)}; '{wrong}' is none of them");
+    }
+
+    private static (double? Value, string? Error) ParseThreshold(string text)
+    {
+        if (text == "adaptive") return (null, null);
+        return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var t) && t is >= 0 and < 1
+            ? (t, null)
+            : (null, $"option --threshold expects adaptive or a number in [0, 1), not '{text}'");
+    }
+}
