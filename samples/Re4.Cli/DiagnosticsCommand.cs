@@ -42,8 +42,8 @@ internal static class DiagnosticsCommand
         var logger = c.Loggers.CreateLogger("diagnostics");
         var stdout = c.Out;
         var (dataset, split) = source.Load(logger);
-        var loaded = CliModels.LoadCheckpoint(checkpoint, dataset, device);
-        using var model = loaded.Model;
+        using var loaded = CliModels.LoadCheckpoint(checkpoint, dataset, device);
+        var model = loaded.Model;
         var name = CliModels.Name(model.Config);
         var (user, role, history) = FindUser(dataset, split, userId);
         var snapshot = InterestSnapshot.Of(model, history);

@@ -81,18 +81,20 @@ internal static class EvaluateCommand
         var loadSeconds = clock.Elapsed.TotalSeconds;
         IRecommender recommender;
         string model;
-        if (checkpoint is null)
+        // The checkpoint's weights and the recommender's scorer are native memory: both are released when the verb ends.
+        using var loaded = checkpoint is null ? null : CliModels.LoadCheckpoint(checkpoint, dataset, device);
+        using var trained = loaded is null ? null : new MultiInterestRecommender(loaded.Model, CliModels.Name(loaded.Model.Config));
+        if (loaded is null || trained is null)
         {
             recommender = new MostPopularRecommender(split);
             model = MostPopular;
         }
         else
         {
-            var loaded = CliModels.LoadCheckpoint(checkpoint, dataset, device);
-            model = CliModels.Name(loaded.Model.Config);
+            model = trained.Name;
             if (modelName is not null && modelName != model && modelName != CliModels.Name(loaded.Model.Config.Encoder))
                 return c.Usage($"option --model {modelName} does not match the checkpoint, which holds a {model} model");
-            recommender = new MultiInterestRecommender(loaded.Model, model);
+            recommender = trained;
         }
 
         var (valid, test, report) = EvaluateAndWrite(recommender, model, dataset, split, source, excludeHistory, dump, outDir, loadSeconds);

@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 
 namespace Re4.Recommenders.Diagnostics;
 
-/// <summary>What the Re4 paper claims of its interests, measured on a set of users (spec §9).</summary>
+/// <summary>What the Re4 paper claims of its interests, measured on a set of users (docs/concepts.md, "Diagnostics").</summary>
 /// <param name="Users">Users measured.</param>
 /// <param name="Distinctness">Mean pairwise cosine similarity between a user's interests Z (lower = more distinct);
 /// NaN when K = 1.</param>

@@ -60,10 +60,25 @@ public sealed class MultiInterestTrainer : IDisposable
     private double _trainSeconds;
 
     /// <summary>Trains a model of the registered <paramref name="encoder"/> (e.g. <see cref="Extractors.ComiRecSaDescriptor.EncoderName"/>)
-    /// with K = <paramref name="interests"/> and d = <paramref name="dimension"/>, everything else default.</summary>
-    public MultiInterestTrainer(DataSplit split, string encoder, int interests = 4, int dimension = 64)
-        : this(split, new ModelConfig { Encoder = encoder, ItemCount = (split ?? throw new ArgumentNullException(nameof(split))).Dataset.ItemCount, Interests = interests, Dimension = dimension, MaxLength = split.MaxLength })
+    /// with K = <paramref name="interests"/> and d = <paramref name="dimension"/> (null: <see cref="ModelConfig"/>'s
+    /// defaults), everything else default.</summary>
+    public MultiInterestTrainer(DataSplit split, string encoder, int? interests = null, int? dimension = null)
+        : this(split, DefaultConfig(split, encoder, interests, dimension))
     {
+    }
+
+    private static ModelConfig DefaultConfig(DataSplit split, string encoder, int? interests, int? dimension)
+    {
+        ArgumentNullException.ThrowIfNull(split);
+        var defaults = new ModelConfig();
+        return new ModelConfig
+        {
+            Encoder = encoder,
+            ItemCount = split.Dataset.ItemCount,
+            Interests = interests ?? defaults.Interests,
+            Dimension = dimension ?? defaults.Dimension,
+            MaxLength = split.MaxLength,
+        };
     }
 
     /// <summary>Trains a model of the given architecture on <paramref name="split"/>.</summary>

@@ -131,7 +131,7 @@ internal static class FlowData
     }
 }
 
-/// <summary>The backward flows of spec §3–5 with plain double loops, straight from the equations. Nothing here calls the
+/// <summary>The backward flows (the paper's re-contrast, re-attend and re-construct losses; docs/concepts.md) with plain double loops, straight from the equations. Nothing here calls the
 /// library's tensor code.</summary>
 internal static class NaiveFlows
 {
@@ -159,7 +159,7 @@ internal static class NaiveFlows
     /// <summary>Whether valid item l of row b is a positive of interest k: A<sub>k,l</sub> &gt; γ (strict).</summary>
     public static bool IsPositive(FlowShape s, double[] a, int b, int k, int l, double gamma) => a[(b * s.K + k) * s.L + l] > gamma;
 
-    /// <summary>Re-contrast, spec §3: for each positive (b, k, l), −cos(z_k, x_l)/τ + log D_k, with D_k the sum of exp(cos/τ)
+    /// <summary>Re-contrast: for each positive (b, k, l), −cos(z_k, x_l)/τ + log D_k, with D_k the sum of exp(cos/τ)
     /// over the row's valid items, its other K − 1 interests and (optionally) the valid items of row b − 1 (cyclic).
     /// <paramref name="gammaOverride"/> replaces the threshold rule (used to show what the 1/L bug would give).</summary>
     public static double Contrast(FlowShape s, double[] z, double[] x, double[] a, ReContrastOptions o, Func<int, double>? gammaOverride = null)
@@ -210,7 +210,7 @@ internal static class NaiveFlows
         return logits.Select(v => Math.Exp(v - lse)).ToArray();
     }
 
-    /// <summary>Re-attend, spec §4: mean over (b, k) of −Σ_l R_l·log A_l / Σ_l R_l, over valid l.</summary>
+    /// <summary>Re-attend: mean over (b, k) of −Σ_l R_l·log A_l / Σ_l R_l, over valid l.</summary>
     public static double Attend(FlowShape s, double[] z, double[] x, double[] logA)
     {
         double total = 0;
@@ -233,7 +233,7 @@ internal static class NaiveFlows
         return total / (s.B * s.K);
     }
 
-    /// <summary>Re-construct, spec §5, with the generator's parameters <paramref name="p"/>: Q = expand(z_k) as L_max
+    /// <summary>Re-construct, with the generator's parameters <paramref name="p"/>: Q = expand(z_k) as L_max
     /// slots of d (the first L used); slot logits G[p, j] = W₂[p]·tanh(W₁·q_j), slot j masked when history position j is
     /// padding, softmax over the slots j; X̃_p = Σ_j G[p, j]·(W₃·q_j); squared error on positives. Returns the summed
     /// squared error and the number of positive cells.</summary>

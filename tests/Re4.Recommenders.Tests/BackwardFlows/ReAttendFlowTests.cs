@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 
 namespace Re4.Recommenders.Tests.BackwardFlows;
 
-/// <summary>Re-attend (spec §4) against <see cref="NaiveFlows.Attend"/>: R = softmax over valid l of z_k·x_l (no temperature),
+/// <summary>Re-attend (the paper's re-attend loss; docs/concepts.md, "Backward flows") against <see cref="NaiveFlows.Attend"/>: R = softmax over valid l of z_k·x_l (no temperature),
 /// loss = mean over (b, k) of −Σ R·log A / Σ R.</summary>
 public sealed class ReAttendFlowTests
 {

@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 
 namespace Re4.Recommenders.Tests.BackwardFlows;
 
-/// <summary>Re-construct (spec §5) against <see cref="NaiveFlows.Construct"/>, with the generator's own parameters read
+/// <summary>Re-construct (the paper's re-construct loss; docs/concepts.md, "Backward flows") against <see cref="NaiveFlows.Construct"/>, with the generator's own parameters read
 /// through <c>named_parameters()</c>: Q = expand(z_k) in L slots, G = softmax over slots of W₂·tanh(W₁·Qᵀ) with slot j
 /// masked when history position j is padding, X̃ = G·(Q·W₃), squared error on the positive cells.</summary>
 public sealed class ReConstructFlowTests

@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 
 namespace Re4.Recommenders.Tests.BackwardFlows;
 
-/// <summary>Re-contrast (spec §3) against <see cref="NaiveFlows.Contrast"/>: cosine at τ = 0.02 in doubles, positives
+/// <summary>Re-contrast (the paper's re-contrast loss; docs/concepts.md, "Backward flows") against <see cref="NaiveFlows.Contrast"/>: cosine at τ = 0.02 in doubles, positives
 /// A &gt; γ (γ = 1/n_b or fixed), denominator over the row's valid items, its other interests and row b − 1's valid items.</summary>
 public sealed class ReContrastFlowTests
 {

@@ -10,7 +10,7 @@ namespace Re4.Recommenders.Tests.Evaluation;
 /// <summary>
 /// End-to-end and independent: runs <c>re4 evaluate --model most-popular ... --dump</c> in-process on MovieLens-100k,
 /// then recomputes every test metric with a deliberately naive implementation written here from the specification
-/// (docs/re4-method.md §8) and the CLI contract, sharing no code with the library: its own parsing of u.data, its own
+/// (docs/evaluation.md) and the CLI contract, sharing no code with the library: its own parsing of u.data, its own
 /// stable time sort, its own ComiRec filter, its own ground truth from split.json, its own popularity ranking and its
 /// own metric formulas.
 /// </summary>
@@ -231,7 +231,7 @@ public sealed class NaiveRecomputationTests
         value.GetDouble().Should().BeApproximately(expected, 1e-9, key);
     }
 
-    /// <summary>The six metrics of docs/re4-method.md §8 for one user, written naively from the text.</summary>
+    /// <summary>The six metrics of docs/evaluation.md for one user, written naively from the text.</summary>
     private static (double Recall, double RecallSet, double Hit, double Ndcg, double NdcgMaster, double NdcgPaper) NaiveUserMetrics(
         List<long> retrieved, List<long> truth, int n)
     {

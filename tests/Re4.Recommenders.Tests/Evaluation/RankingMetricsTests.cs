@@ -2,7 +2,7 @@ using Re4.Recommenders.Evaluation;
 
 namespace Re4.Recommenders.Tests.Evaluation;
 
-/// <summary>Every <see cref="RankingMetrics"/> function on small cases worked out by hand (docs/re4-method.md §8).</summary>
+/// <summary>Every <see cref="RankingMetrics"/> function on small cases worked out by hand (docs/evaluation.md).</summary>
 public sealed class RankingMetricsTests
 {
     private const double Tol = 1e-12;

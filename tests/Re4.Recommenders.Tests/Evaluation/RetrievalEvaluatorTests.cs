@@ -365,7 +365,7 @@ public sealed class RetrievalEvaluatorTests
     }
 }
 
-/// <summary>A second, deliberately naive implementation of the six metrics of docs/re4-method.md §8, used to
+/// <summary>A second, deliberately naive implementation of the six metrics of docs/evaluation.md, used to
 /// cross-check the library on random cases. Order: recall, recall_set, hitrate, ndcg, ndcg_comirec, ndcg_comirec_paper.</summary>
 internal static class NaiveMetrics
 {

@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 
 namespace Re4.Recommenders.Tests.Training;
 
-/// <summary>The main loss (spec §2) against naive double formulas: k* = argmax_k ⟨u_k, e_y⟩ without gradient through the
+/// <summary>The main loss (docs/concepts.md, "Main loss") against naive double formulas: k* = argmax_k ⟨u_k, e_y⟩ without gradient through the
 /// choice; full softmax over items 1..N; sampled softmax with logQ correction and accidental hits removed.</summary>
 public sealed class MainLossTests
 {
