@@ -164,20 +164,9 @@ internal static class BenchCommand
     private static string Json(ScorerReport best, List<ScorerReport> reports, int items, int dim, int interests, int users, int top,
         Device device, int threads, int repeat, double matmul, double fmaPeak, double streamSeconds, long tableBytes)
     {
-        var report = new BenchReport
+        var report = new BenchReport(Figures(best, matmul, fmaPeak, streamSeconds))
         {
             Scorer = best.Name,
-            UsersPerSecond = best.UsersPerSecond,
-            Gflops = best.Gflops,
-            RatioToMatmul = best.Gflops / matmul,
-            RatioToFmaPeak = best.Gflops / fmaPeak,
-            BatchSeconds = best.BatchSeconds,
-            LatencyMs = best.LatencySeconds * 1e3,
-            LatencyToStream = best.LatencySeconds / streamSeconds,
-            PeakExtraBytes = best.PeakExtraBytes,
-            AllocatedBytes = best.AllocatedBytes,
-            BuildSeconds = best.BuildSeconds,
-            CoresUsed = best.CoresUsed,
             MatmulGflops = matmul,
             FmaPeakGflops = fmaPeak,
             StreamMs = streamSeconds * 1e3,

@@ -7,6 +7,12 @@ namespace Re4.Cli;
 /// inherited figures right after <c>scorer</c>, as the text of docs/cli.md lists them.</summary>
 internal sealed class BenchReport : ScorerFigures
 {
+    /// <summary>A report whose top-level figures are <paramref name="best"/>'s.</summary>
+    public BenchReport(ScorerFigures best)
+        : base(best)
+    {
+    }
+
     [JsonPropertyOrder(-1)]
     public required string Scorer { get; init; }
 

@@ -4,25 +4,46 @@ namespace Re4.Cli;
 /// machine's matmul and FMA peak, latency, memory and build time.</summary>
 internal class ScorerFigures
 {
-    public required double UsersPerSecond { get; init; }
+    // Not "required": the report copies a scorer's figures through the copy constructor below, and Figures() sets them all.
+    public ScorerFigures()
+    {
+    }
 
-    public required double Gflops { get; init; }
+    /// <summary>A copy of <paramref name="figures"/> (the bench report repeats the best scorer's figures at its top).</summary>
+    protected ScorerFigures(ScorerFigures figures)
+    {
+        UsersPerSecond = figures.UsersPerSecond;
+        Gflops = figures.Gflops;
+        RatioToMatmul = figures.RatioToMatmul;
+        RatioToFmaPeak = figures.RatioToFmaPeak;
+        BatchSeconds = figures.BatchSeconds;
+        LatencyMs = figures.LatencyMs;
+        LatencyToStream = figures.LatencyToStream;
+        PeakExtraBytes = figures.PeakExtraBytes;
+        AllocatedBytes = figures.AllocatedBytes;
+        BuildSeconds = figures.BuildSeconds;
+        CoresUsed = figures.CoresUsed;
+    }
 
-    public required double RatioToMatmul { get; init; }
+    public double UsersPerSecond { get; init; }
 
-    public required double RatioToFmaPeak { get; init; }
+    public double Gflops { get; init; }
 
-    public required double BatchSeconds { get; init; }
+    public double RatioToMatmul { get; init; }
 
-    public required double LatencyMs { get; init; }
+    public double RatioToFmaPeak { get; init; }
 
-    public required double LatencyToStream { get; init; }
+    public double BatchSeconds { get; init; }
 
-    public required long PeakExtraBytes { get; init; }
+    public double LatencyMs { get; init; }
 
-    public required long AllocatedBytes { get; init; }
+    public double LatencyToStream { get; init; }
 
-    public required double BuildSeconds { get; init; }
+    public long PeakExtraBytes { get; init; }
 
-    public required double CoresUsed { get; init; }
+    public long AllocatedBytes { get; init; }
+
+    public double BuildSeconds { get; init; }
+
+    public double CoresUsed { get; init; }
 }
