@@ -75,7 +75,7 @@ public sealed class KeyedQueryDescriptor : EncoderDescriptor<KeyedQueryOptions>
 public sealed class ExtendingEncoderTests
 {
     [Fact]
-    public void The_encoder_attends_with_projected_keys_at_its_temperature()
+    public void KeyedQueryExtractor_AttendsWithProjectedKeysAtItsTemperature()
     {
         const int b = 2, l = 3, d = 2, k = 2;
         int[] lengths = [3, 1];
@@ -120,7 +120,7 @@ public sealed class ExtendingEncoderTests
     }
 
     [Fact]
-    public void The_encoder_is_registered_trained_saved_and_loaded_by_name()
+    public void KeyedQueryEncoder_IsRegisteredTrainedSavedAndLoadedByName()
     {
         using var dir = new TempDir();
         var data = DatasetPreparation.Prepare(PlantedInterestGenerator.Generate(new SyntheticDataOptions { Users = 300, Items = 100, Topics = 5, Seed = 4 }), DatasetFilter.ComiRec());

@@ -71,7 +71,7 @@ public sealed class InterestSpreadFlow : IBackwardFlow
 public sealed class ExtendingExampleTests
 {
     [Fact]
-    public void The_extractor_computes_softmax_attention_over_valid_items_and_its_weighted_sum()
+    public void LearnedQueryExtractor_ComputesSoftmaxAttentionOverValidItemsAndItsWeightedSum()
     {
         const int b = 2, l = 4, d = 3, k = 2;
         int[] lengths = [4, 2];
@@ -110,7 +110,7 @@ public sealed class ExtendingExampleTests
     }
 
     [Fact]
-    public void The_flow_is_the_mean_squared_cosine_of_distinct_interest_pairs()
+    public void InterestSpreadFlow_IsTheMeanSquaredCosineOfDistinctInterestPairs()
     {
         const int b = 2, k = 3, d = 4;
         var z = Naive.RandomFloats(5, b * k * d);
@@ -146,7 +146,7 @@ public sealed class ExtendingExampleTests
     }
 
     [Fact]
-    public void The_example_trains_with_both_plug_ins_then_loads_and_serves()
+    public void Example_TrainsWithBothPlugIns_ThenLoadsAndServes()
     {
         using var dir = new TempDir();
         var data = DatasetPreparation.Prepare(PlantedInterestGenerator.Generate(new SyntheticDataOptions { Users = 300, Items = 100, Topics = 5, Seed = 4 }), DatasetFilter.ComiRec());
@@ -189,7 +189,7 @@ public sealed class ExtendingExampleTests
     }
 
     [Fact]
-    public void Custom_models_say_what_is_wrong()
+    public void CustomModel_SaysWhatIsWrong()
     {
         var custom = new ModelConfig { Encoder = "LearnedQuery", ItemCount = 5, Interests = 2, Dimension = 4 };
         FluentActions.Invoking(() => new MultiInterestModel(custom)).Should().Throw<ArgumentException>().WithMessage("*No encoder is registered as 'LearnedQuery'*");
@@ -200,7 +200,7 @@ public sealed class ExtendingExampleTests
     }
 
     [Fact]
-    public void Every_code_block_of_the_extending_page_is_part_of_a_docs_test_file()
+    public void ExtendingPage_HasEveryCodeBlockInADocsTestFile()
     {
         static string Squash(string text) => Regex.Replace(text, @"\s+", " ").Trim();
         var page = File.ReadAllText(Path.Combine(TestPaths.RepositoryRoot, "docs", "extending.md"));

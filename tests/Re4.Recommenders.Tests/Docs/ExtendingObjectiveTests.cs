@@ -30,7 +30,7 @@ public sealed class InterestNormObjective(ITrainingObjective inner, double weigh
 public sealed class ExtendingObjectiveTests
 {
     [Fact]
-    public void The_extended_objective_trains_reports_its_term_and_resumes()
+    public void InterestNormObjective_TrainsReportsItsTermAndResumes()
     {
         using var dir = new TempDir();
         var data = DatasetPreparation.Prepare(PlantedInterestGenerator.Generate(new SyntheticDataOptions { Users = 300, Items = 100, Topics = 5, Seed = 4 }), DatasetFilter.ComiRec());
@@ -65,7 +65,7 @@ public sealed class ExtendingObjectiveTests
     }
 
     [Fact]
-    public void Interest_norm_is_the_mean_squared_norm_of_the_interests()
+    public void InterestNorm_IsTheMeanSquaredNormOfTheInterests()
     {
         // Z = [[[3, 4], [0, 1]]]: squared norms 25 and 1, mean 13, by hand. The inner objective is a stub returning 2.
         manual_seed(1);
