@@ -32,7 +32,8 @@ public sealed class KeyedQueryExtractor : InterestExtractor
         InterestCount = interests;
         Dimension = dimension;
         _scale = 1 / (options.Temperature * Math.Sqrt(dimension));
-        queries = nn.Parameter(randn(interests, dimension) / Math.Sqrt(dimension));
+        using var initScale = Math.Sqrt(dimension).ToScalar();
+        queries = nn.Parameter(randn(interests, dimension) / initScale);
         keys = nn.Linear(dimension, dimension, hasBias: options.KeyBias);
         RegisterComponents();
     }
@@ -44,9 +45,12 @@ public sealed class KeyedQueryExtractor : InterestExtractor
     public override InterestOutput Extract(Tensor history, Tensor mask)
     {
         using var scope = NewDisposeScope();
-        var logits = queries.matmul(keys.forward(history).transpose(1, 2)) * _scale;   // [B, K, L]
-        var padding = mask.unsqueeze(1).eq(0);                                         // [B, 1, L]
-        var masked = logits.masked_fill(padding, -1e9);
+        using var scale = _scale.ToScalar();
+        using var zero = 0.ToScalar();
+        using var paddingLogit = (-1e9).ToScalar();
+        var logits = queries.matmul(keys.forward(history).transpose(1, 2)) * scale;    // [B, K, L]
+        var padding = mask.unsqueeze(1).eq(zero);                                      // [B, 1, L]
+        var masked = logits.masked_fill(padding, paddingLogit);
         var attention = masked.softmax(-1);
         var logAttention = masked.log_softmax(-1);
         var interests = attention.matmul(history);                                     // [B, K, d]

@@ -20,10 +20,12 @@ public sealed class InterestNormObjective(ITrainingObjective inner, double weigh
     public Tensor ComputeLoss(TrainingStepContext context, StepLossParts parts)
     {
         var loss = inner.ComputeLoss(context, parts);                    // main + Σ λ·flow; reports main and each flow
-        var norm = context.Output.Interests.square().sum(-1).mean();    // mean ‖z_k‖² over [B, K]
+        using var two = 2.ToScalar();                                    // square() would pass a temporary 2
+        var norm = context.Output.Interests.pow(two).sum(-1).mean();    // mean ‖z_k‖² over [B, K]
         parts.Add("interest_norm", norm);                               // reported, and stops the run if not finite
-        using var w = weight.ToScalar();   // owned: a temporary Scalar may be freed mid-call
-        return loss.add(norm.mul(w));
+        using var w = weight.ToScalar();
+        using var one = 1.ToScalar();                                    // add's alpha: loss.add(t) would pass a temporary 1
+        return loss.add(norm.mul(w), one);
     }
 }
 
