@@ -16,7 +16,7 @@ public sealed class BenchCommandTests
     private static readonly string[] Tiny = ["bench", "scoring", "--items", "700", "--dim", "8", "--interests", "3", "--users", "5", "--top", "7", "--threads", "1", "--repeat", "1"];
 
     [Fact]
-    public void BenchScoring_Json_IsOneObjectWithSaneFiguresForBothScorers()
+    public void BenchScoring_WritesOneJsonObjectWithSaneFiguresForBothScorers()
     {
         var (code, output, err) = Run([.. Tiny, "--json"]);
 
@@ -53,7 +53,7 @@ public sealed class BenchCommandTests
     }
 
     [Fact]
-    public void BenchScoring_Text_NamesTheScorer()
+    public void BenchScoring_NamesTheScorer_InText()
     {
         var (code, output, _) = Run([.. Tiny, "--scorer", "managed"]);
         code.Should().Be(0);
@@ -61,7 +61,7 @@ public sealed class BenchCommandTests
     }
 
     [Fact]
-    public void Bench_Usage_ErrorsAndHelp()
+    public void Bench_ExitsWith2ForUsageErrors_And0WithHelp()
     {
         Run("bench").Code.Should().Be(2);
         Run("bench", "retrieval").Code.Should().Be(2);

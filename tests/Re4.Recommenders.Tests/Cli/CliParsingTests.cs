@@ -61,7 +61,7 @@ public sealed class CliParsingTests
     }
 
     [Fact]
-    public void Help_States_TheLibrarysDefaults()
+    public void Help_StatesTheLibrarysDefaults()
     {
         var trainer = new TrainerOptions();
         var config = new ModelConfig();
@@ -89,7 +89,7 @@ public sealed class CliParsingTests
     }
 
     [Fact]
-    public void Root_WithoutArguments_PrintsUsageAndExits2_WithHelp0()
+    public void Root_PrintsUsageAndExits2_WithoutArguments_And0WithHelp()
     {
         var (code, output, _) = Run();
         code.Should().Be(2);
@@ -142,14 +142,14 @@ public sealed class CliParsingTests
     }
 
     [Fact]
-    public void OptionValues_AreAcceptedAfterAnEqualsSign_AsWell()
+    public void OptionValues_AreAlsoAcceptedAfterAnEqualsSign()
     {
         Run("bench", "scoring", "--items=0").Err.Should().Be(Run("bench", "scoring", "--items", "0").Err).And.Contain("--items must be at least 1");
         Run("train", "--data=synthetic", "--model=mind", "--out=x", "--tau=0").Err.Should().Contain("option --tau must be positive");
     }
 
     [Fact]
-    public void OptionsThatDoNotCombine_AreUsageErrors_BeforeAnyWork()
+    public void Options_AreUsageErrorsBeforeAnyWork_WhenTheyDoNotCombine()
     {
         var (code, _, err) = Run("train", "--data", "synthetic", "--model", "mind", "--out", "x", "--sa-flavor", "re4");
 
@@ -158,7 +158,7 @@ public sealed class CliParsingTests
     }
 
     [Fact]
-    public void AFlagTakesNoValue_AndAnOptionIsGivenOnce()
+    public void Options_RejectAValueForAFlag_AndAnOptionGivenTwice()
     {
         Run("evaluate", "--data", "synthetic", "--out", "x", "--dump", "true").Err.Should().Be("re4 evaluate: unexpected argument 'true': options look like --name value\n");
         Run("evaluate", "--data", "synthetic", "--out", "x", "--out", "y").Err.Should().Be("re4 evaluate: option --out is given twice\n");
@@ -166,7 +166,7 @@ public sealed class CliParsingTests
     }
 
     [Fact]
-    public void Train_Re4Preset_WritesItsFlowsAndTheDocumentedKeyOrder()
+    public void Train_WritesItsFlowsAndTheDocumentedKeyOrder_ForTheRe4Preset()
     {
         using var dir = new TempDir();
         var raw = PlantedInterestGenerator.Generate(new() { Users = 300, Items = 200, Topics = 8, MinLength = 8, MaxLength = 16, Seed = 3 });
@@ -200,7 +200,7 @@ public sealed class CliParsingTests
     }
 
     [Fact]
-    public void Evaluate_MetricsKeys_AreInTheDocumentedOrder()
+    public void Evaluate_WritesMetricsKeysInTheDocumentedOrder()
     {
         using var dir = new TempDir();
         Run("evaluate", "--data", "synthetic", "--out", dir.Path, "--quiet").Code.Should().Be(0);
@@ -214,7 +214,7 @@ public sealed class CliParsingTests
     }
 
     [Fact]
-    public void BenchJson_KeysAreInTheDocumentedOrder_OnOneLine()
+    public void BenchScoring_WritesJsonKeysInTheDocumentedOrder_OnOneLine()
     {
         var (code, output, err) = Run("bench", "scoring", "--items", "300", "--dim", "4", "--interests", "2", "--users", "3", "--top", "5", "--threads", "1",
             "--repeat", "1", "--scorer", "managed", "--json");

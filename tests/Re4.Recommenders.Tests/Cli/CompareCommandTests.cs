@@ -75,7 +75,7 @@ public sealed class CompareCommandTests
     [InlineData(new[] { "compare", "--data", "synthetic", "--out", "x", "--seeds", "1,x" }, "--seeds")]
     [InlineData(new[] { "compare", "--data", "synthetic", "--out", "x", "--resume" }, "--resume")]
     [InlineData(new[] { "compare", "--data", "synthetic", "--out", "x", "--lr", "fast" }, "--lr")]
-    public void UsageErrors_ExitWith2_BeforeAnyTraining(string[] args, string expected)
+    public void Compare_ExitsWith2ForUsageErrors_BeforeAnyTraining(string[] args, string expected)
     {
         var (code, _, err) = Run(args);
 

@@ -14,7 +14,7 @@ public sealed class EvaluateCommandTests
     }
 
     [Fact]
-    public void Evaluate_OnSynthetic_WritesEveryContractKey()
+    public void Evaluate_WritesEveryContractKey_OnSyntheticData()
     {
         using var dir = new TempDir();
         var (code, output, _) = Run("evaluate", "--data", "synthetic", "--model", "most-popular", "--out", dir.Path, "--quiet");
@@ -50,7 +50,7 @@ public sealed class EvaluateCommandTests
     }
 
     [Fact]
-    public void Evaluate_WithDump_WritesOneRankedLinePerTestUser()
+    public void Evaluate_WritesOneRankedLinePerTestUser_WithDump()
     {
         using var dir = new TempDir();
         var (code, _, _) = Run("evaluate", "--data", "synthetic", "--out", dir.Path, "--dump", "--quiet", "--protocol", "leave-one-out");
@@ -69,7 +69,7 @@ public sealed class EvaluateCommandTests
     }
 
     [Fact]
-    public void Evaluate_MissingFile_IsOneLineErrorWithExitCode1()
+    public void Evaluate_GivesAOneLineErrorWithExitCode1_ForAMissingFile()
     {
         using var dir = new TempDir();
         var missing = Path.Combine(dir.Path, "nope.txt");
@@ -81,7 +81,7 @@ public sealed class EvaluateCommandTests
     }
 
     [Fact]
-    public void Evaluate_MalformedFile_NamesFileAndLine_AndWritesNoMetrics()
+    public void Evaluate_NamesFileAndLineAndWritesNoMetrics_ForAMalformedFile()
     {
         using var dir = new TempDir();
         var data = dir.File("bad.csv", "1,10,100\n1,11,101\n2,12,oops\n");
@@ -101,7 +101,7 @@ public sealed class EvaluateCommandTests
     [InlineData(new[] { "evaluate", "--data", "synthetic", "--out", "x", "--seed", "abc" }, "integer")]
     [InlineData(new[] { "evaluate", "--data", "synthetic", "--out", "x", "--model", "sasrec" }, "most-popular")]
     [InlineData(new[] { "frobnicate" }, "unknown verb")]
-    public void UsageErrors_ExitWith2_AndSayWhatIsWrong(string[] args, string expected)
+    public void UsageErrors_ExitWith2AndSayWhatIsWrong(string[] args, string expected)
     {
         var (code, _, err) = Run(args);
 
@@ -128,7 +128,7 @@ public sealed class EvaluateOnSharedDatasetsTests
     [InlineData("amazon-sports/Sports_and_Outdoors.txt", "leave-one-out")]
     [InlineData("movielens-100k/u.data", "comirec")]
     [InlineData("movielens-100k/u.data", "leave-one-out")]
-    public void MostPopular_RunsOnEverySharedDataset_WithBothProtocols(string file, string protocol)
+    public void Evaluate_RunsMostPopularOnEverySharedDataset_WithBothProtocols(string file, string protocol)
     {
         using var dir = new TempDir();
         var stdout = new StringWriter();

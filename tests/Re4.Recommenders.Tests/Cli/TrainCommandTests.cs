@@ -69,7 +69,7 @@ public sealed class TrainCommandTests
     }
 
     [Fact]
-    public void Train_Resume_ContinuesToTheNewStepLimit()
+    public void TrainResume_ContinuesToTheNewStepLimit()
     {
         using var dir = new TempDir();
         var data = TinyData(dir);
@@ -83,7 +83,7 @@ public sealed class TrainCommandTests
     }
 
     [Fact]
-    public void Recommend_UnknownItem_IsAnErrorNamingIt()
+    public void Recommend_GivesAnErrorNamingIt_ForAnUnknownItem()
     {
         using var dir = new TempDir();
         var data = TinyData(dir);
@@ -97,7 +97,7 @@ public sealed class TrainCommandTests
     }
 
     [Fact]
-    public void Evaluate_CheckpointOnOtherData_IsRefused()
+    public void Evaluate_RefusesACheckpoint_OfOtherData()
     {
         using var dir = new TempDir();
         var data = TinyData(dir);

@@ -7,7 +7,7 @@ namespace Re4.Recommenders.Tests.Docs;
 public sealed class ApiPageTests
 {
     [Fact]
-    public void The_api_page_lists_every_public_type_and_nothing_else()
+    public void ApiPage_ListsEveryPublicTypeAndNothingElse()
     {
         var page = File.ReadAllLines(Path.Combine(TestPaths.RepositoryRoot, "docs", "api.md"));
         var listed = new HashSet<string>();

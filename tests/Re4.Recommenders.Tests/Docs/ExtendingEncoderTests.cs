@@ -32,7 +32,8 @@ public sealed class KeyedQueryExtractor : InterestExtractor
         InterestCount = interests;
         Dimension = dimension;
         _scale = 1 / (options.Temperature * Math.Sqrt(dimension));
-        queries = nn.Parameter(randn(interests, dimension) / Math.Sqrt(dimension));
+        using var initScale = Math.Sqrt(dimension).ToScalar();
+        queries = nn.Parameter(randn(interests, dimension) / initScale);
         keys = nn.Linear(dimension, dimension, hasBias: options.KeyBias);
         RegisterComponents();
     }
@@ -44,9 +45,12 @@ public sealed class KeyedQueryExtractor : InterestExtractor
     public override InterestOutput Extract(Tensor history, Tensor mask)
     {
         using var scope = NewDisposeScope();
-        var logits = queries.matmul(keys.forward(history).transpose(1, 2)) * _scale;   // [B, K, L]
-        var padding = mask.unsqueeze(1).eq(0);                                         // [B, 1, L]
-        var masked = logits.masked_fill(padding, -1e9);
+        using var scale = _scale.ToScalar();
+        using var zero = 0.ToScalar();
+        using var paddingLogit = (-1e9).ToScalar();
+        var logits = queries.matmul(keys.forward(history).transpose(1, 2)) * scale;    // [B, K, L]
+        var padding = mask.unsqueeze(1).eq(zero);                                      // [B, 1, L]
+        var masked = logits.masked_fill(padding, paddingLogit);
         var attention = masked.softmax(-1);
         var logAttention = masked.log_softmax(-1);
         var interests = attention.matmul(history);                                     // [B, K, d]
@@ -75,7 +79,7 @@ public sealed class KeyedQueryDescriptor : EncoderDescriptor<KeyedQueryOptions>
 public sealed class ExtendingEncoderTests
 {
     [Fact]
-    public void The_encoder_attends_with_projected_keys_at_its_temperature()
+    public void KeyedQueryExtractor_AttendsWithProjectedKeysAtItsTemperature()
     {
         const int b = 2, l = 3, d = 2, k = 2;
         int[] lengths = [3, 1];
@@ -120,7 +124,7 @@ public sealed class ExtendingEncoderTests
     }
 
     [Fact]
-    public void The_encoder_is_registered_trained_saved_and_loaded_by_name()
+    public void KeyedQueryEncoder_IsRegisteredTrainedSavedAndLoadedByName()
     {
         using var dir = new TempDir();
         var data = DatasetPreparation.Prepare(PlantedInterestGenerator.Generate(new SyntheticDataOptions { Users = 300, Items = 100, Topics = 5, Seed = 4 }), DatasetFilter.ComiRec());

@@ -25,7 +25,8 @@ public sealed class LearnedQueryExtractor : InterestExtractor
     {
         InterestCount = interests;
         Dimension = dimension;
-        queries = nn.Parameter(randn(interests, dimension) / Math.Sqrt(dimension));
+        using var scale = Math.Sqrt(dimension).ToScalar();   // owned Scalars, kept alive for the call (see above)
+        queries = nn.Parameter(randn(interests, dimension) / scale);
         RegisterComponents();
     }
 
@@ -36,11 +37,14 @@ public sealed class LearnedQueryExtractor : InterestExtractor
     public override InterestOutput Extract(Tensor history, Tensor mask)
     {
         using var scope = NewDisposeScope();
-        var logits = queries.matmul(history.transpose(1, 2)) / Math.Sqrt(Dimension);   // [B, K, L]
+        using var scale = Math.Sqrt(Dimension).ToScalar();
+        using var zero = 0.ToScalar();
+        using var paddingLogit = (-1e9).ToScalar();
+        var logits = queries.matmul(history.transpose(1, 2)) / scale;                   // [B, K, L]
         // Padding gets a large but finite negative logit: its attention underflows to exactly 0 and log A stays finite,
         // which the re-attend flow needs.
-        var padding = mask.unsqueeze(1).eq(0);                                          // [B, 1, L]
-        var masked = logits.masked_fill(padding, -1e9);
+        var padding = mask.unsqueeze(1).eq(zero);                                       // [B, 1, L]
+        var masked = logits.masked_fill(padding, paddingLogit);
         var attention = masked.softmax(-1);
         var logAttention = masked.log_softmax(-1);
         var interests = attention.matmul(history);                                      // [B, K, d]
@@ -60,9 +64,10 @@ public sealed class InterestSpreadFlow : IBackwardFlow
         var z = nn.functional.normalize(context.Interests, p: 2, dim: -1);   // [B, K, d]
         var cosine = z.matmul(z.transpose(1, 2));                            // [B, K, K]
         var k = cosine.shape[1];
-        var offDiagonal = ones(k, k, device: cosine.device) - eye(k, device: cosine.device);
-        var pairs = Math.Max(1, k * (k - 1));
-        var loss = (cosine.pow(2) * offDiagonal).sum(-1).sum(-1) / pairs;   // [B]
+        var offDiagonal = ones(k, k, device: cosine.device) - eye(k, device: cosine.device);   // tensor − tensor: no Scalar
+        using var two = 2.ToScalar();
+        using var pairs = Math.Max(1, k * (k - 1)).ToScalar();
+        var loss = (cosine.pow(two) * offDiagonal).sum(-1).sum(-1) / pairs;   // [B]
         return loss.mean().MoveToOuterDisposeScope();
     }
 }
@@ -71,7 +76,7 @@ public sealed class InterestSpreadFlow : IBackwardFlow
 public sealed class ExtendingExampleTests
 {
     [Fact]
-    public void The_extractor_computes_softmax_attention_over_valid_items_and_its_weighted_sum()
+    public void LearnedQueryExtractor_ComputesSoftmaxAttentionOverValidItemsAndItsWeightedSum()
     {
         const int b = 2, l = 4, d = 3, k = 2;
         int[] lengths = [4, 2];
@@ -110,7 +115,7 @@ public sealed class ExtendingExampleTests
     }
 
     [Fact]
-    public void The_flow_is_the_mean_squared_cosine_of_distinct_interest_pairs()
+    public void InterestSpreadFlow_IsTheMeanSquaredCosineOfDistinctInterestPairs()
     {
         const int b = 2, k = 3, d = 4;
         var z = Naive.RandomFloats(5, b * k * d);
@@ -146,7 +151,7 @@ public sealed class ExtendingExampleTests
     }
 
     [Fact]
-    public void The_example_trains_with_both_plug_ins_then_loads_and_serves()
+    public void Example_TrainsWithBothPlugIns_ThenLoadsAndServes()
     {
         using var dir = new TempDir();
         var data = DatasetPreparation.Prepare(PlantedInterestGenerator.Generate(new SyntheticDataOptions { Users = 300, Items = 100, Topics = 5, Seed = 4 }), DatasetFilter.ComiRec());
@@ -189,7 +194,7 @@ public sealed class ExtendingExampleTests
     }
 
     [Fact]
-    public void Custom_models_say_what_is_wrong()
+    public void CustomModel_SaysWhatIsWrong()
     {
         var custom = new ModelConfig { Encoder = "LearnedQuery", ItemCount = 5, Interests = 2, Dimension = 4 };
         FluentActions.Invoking(() => new MultiInterestModel(custom)).Should().Throw<ArgumentException>().WithMessage("*No encoder is registered as 'LearnedQuery'*");
@@ -200,7 +205,7 @@ public sealed class ExtendingExampleTests
     }
 
     [Fact]
-    public void Every_code_block_of_the_extending_page_is_part_of_a_docs_test_file()
+    public void ExtendingPage_HasEveryCodeBlockInADocsTestFile()
     {
         static string Squash(string text) => Regex.Replace(text, @"\s+", " ").Trim();
         var page = File.ReadAllText(Path.Combine(TestPaths.RepositoryRoot, "docs", "extending.md"));

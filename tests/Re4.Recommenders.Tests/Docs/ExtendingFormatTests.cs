@@ -46,7 +46,7 @@ public sealed class ExtendingFormatTests : IDisposable
     public void Dispose() => _dir.Dispose();
 
     [Fact]
-    public void A_registered_reader_is_detected_and_an_explicit_one_is_used_as_given()
+    public void Load_DetectsARegisteredReader_AndUsesAnExplicitOneAsGiven()
     {
         // User 1: item 10 at 300, item 11 at 100 → 11, 10 by time; user 2: item 10. The header is skipped.
         var path = _dir.File("clicks.txt", "user|item|timestamp\n1|10|300\n1|11|100\n2|10|200\n");
@@ -67,7 +67,7 @@ public sealed class ExtendingFormatTests : IDisposable
     }
 
     [Fact]
-    public void Unregistered_the_file_falls_back_to_the_sequence_format_and_fails_there()
+    public void Load_FallsBackToTheSequenceFormatAndFailsThere_WhenTheReaderIsUnregistered()
     {
         // Without the registration nothing claims '|' lines but the sequence format's fallback.
         var path = _dir.File("clicks.txt", "1|10|300\n");
@@ -78,7 +78,7 @@ public sealed class ExtendingFormatTests : IDisposable
     }
 
     [Fact]
-    public void A_malformed_line_names_file_line_text_and_what_was_expected()
+    public void Load_NamesFileLineTextAndWhatWasExpected_ForAMalformedLine()
     {
         var path = _dir.File("clicks.txt", "1|10|300\n2|12|soon\n");
 
@@ -96,7 +96,7 @@ public sealed class ExtendingFormatTests : IDisposable
     [InlineData("x|10|5", "user id in field 1")]
     [InlineData("1|y|5", "item id in field 2")]
     [InlineData("1|10|5|6", "integer timestamp in field 3")]
-    public void Each_field_is_checked(string line, string expected)
+    public void Parse_ChecksEachField(string line, string expected)
     {
         var result = new PipeSeparatedReader().Parse(System.Text.Encoding.UTF8.GetBytes(line), out _);
 
@@ -105,7 +105,7 @@ public sealed class ExtendingFormatTests : IDisposable
     }
 
     [Fact]
-    public void Lenient_mode_skips_the_malformed_line()
+    public void Load_SkipsTheMalformedLine_InLenientMode()
     {
         var path = _dir.File("clicks.txt", "1|10|300\n2|12|soon\n2|13|5\n");
 

@@ -20,17 +20,19 @@ public sealed class InterestNormObjective(ITrainingObjective inner, double weigh
     public Tensor ComputeLoss(TrainingStepContext context, StepLossParts parts)
     {
         var loss = inner.ComputeLoss(context, parts);                    // main + Σ λ·flow; reports main and each flow
-        var norm = context.Output.Interests.square().sum(-1).mean();    // mean ‖z_k‖² over [B, K]
+        using var two = 2.ToScalar();                                    // square() would pass a temporary 2
+        var norm = context.Output.Interests.pow(two).sum(-1).mean();    // mean ‖z_k‖² over [B, K]
         parts.Add("interest_norm", norm);                               // reported, and stops the run if not finite
-        using var w = weight.ToScalar();   // owned: a temporary Scalar may be freed mid-call
-        return loss.add(norm.mul(w));
+        using var w = weight.ToScalar();
+        using var one = 1.ToScalar();                                    // add's alpha: loss.add(t) would pass a temporary 1
+        return loss.add(norm.mul(w), one);
     }
 }
 
 public sealed class ExtendingObjectiveTests
 {
     [Fact]
-    public void The_extended_objective_trains_reports_its_term_and_resumes()
+    public void InterestNormObjective_TrainsReportsItsTermAndResumes()
     {
         using var dir = new TempDir();
         var data = DatasetPreparation.Prepare(PlantedInterestGenerator.Generate(new SyntheticDataOptions { Users = 300, Items = 100, Topics = 5, Seed = 4 }), DatasetFilter.ComiRec());
@@ -65,7 +67,7 @@ public sealed class ExtendingObjectiveTests
     }
 
     [Fact]
-    public void Interest_norm_is_the_mean_squared_norm_of_the_interests()
+    public void InterestNorm_IsTheMeanSquaredNormOfTheInterests()
     {
         // Z = [[[3, 4], [0, 1]]]: squared norms 25 and 1, mean 13, by hand. The inner objective is a stub returning 2.
         manual_seed(1);

@@ -56,7 +56,7 @@ public sealed class BruteForceScorer(ItemEmbeddingTable table) : ICandidateScore
 public sealed class ExtendingScorerTests
 {
     [Fact]
-    public void The_scorer_agrees_with_the_built_in_scorer_exactly_on_exact_scores()
+    public void BruteForceScorer_AgreesExactlyWithTheBuiltInScorer_OnExactScores()
     {
         // Multiples of 1/8: every dot product is exact in float, so both scorers must agree bit for bit, ties included.
         const int n = 30, d = 4, k = 2;
@@ -78,7 +78,7 @@ public sealed class ExtendingScorerTests
     }
 
     [Fact]
-    public void The_scorer_plugs_into_the_recommender()
+    public void BruteForceScorer_PlugsIntoTheRecommender()
     {
         manual_seed(3);
         using var model = new MultiInterestModel(new ModelConfig { ItemCount = 50, Dimension = 8, Interests = 2, MaxLength = 5 });

@@ -130,7 +130,7 @@ public sealed class DynamicRoutingExtractorTests
     }
 
     [Fact]
-    public void ComiRec_DR_outputs_equal_the_naive_routing_with_softmax_over_interests()
+    public void ComiRecDr_EqualsTheNaiveRoutingWithSoftmaxOverInterests()
     {
         using var scope = NewDisposeScope();
         var extractor = Build();
@@ -149,7 +149,7 @@ public sealed class DynamicRoutingExtractorTests
     }
 
     [Fact]
-    public void Routing_softmax_is_over_interests_not_over_history_items()
+    public void RoutingSoftmax_IsOverInterestsNotOverHistoryItems()
     {
         using var scope = NewDisposeScope();
         var extractor = Build();
@@ -164,7 +164,7 @@ public sealed class DynamicRoutingExtractorTests
     }
 
     [Fact]
-    public void One_iteration_couples_each_valid_item_by_one_over_K()
+    public void Extract_CouplesEachValidItemByOneOverK_WithOneIteration()
     {
         // With logits 0, c = softmax_K(0) = 1/K on every valid item (a softmax over L would give 1/n_b), so
         // Z_k = squash(Σ_l ê_{k,l} / K) and A is uniform over the valid items.
@@ -197,7 +197,7 @@ public sealed class DynamicRoutingExtractorTests
     }
 
     [Fact]
-    public void Coupling_is_zero_on_padding_and_attention_sums_to_one_over_valid_items()
+    public void Coupling_IsZeroOnPadding_AndAttentionSumsToOneOverValidItems()
     {
         using var scope = NewDisposeScope();
         var extractor = Build();
@@ -246,7 +246,7 @@ public sealed class DynamicRoutingExtractorTests
     }
 
     [Fact]
-    public void Gradient_flows_only_through_the_last_iteration()
+    public void Gradient_FlowsOnlyThroughTheLastIteration()
     {
         // d sum(Z) / dW from autograd against central differences of the naive routing in which the routing iterations
         // use the unperturbed W (stop-gradient on ê and on the logits) and only the last iteration's ê sees the
@@ -293,7 +293,7 @@ public sealed class DynamicRoutingExtractorTests
     }
 
     [Fact]
-    public void Attention_stays_a_distribution_when_an_interests_coupling_underflows_everywhere()
+    public void Attention_StaysADistribution_WhenAnInterestsCouplingUnderflowsEverywhere()
     {
         // Large embeddings make the routing logits differ by thousands, so softmax over K gives some interest exactly 0
         // at every item: c / Σc would be 0/0 (NaN) and log A −∞ there. The log-space renormalisation must not.
@@ -320,7 +320,7 @@ public sealed class DynamicRoutingExtractorTests
     }
 
     [Fact]
-    public void Mind_in_evaluation_mode_gives_the_same_interests_on_every_call_and_training_mode_does_not()
+    public void Mind_GivesTheSameInterestsOnEveryCallInEvaluationMode_AndNotInTrainingMode()
     {
         using var scope = NewDisposeScope();
         manual_seed(17);
@@ -340,7 +340,7 @@ public sealed class DynamicRoutingExtractorTests
     }
 
     [Fact]
-    public void Mind_shares_one_map_and_differs_across_interests_only_through_the_random_routing_start()
+    public void Mind_SharesOneMap_AndDiffersAcrossInterestsOnlyThroughTheRandomRoutingStart()
     {
         using var scope = NewDisposeScope();
         manual_seed(17);
@@ -430,7 +430,7 @@ public sealed class DynamicRoutingExtractorTests
     }
 
     [Fact]
-    public void Mind_random_start_couples_a_single_item_differently_to_each_interest()
+    public void MindRandomStart_CouplesASingleItemDifferentlyToEachInterest()
     {
         // A one-item user's interests are squash(c_k·ê) of one shared ê with c = softmax_K(start): a constant start
         // (all interests alike) would give every interest of the row the same norm.
@@ -452,7 +452,7 @@ public sealed class DynamicRoutingExtractorTests
     }
 
     [Fact]
-    public void Wrong_shapes_throw_ArgumentException()
+    public void Extract_ThrowsArgumentException_ForWrongShapes()
     {
         using var scope = NewDisposeScope();
         var extractor = Build();

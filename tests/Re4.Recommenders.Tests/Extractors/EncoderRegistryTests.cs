@@ -7,7 +7,7 @@ namespace Re4.Recommenders.Tests.Extractors;
 public sealed class EncoderRegistryTests
 {
     [Fact]
-    public void The_built_in_encoders_are_registered_in_order_with_their_names()
+    public void All_ListsTheBuiltInEncodersInOrderWithTheirNames()
     {
         EncoderRegistry.All.Take(5).Select(d => (d.Name, d.CliName, d.MultiInterest)).Should().Equal(
             ("ComiRecSA", "comirec-sa", true),
@@ -22,7 +22,7 @@ public sealed class EncoderRegistryTests
     }
 
     [Fact]
-    public void Effective_interests_come_from_the_encoder_s_arity()
+    public void EffectiveInterests_ComesFromTheEncodersArity()
     {
         new ModelConfig { Encoder = YouTubeDnnDescriptor.EncoderName, Interests = 4 }.EffectiveInterests.Should().Be(1);
         new ModelConfig { Encoder = Gru4RecDescriptor.EncoderName, Interests = 4 }.EffectiveInterests.Should().Be(1);
@@ -31,7 +31,7 @@ public sealed class EncoderRegistryTests
     }
 
     [Fact]
-    public void Registering_the_same_descriptor_again_does_nothing()
+    public void Register_DoesNothing_ForTheSameDescriptorAgain()
     {
         var count = EncoderRegistry.All.Count;
         EncoderRegistry.Register(new ComiRecSaDescriptor());

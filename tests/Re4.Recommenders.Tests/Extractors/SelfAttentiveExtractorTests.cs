@@ -88,7 +88,7 @@ public sealed class SelfAttentiveExtractorTests
     [InlineData(true, L)]
     [InlineData(false, 4)]   // shorter than MaxLength: P is read from its first rows
     [InlineData(true, 4)]
-    public void Outputs_equal_the_naive_forward_flow(bool re4, int l)
+    public void Extract_EqualsTheNaiveForwardFlow(bool re4, int l)
     {
         using var scope = NewDisposeScope();
         var extractor = Build(re4);
@@ -110,7 +110,7 @@ public sealed class SelfAttentiveExtractorTests
     }
 
     [Fact]
-    public void Defaults_are_ComiRec_and_the_Re4_preset_has_value_projection_and_tanh_head()
+    public void Defaults_AreComiRec_AndTheRe4PresetHasValueProjectionAndTanhHead()
     {
         var comirec = Naive.Parameters(Build(re4: false));
         comirec.Keys.Should().BeEquivalentTo("w_a.weight", "w_a.bias", "w_b.weight", "w_b.bias", "position");
@@ -126,7 +126,7 @@ public sealed class SelfAttentiveExtractorTests
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public void Attention_is_a_distribution_over_valid_items_exactly_zero_on_padding_with_finite_log(bool re4)
+    public void Attention_IsADistributionOverValidItems_ExactlyZeroOnPaddingWithFiniteLog(bool re4)
     {
         using var scope = NewDisposeScope();
         var extractor = Build(re4);
@@ -164,7 +164,7 @@ public sealed class SelfAttentiveExtractorTests
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public void Padding_values_never_leak_into_the_outputs(bool re4)
+    public void Extract_NeverLeaksPaddingValuesIntoTheOutputs(bool re4)
     {
         using var scope = NewDisposeScope();
         var extractor = Build(re4);
@@ -194,7 +194,7 @@ public sealed class SelfAttentiveExtractorTests
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public void A_user_with_one_item_gives_it_all_the_attention(bool re4)
+    public void Extract_GivesAllTheAttentionToTheItem_ForAUserWithOneItem(bool re4)
     {
         using var scope = NewDisposeScope();
         var extractor = Build(re4);
@@ -220,7 +220,7 @@ public sealed class SelfAttentiveExtractorTests
     }
 
     [Fact]
-    public void Wrong_shapes_throw_ArgumentException()
+    public void Extract_ThrowsArgumentException_ForWrongShapes()
     {
         using var scope = NewDisposeScope();
         var extractor = Build(re4: false);
@@ -241,7 +241,7 @@ public sealed class SelfAttentiveExtractorTests
     }
 
     [Fact]
-    public void Invalid_options_throw()
+    public void Constructor_ThrowsForInvalidOptions()
     {
         var act = () => new SelfAttentiveExtractor(new SelfAttentiveOptions { Dimension = 0 });
         act.Should().Throw<ArgumentOutOfRangeException>();

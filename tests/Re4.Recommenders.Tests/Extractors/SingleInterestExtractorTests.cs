@@ -39,7 +39,7 @@ public sealed class SingleInterestExtractorTests
     }
 
     [Fact]
-    public void MeanPooling_is_the_masked_mean_then_a_linear_layer()
+    public void MeanPooling_IsTheMaskedMeanThenALinearLayer()
     {
         using var scope = NewDisposeScope();
         manual_seed(3);
@@ -104,7 +104,7 @@ public sealed class SingleInterestExtractorTests
     }
 
     [Fact]
-    public void Gru_output_is_the_state_after_the_last_valid_item()
+    public void Gru_OutputsTheStateAfterTheLastValidItem()
     {
         using var scope = NewDisposeScope();
         manual_seed(4);
@@ -130,7 +130,7 @@ public sealed class SingleInterestExtractorTests
     }
 
     [Fact]
-    public void Single_interest_extractors_reject_wrong_shapes()
+    public void Extract_ThrowsForWrongShapes_InSingleInterestExtractors()
     {
         using var scope = NewDisposeScope();
         var mean = new MeanPoolingExtractor(D);

@@ -21,7 +21,7 @@ public sealed class Re4RecommenderServiceTests : IDisposable
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
-    public void Recommend_returns_the_naive_ranking_in_original_ids(bool excludeHistory)
+    public void Recommend_ReturnsTheNaiveRankingInOriginalIds(bool excludeHistory)
     {
         using var service = new Re4RecommenderService(new Re4RecommenderOptions { CheckpointPath = _fixture.RunPath, ExcludeHistory = excludeHistory });
         long[] history = [9000000001, 42, 7];
@@ -31,7 +31,7 @@ public sealed class Re4RecommenderServiceTests : IDisposable
     }
 
     [Fact]
-    public void A_list_longer_than_the_catalogue_stops_at_its_end()
+    public void Recommend_StopsAtTheCataloguesEnd_ForAListLongerThanTheCatalogue()
     {
         using var service = new Re4RecommenderService(_fixture.RunPath);
         long[] history = [501, 77];
@@ -41,7 +41,7 @@ public sealed class Re4RecommenderServiceTests : IDisposable
     }
 
     [Fact]
-    public void Concurrent_calls_give_the_sequential_results()
+    public void Recommend_GivesTheSequentialResults_ForConcurrentCalls()
     {
         using var service = new Re4RecommenderService(_fixture.RunPath);
         var random = new Random(5);
@@ -60,7 +60,7 @@ public sealed class Re4RecommenderServiceTests : IDisposable
     }
 
     [Fact]
-    public void Input_errors_name_the_problem()
+    public void Recommend_ThrowsNamingTheProblem_ForInputErrors()
     {
         using var service = new Re4RecommenderService(new Re4RecommenderOptions { CheckpointPath = _fixture.RunPath, MaxTop = 20 });
         service.Knows(42).Should().BeTrue();
@@ -72,7 +72,7 @@ public sealed class Re4RecommenderServiceTests : IDisposable
     }
 
     [Fact]
-    public void Option_errors_name_the_option()
+    public void Constructor_ThrowsNamingTheOption_ForOptionErrors()
     {
         FluentActions.Invoking(() => new Re4RecommenderService(new Re4RecommenderOptions()))
             .Should().Throw<ArgumentException>().WithMessage("Re4RecommenderOptions.CheckpointPath is required*");
@@ -84,7 +84,7 @@ public sealed class Re4RecommenderServiceTests : IDisposable
     }
 
     [Fact]
-    public void AddRe4Recommender_registers_one_shared_service_and_validates_at_registration()
+    public void AddRe4Recommender_RegistersOneSharedService_AndValidatesAtRegistration()
     {
         var services = new ServiceCollection().AddRe4Recommender(_fixture.RunPath);
         Re4RecommenderService first;
@@ -100,7 +100,7 @@ public sealed class Re4RecommenderServiceTests : IDisposable
     }
 
     [Fact]
-    public void Options_changed_after_registration_change_nothing()
+    public void AddRe4Recommender_IgnoresOptionsChangedAfterRegistration()
     {
         var options = new Re4RecommenderOptions { CheckpointPath = _fixture.RunPath, MaxTop = 3 };
         using var service = new Re4RecommenderService(options);

@@ -12,7 +12,7 @@ public sealed class ServingAppTests : IDisposable
     public void Dispose() => _fixture.Dispose();
 
     [Fact]
-    public async Task Serves_recommendations_over_loopback_and_rejects_bad_input_with_400()
+    public async Task ServingApp_ServesRecommendationsOverLoopback_AndRejectsBadInputWith400()
     {
         await using var app = ServingApp.Build(["--checkpoint", _fixture.RunPath, "--port", "0", "--max-top", "6"]);
         await app.StartAsync();
@@ -55,6 +55,6 @@ public sealed class ServingAppTests : IDisposable
     [Theory]
     [InlineData(new[] { "--port", "0" }, "--checkpoint is required*")]
     [InlineData(new[] { "--checkpoint", "x", "--port", "70000" }, "--port must be an integer in 0..65535, not '70000'*")]
-    public void Configuration_errors_name_the_setting(string[] args, string pattern) =>
+    public void Build_ThrowsNamingTheSetting_ForConfigurationErrors(string[] args, string pattern) =>
         FluentActions.Invoking(() => ServingApp.Build(args)).Should().Throw<ArgumentException>().WithMessage(pattern);
 }

@@ -51,7 +51,7 @@ public sealed class EncoderConfigCheckpointTests
     }
 
     [Fact]
-    public void Options_outside_d_K_L_are_saved_and_restored()
+    public void SaveAndLoad_RestoreOptionsOutsideDKL()
     {
         using var dir = new TempDir();
         var sa = Path.Combine(dir.Path, "sa");
@@ -77,7 +77,7 @@ public sealed class EncoderConfigCheckpointTests
     }
 
     [Fact]
-    public void A_model_records_its_resolved_options_with_the_configuration_s_d_K_L()
+    public void MultiInterestModel_RecordsItsResolvedOptions_WithTheConfigurationsDKL()
     {
         // Options that say d = 64, K = 4, L = 20 (the defaults) follow the configuration's d = 3, K = 2, L = 4.
         using var model = Build(MindDescriptor.EncoderName, options: null);
@@ -92,7 +92,7 @@ public sealed class EncoderConfigCheckpointTests
     }
 
     [Fact]
-    public void Options_of_the_wrong_type_are_refused_with_the_parameter_name()
+    public void MultiInterestModel_ThrowsNamingTheParameter_ForOptionsOfTheWrongType()
     {
         FluentActions.Invoking(() => Build(ComiRecSaDescriptor.EncoderName, new DynamicRoutingOptions()))
             .Should().Throw<ArgumentException>().Where(e => e.ParamName == "config").WithMessage("*reads SelfAttentiveOptions*DynamicRoutingOptions*");
@@ -119,7 +119,7 @@ public sealed class EncoderConfigCheckpointTests
         """;
 
     [Fact]
-    public void A_format_1_checkpoint_loads_to_the_same_network()
+    public void Load_GivesTheSameNetwork_ForAFormat1Checkpoint()
     {
         const string re4Flavour = """{ "position_embedding": false, "bias": false, "value_projection": true, "output_head": true }""";
         var cases = new (string Kind, string? Flavour, bool Reverse, EmbeddingInitialization Init, MultiInterestModel Model)[]
@@ -191,7 +191,7 @@ public sealed class EncoderConfigCheckpointTests
     }
 
     [Fact]
-    public void A_format_1_checkpoint_of_a_custom_extractor_needs_the_extractor()
+    public void Load_NeedsTheExtractor_ForAFormat1CheckpointOfACustomExtractor()
     {
         using var dir = new TempDir();
         var folder = Path.Combine(dir.Path, "m");
@@ -202,7 +202,7 @@ public sealed class EncoderConfigCheckpointTests
     }
 
     [Fact]
-    public void A_checkpoint_of_a_later_format_is_refused()
+    public void Load_ThrowsForACheckpointOfALaterFormat()
     {
         using var dir = new TempDir();
         var folder = Path.Combine(dir.Path, "m");

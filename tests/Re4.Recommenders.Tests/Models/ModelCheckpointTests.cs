@@ -51,7 +51,7 @@ public sealed class ModelCheckpointTests
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void Round_trip_gives_identical_outputs_config_and_item_ids(string kind, bool re4Flavour)
+    public void SaveAndLoad_RoundTripGivesIdenticalOutputsConfigAndItemIds(string kind, bool re4Flavour)
     {
         using var dir = new TempDir();
         var folder = Path.Combine(dir.Path, "model");
@@ -81,7 +81,7 @@ public sealed class ModelCheckpointTests
     }
 
     [Fact]
-    public void Saving_over_an_existing_checkpoint_replaces_it()
+    public void Save_ReplacesAnExistingCheckpoint()
     {
         using var dir = new TempDir();
         var folder = Path.Combine(dir.Path, "model");
@@ -94,7 +94,7 @@ public sealed class ModelCheckpointTests
     }
 
     [Fact]
-    public void Save_rejects_an_id_map_of_the_wrong_length()
+    public void Save_ThrowsForAnIdMapOfTheWrongLength()
     {
         using var dir = new TempDir();
         var act = () => ModelCheckpoint.Save(Path.Combine(dir.Path, "m"), Build(ComiRecSaDescriptor.EncoderName), OriginalIds.AsSpan(0, N).ToArray());
@@ -118,7 +118,7 @@ public sealed class ModelCheckpointTests
     [InlineData(ModelCheckpoint.ConfigFile)]
     [InlineData(ModelCheckpoint.WeightsFile)]
     [InlineData(ModelCheckpoint.ItemIdsFile)]
-    public void A_missing_file_gives_InvalidDataException_naming_the_path(string file)
+    public void Load_ThrowsInvalidDataExceptionNamingThePath_ForAMissingFile(string file)
     {
         using var dir = new TempDir();
         var folder = SavedCopy(dir);
@@ -135,7 +135,7 @@ public sealed class ModelCheckpointTests
     [InlineData(ModelCheckpoint.WeightsFile, 200)]
     [InlineData(ModelCheckpoint.ItemIdsFile, 3)]
     [InlineData(ModelCheckpoint.ItemIdsFile, 55)]   // inside the magic
-    public void A_truncated_file_gives_InvalidDataException_naming_the_path(string file, int drop)
+    public void Load_ThrowsInvalidDataExceptionNamingThePath_ForATruncatedFile(string file, int drop)
     {
         using var dir = new TempDir();
         var folder = SavedCopy(dir);
@@ -147,7 +147,7 @@ public sealed class ModelCheckpointTests
     }
 
     [Fact]
-    public void A_missing_folder_gives_InvalidDataException()
+    public void Load_ThrowsInvalidDataException_ForAMissingFolder()
     {
         using var dir = new TempDir();
         var folder = Path.Combine(dir.Path, "nothing-here");

@@ -23,7 +23,7 @@ public sealed class MultiInterestModelTests
 
     [Theory]
     [MemberData(nameof(Kinds))]
-    public void Padding_row_is_zero_and_gets_no_gradient(string kind)
+    public void PaddingRow_IsZeroAndGetsNoGradient(string kind)
     {
         using var scope = NewDisposeScope();
         foreach (var init in new[] { EmbeddingInitialization.XavierUniform, EmbeddingInitialization.StandardNormal })
@@ -49,7 +49,7 @@ public sealed class MultiInterestModelTests
 
     [Theory]
     [MemberData(nameof(Kinds))]
-    public void Encode_gives_the_mask_the_table_rows_and_the_extractor_output_on_them(string kind)
+    public void Encode_GivesTheMaskTheTableRowsAndTheExtractorOutputOnThem(string kind)
     {
         using var scope = NewDisposeScope();
         var model = Build(kind);
@@ -73,7 +73,7 @@ public sealed class MultiInterestModelTests
     }
 
     [Fact]
-    public void Single_interest_baselines_report_one_interest()
+    public void EffectiveInterests_IsOne_ForSingleInterestBaselines()
     {
         new ModelConfig { Encoder = YouTubeDnnDescriptor.EncoderName, ItemCount = 3, Interests = 4 }.EffectiveInterests.Should().Be(1);
         new ModelConfig { Encoder = Gru4RecDescriptor.EncoderName, ItemCount = 3, Interests = 4 }.EffectiveInterests.Should().Be(1);
@@ -81,7 +81,7 @@ public sealed class MultiInterestModelTests
     }
 
     [Fact]
-    public void Invalid_arguments_throw()
+    public void MultiInterestModel_ThrowsForInvalidArguments()
     {
         var noItems = () => new MultiInterestModel(new ModelConfig { ItemCount = 0 });
         noItems.Should().Throw<ArgumentOutOfRangeException>();

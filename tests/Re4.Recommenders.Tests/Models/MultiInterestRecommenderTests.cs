@@ -89,7 +89,7 @@ public sealed class MultiInterestRecommenderTests
     [InlineData(true, false)]
     [InlineData(false, true)]
     [InlineData(true, true)]
-    public void Recommendations_equal_the_naive_max_over_interests_ranking(bool excludeHistory, bool reverse)
+    public void Recommend_EqualsTheNaiveMaxOverInterestsRanking(bool excludeHistory, bool reverse)
     {
         var model = Build(reverse);
         var recommender = new MultiInterestRecommender(model);
@@ -144,7 +144,7 @@ public sealed class MultiInterestRecommenderTests
     }
 
     [Fact]
-    public void Top_two_is_the_head_of_the_full_ranking()
+    public void Recommend_GivesTheHeadOfTheFullRanking_ForTopTwo()
     {
         var model = Build();
         var recommender = new MultiInterestRecommender(model);
@@ -158,7 +158,7 @@ public sealed class MultiInterestRecommenderTests
     [InlineData(0)]
     [InlineData(N + 1)]
     [InlineData(-3)]
-    public void An_out_of_range_item_id_is_rejected(int bad)
+    public void Recommend_ThrowsForAnOutOfRangeItemId(int bad)
     {
         var recommender = new MultiInterestRecommender(Build());
         var batch = HistoryBatch.FromHistories([[1, 2], [3, bad, 4]]);
@@ -171,7 +171,7 @@ public sealed class MultiInterestRecommenderTests
     }
 
     [Fact]
-    public void Empty_history_and_short_outputs_are_rejected()
+    public void Recommend_ThrowsForAnEmptyHistoryAndShortOutputs()
     {
         var recommender = new MultiInterestRecommender(Build());
         var empty = () => recommender.InterestVectors(HistoryBatch.FromHistories([[1], []]));
@@ -181,7 +181,7 @@ public sealed class MultiInterestRecommenderTests
     }
 
     [Fact]
-    public void On_the_cpu_the_default_scorer_is_the_managed_one_and_the_torch_scorer_agrees_with_it()
+    public void DefaultScorer_IsTheManagedOne_AndTheTorchScorerAgreesWithIt_OnTheCpu()
     {
         var model = Build();
         MultiInterestRecommender.DefaultScorer(model).Should().BeOfType<ManagedCandidateScorer>();

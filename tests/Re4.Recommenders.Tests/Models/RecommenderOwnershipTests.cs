@@ -21,7 +21,7 @@ public sealed class RecommenderOwnershipTests
     private static long Live => DisposeScopeManager.Statistics.ThreadTotalLiveCount;
 
     [Fact]
-    public void Disposing_the_recommender_frees_the_item_copy_of_the_scorer_it_created()
+    public void Dispose_FreesTheItemCopyOfTheScorerItCreated()
     {
         using var model = Build();
         var histories = HistoryBatch.FromHistories([[1, 2], [3]]);
@@ -44,7 +44,7 @@ public sealed class RecommenderOwnershipTests
     }
 
     [Fact]
-    public void A_given_scorer_and_the_model_are_borrowed()
+    public void Recommender_BorrowsAGivenScorerAndTheModel()
     {
         using var model = Build();
         using var scorer = new TorchCandidateScorer(model.ItemEmbeddings);
@@ -57,7 +57,7 @@ public sealed class RecommenderOwnershipTests
     }
 
     [Fact]
-    public void A_scorer_built_inside_a_dispose_scope_outlives_it()
+    public void Scorer_OutlivesADisposeScopeItIsBuiltIn()
     {
         // The default scorer is built inside a scope (MultiInterestRecommender.DefaultScorer): its copy must not die with it.
         using var model = Build();
@@ -77,7 +77,7 @@ public sealed class RecommenderOwnershipTests
     }
 
     [Fact]
-    public void Disposing_a_loaded_model_frees_its_weights()
+    public void Dispose_FreesTheWeightsOfALoadedModel()
     {
         using var dir = new TempDir();
         using (var model = Build()) ModelCheckpoint.Save(dir.Path + "/m", model, Enumerable.Range(0, 21).Select(i => (long)i).ToArray());

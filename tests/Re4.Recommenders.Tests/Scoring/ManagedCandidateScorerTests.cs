@@ -247,7 +247,7 @@ public sealed class ManagedCandidateScorerTests
     }
 
     [Fact]
-    public void Retrieve_AllItemsEqual_ReturnsIdOrder()
+    public void Retrieve_ReturnsIdOrder_WhenAllItemsAreEqual()
     {
         var table = new float[(100 + 1) * 3];
         Array.Fill(table, 0.5f);
@@ -298,7 +298,7 @@ public sealed class ManagedCandidateScorerTests
     }
 
     [Fact]
-    public void Retrieve_ExclusionShrinkingTheGallery_PadsTheRest()
+    public void Retrieve_PadsTheRest_WhenExclusionShrinksTheGallery()
     {
         // 4 items, user excludes 2 of them, N = 5 -> 2 filled slots then (0, −∞, −1).
         float[] table = [0, 1, 2, 3, 4];   // d = 1, item j = j
@@ -310,7 +310,7 @@ public sealed class ManagedCandidateScorerTests
     }
 
     [Fact]
-    public void Retrieve_ExcludingEverything_GivesOnlyPadding()
+    public void Retrieve_GivesOnlyPadding_WhenExcludingEverything()
     {
         float[] table = [0, 1, 2];
         var scorer = new ManagedCandidateScorer(new ItemEmbeddingTable(table, 1));
@@ -336,7 +336,7 @@ public sealed class ManagedCandidateScorerTests
     }
 
     [Fact]
-    public void Retrieve_ThrowsWhenCancelled()
+    public void Retrieve_Throws_WhenCancelled()
     {
         using var cts = new CancellationTokenSource();
         cts.Cancel();
@@ -355,7 +355,7 @@ public sealed class ManagedCandidateScorerTests
     }
 
     [Fact]
-    public void Retrieve_ConcurrentCallsFromSeveralThreads_GiveTheSingleThreadedResults()
+    public void Retrieve_GivesTheSingleThreadedResults_ForConcurrentCallsFromSeveralThreads()
     {
         const int d = 16;
         const int n = 2000;

@@ -48,7 +48,7 @@ public sealed class ScorerAgreementTests
     }
 
     [Fact]
-    public void AllScorers_OnRandomShapesWithTiesAndExclusions_EqualNaiveBruteForce()
+    public void AllScorers_EqualNaiveBruteForce_OnRandomShapesWithTiesAndExclusions()
     {
         var rng = new Random(20221);
         for (var trial = 0; trial < 36; trial++)
@@ -95,7 +95,7 @@ public sealed class ScorerAgreementTests
     [InlineData(3, 4, 64, 1000)]
     [InlineData(2, 3, 37, 700)]
     [InlineData(1, 9, 8, 333)]
-    public void ManagedKernels_OnGaussianData_EqualTheSequentialFmaOrderBitForBit(int b, int k, int d, int n)
+    public void ManagedKernels_EqualTheSequentialFmaOrderBitForBit_OnGaussianData(int b, int k, int d, int n)
     {
         // The managed scorer's documented score is s_{x+1} = fma(u_x, e_x, s_x) from s_0 = 0 in dimension order; this
         // naive loop computes exactly that, so scores, ranks and interests must match exactly on arbitrary floats.

@@ -70,7 +70,7 @@ public sealed class TopNCollectorTests
     }
 
     [Fact]
-    public void EqualScore_HigherId_DoesNotEvict_LowerIdDoes()
+    public void Offer_EvictsAnEqualScoreForALowerIdButNotForAHigherId()
     {
         var c = new TopNCollector(1);
         c.Offer(2, 7, 0);

@@ -14,7 +14,7 @@ public sealed class TorchCandidateScorerTests
     }
 
     [Fact]
-    public void Retrieve_HandComputedExample_ScoresItemsAndWinningInterests()
+    public void Retrieve_ScoresItemsAndWinningInterests_ForAHandComputedExample()
     {
         // Items: 1 = (1, 0), 2 = (0, 1), 3 = (0.5, 0.5), 4 = (1, 0) again. Interests: k0 = (2, 0), k1 = (0, 3).
         // Scores: 1 -> 2 (k0); 2 -> 3 (k1); 3 -> max(1, 1.5) = 1.5 (k1); 4 -> 2 (k0), tied with item 1 which wins.
@@ -30,7 +30,7 @@ public sealed class TorchCandidateScorerTests
     }
 
     [Fact]
-    public void Retrieve_ExclusionsAndPadding_FollowTheContract()
+    public void Retrieve_FollowsTheContractForExclusionsAndPadding()
     {
         float[] table = [0, 1, 2, 3, 4];   // d = 1, item j = j
         using var scorer = new TorchCandidateScorer(new ItemEmbeddingTable(table, 1), itemChunkSize: 3);
@@ -61,7 +61,7 @@ public sealed class TorchCandidateScorerTests
     }
 
     [Fact]
-    public void Constructors_ValidateTheirArguments()
+    public void Constructors_ThrowForInvalidArguments()
     {
         var table = new ItemEmbeddingTable(new float[6], 2);
         FluentActions.Invoking(() => new TorchCandidateScorer((ItemEmbeddingTable)null!)).Should().Throw<ArgumentNullException>();
@@ -77,7 +77,7 @@ public sealed class TorchCandidateScorerTests
     }
 
     [Fact]
-    public void Retrieve_ValidatesArguments_AndRefusesAfterDispose()
+    public void Retrieve_ThrowsForInvalidArguments_AndAfterDispose()
     {
         var scorer = new TorchCandidateScorer(new ItemEmbeddingTable(new float[3 * 8], 8));
         FluentActions.Invoking(() => scorer.Retrieve(null!, 5)).Should().Throw<ArgumentNullException>();
@@ -94,7 +94,7 @@ public sealed class TorchCandidateScorerTests
     }
 
     [Fact]
-    public void Retrieve_ConcurrentCallsFromSeveralThreads_GiveTheSingleThreadedResults()
+    public void Retrieve_GivesTheSingleThreadedResults_ForConcurrentCallsFromSeveralThreads()
     {
         const int d = 16;
         const int n = 1500;

@@ -90,7 +90,7 @@ public sealed class AdamOptimizerTests
     [Theory]
     [InlineData(0.0)]
     [InlineData(0.05)]
-    public void Matches_TorchSharps_Adam_over_200_steps(double weightDecay)
+    public void Step_MatchesTorchSharpsAdamOver200Steps(double weightDecay)
     {
         using var ours = new TinyRegression();
         using var theirs = ours.Clone();
@@ -146,7 +146,7 @@ public sealed class AdamOptimizerTests
     }
 
     [Fact]
-    public void First_step_moves_each_value_by_the_learning_rate_against_its_gradient_sign()
+    public void Step_MovesEachValueByTheLearningRateAgainstItsGradientSign_OnTheFirstStep()
     {
         // At t = 1, m^ = g and sqrt(v^) = |g|: the update is lr * g / (|g| + eps), i.e. lr * sign(g) to ~1e-8.
         double[] start = [1, 2, -3, 0.5];
@@ -158,7 +158,7 @@ public sealed class AdamOptimizerTests
     [Theory]
     [InlineData(0.0)]
     [InlineData(0.1)]
-    public void Follows_the_formulas_of_a_double_precision_implementation(double weightDecay)
+    public void Step_FollowsTheFormulasOfADoublePrecisionImplementation(double weightDecay)
     {
         double[] start = [1, 2, -3, 0.5];
         var expected = NaiveAdam(start, FixedGradient, 5, lr: 0.1, weightDecay);
@@ -169,7 +169,7 @@ public sealed class AdamOptimizerTests
     }
 
     [Fact]
-    public void Skips_a_parameter_without_gradient()
+    public void Step_SkipsAParameterWithoutGradient()
     {
         using var used = nn.Parameter(ones(2));      // [2]
         using var unused = nn.Parameter(ones(3));    // [3]
@@ -185,7 +185,7 @@ public sealed class AdamOptimizerTests
     }
 
     [Fact]
-    public void ZeroGrad_zeroes_gradients_in_place()
+    public void ZeroGrad_ZeroesGradientsInPlace()
     {
         using var model = new TinyRegression();
         using var adam = new AdamOptimizer(model.Parameters);
@@ -199,7 +199,7 @@ public sealed class AdamOptimizerTests
     }
 
     [Fact]
-    public void Saved_after_50_steps_and_loaded_into_a_fresh_optimizer_continues_exactly_like_100_steps()
+    public void SaveAndLoad_ContinueExactlyLike100Steps_WhenLoadedIntoAFreshOptimizerAfter50Steps()
     {
         using var dir = new TempDir();
         var path = Path.Combine(dir.Path, "adam.bin");
@@ -223,7 +223,7 @@ public sealed class AdamOptimizerTests
     }
 
     [Fact]
-    public void Load_refuses_a_state_for_other_parameters_and_names_the_file()
+    public void Load_ThrowsNamingTheFile_ForAStateOfOtherParameters()
     {
         using var dir = new TempDir();
         var path = Path.Combine(dir.Path, "adam.bin");
@@ -241,7 +241,7 @@ public sealed class AdamOptimizerTests
     }
 
     [Fact]
-    public void Load_refuses_TorchSharps_optimizer_state_and_a_truncated_file()
+    public void Load_ThrowsForTorchSharpsOptimizerStateAndATruncatedFile()
     {
         using var dir = new TempDir();
         using var model = new TinyRegression();

@@ -76,7 +76,7 @@ public sealed class MainLossTests
     }
 
     [Fact]
-    public void Fixture_choices_are_unambiguous()
+    public void Fixture_HasUnambiguousChoices()
     {
         var interests = Naive.ToDouble(Interests());
         var table = Naive.ToDouble(Table());
@@ -86,7 +86,7 @@ public sealed class MainLossTests
     }
 
     [Fact]
-    public void SelectInterest_picks_the_argmax_and_passes_no_gradient_through_the_choice()
+    public void SelectInterest_PicksTheArgmax_AndPassesNoGradientThroughTheChoice()
     {
         using var scope = NewDisposeScope();
         var interestValues = Interests();
@@ -117,7 +117,7 @@ public sealed class MainLossTests
     }
 
     [Fact]
-    public void Full_equals_the_naive_softmax_cross_entropy_over_items_1_to_N()
+    public void Full_EqualsTheNaiveSoftmaxCrossEntropyOverItems1ToN()
     {
         using var scope = NewDisposeScope();
         var interests = Interests();
@@ -130,7 +130,7 @@ public sealed class MainLossTests
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
-    public void Sampled_equals_the_naive_formula_with_accidental_hits_removed(bool logQ)
+    public void Sampled_EqualsTheNaiveFormulaWithAccidentalHitsRemoved(bool logQ)
     {
         using var scope = NewDisposeScope();
         var interests = Interests();
@@ -156,7 +156,7 @@ public sealed class MainLossTests
     }
 
     [Fact]
-    public void Sampled_is_the_full_softmax_when_the_negatives_are_all_other_items()
+    public void Sampled_IsTheFullSoftmax_WhenTheNegativesAreAllOtherItems()
     {
         // One target per row and every item as a negative (hits removed, no correction) is the full softmax.
         using var scope = NewDisposeScope();
@@ -189,7 +189,7 @@ public sealed class MainLossTests
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
-    public void Sampled_gradients_match_finite_differences(bool logQ)
+    public void Sampled_HasGradientsMatchingFiniteDifferences(bool logQ)
     {
         using var scope = NewDisposeScope();
         var interestValues = Interests();
@@ -208,7 +208,7 @@ public sealed class MainLossTests
     }
 
     [Fact]
-    public void Full_gradients_match_finite_differences()
+    public void Full_HasGradientsMatchingFiniteDifferences()
     {
         using var scope = NewDisposeScope();
         var interestValues = Interests();

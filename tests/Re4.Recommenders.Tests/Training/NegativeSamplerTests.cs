@@ -7,7 +7,7 @@ namespace Re4.Recommenders.Tests.Training;
 public sealed class NegativeSamplerTests
 {
     [Fact]
-    public void Uniform_draws_are_distinct_in_range_and_never_a_batch_target()
+    public void Uniform_DrawsDistinctInRangeItems_NeverABatchTarget()
     {
         const int n = 50;
         int[] targets = [3, 7, 7, 50];
@@ -28,7 +28,7 @@ public sealed class NegativeSamplerTests
     }
 
     [Fact]
-    public void Uniform_draws_are_deterministic_for_a_seed()
+    public void Uniform_IsDeterministicForASeed()
     {
         int[] targets = [1, 2];
         var a = new NegativeSampler(NegativeSampling.Uniform, 100, 10, new Re4Random(42));
@@ -48,14 +48,14 @@ public sealed class NegativeSamplerTests
     [Theory]
     [InlineData(10)]   // more than the catalogue leaves
     [InlineData(4)]    // exactly what it leaves
-    public void Uniform_returns_all_non_targets_when_the_catalogue_is_small(int count)
+    public void Uniform_ReturnsAllNonTargets_WhenTheCatalogueIsSmall(int count)
     {
         var sampler = new NegativeSampler(NegativeSampling.Uniform, 6, count, new Re4Random(3));
         sampler.Sample([2, 5, 5]).Items.Should().Equal(1, 3, 4, 6);
     }
 
     [Fact]
-    public void Log_uniform_probabilities_follow_the_formula_and_sum_to_one()
+    public void LogUniform_HasProbabilitiesThatFollowTheFormulaAndSumToOne()
     {
         const int n = 1000;
         var sampler = new NegativeSampler(NegativeSampling.LogUniform, n, 5, new Re4Random(1));
@@ -72,7 +72,7 @@ public sealed class NegativeSamplerTests
     }
 
     [Fact]
-    public void Log_uniform_draws_are_distinct_and_in_range_with_finite_non_positive_log_expected_counts()
+    public void LogUniform_DrawsDistinctInRangeItems_WithFiniteNonPositiveLogExpectedCounts()
     {
         const int n = 50;
         int[] targets = [1, 2, 49];
@@ -110,7 +110,7 @@ public sealed class NegativeSamplerTests
     }
 
     [Fact]
-    public void Log_uniform_single_draws_hit_id_1_with_its_probability()
+    public void LogUniform_SingleDrawsHitId1WithItsProbability()
     {
         // One draw per call (count 1, so T = 1 try and log E = log p exactly). The frequency of id 1 over T = 20000 draws
         // has standard deviation √(p(1 − p)/T) ≈ 0.0025 for p = ln 2 / ln 101 ≈ 0.150; the tolerance is 5 of those
@@ -138,7 +138,7 @@ public sealed class NegativeSamplerTests
     }
 
     [Fact]
-    public void Log_uniform_with_count_at_least_N_draws_every_item()
+    public void LogUniform_DrawsEveryItem_WhenTheCountIsAtLeastN()
     {
         var sampler = new NegativeSampler(NegativeSampling.LogUniform, 8, 20, new Re4Random(9));
         var (items, logExpected, _) = sampler.Sample([3]);
@@ -147,7 +147,7 @@ public sealed class NegativeSamplerTests
     }
 
     [Fact]
-    public void Arguments_are_checked()
+    public void NegativeSampler_ThrowsForInvalidArguments()
     {
         var noItems = () => new NegativeSampler(NegativeSampling.Uniform, 0, 5, new Re4Random(1));
         noItems.Should().Throw<ArgumentOutOfRangeException>();

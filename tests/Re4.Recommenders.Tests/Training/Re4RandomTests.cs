@@ -6,7 +6,7 @@ namespace Re4.Recommenders.Tests.Training;
 public sealed class Re4RandomTests
 {
     [Fact]
-    public void Matches_the_xoshiro256_starstar_reference_outputs()
+    public void NextUInt64_MatchesTheXoshiro256StarStarReferenceOutputs()
     {
         // The reference C implementation (Blackman and Vigna) from state {1, 2, 3, 4}.
         var rng = new Re4Random(0) { State = [1, 2, 3, 4] };
@@ -17,7 +17,7 @@ public sealed class Re4RandomTests
     }
 
     [Fact]
-    public void State_round_trip_reproduces_the_sequence()
+    public void State_RoundTripReproducesTheSequence()
     {
         var rng = new Re4Random(7);
         for (var i = 0; i < 3; i++) rng.NextUInt64();
@@ -42,7 +42,7 @@ public sealed class Re4RandomTests
     [InlineData(7)]
     [InlineData(1000)]
     [InlineData(int.MaxValue)]
-    public void Next_stays_in_range(int n)
+    public void Next_StaysInRange(int n)
     {
         var rng = new Re4Random(n);
         for (var i = 0; i < 2000; i++) rng.Next(n).Should().BeInRange(0, n - 1);
@@ -53,7 +53,7 @@ public sealed class Re4RandomTests
     [Theory]
     [InlineData(10)]
     [InlineData(7)]   // not a power of two: exercises the rejection step
-    public void Next_is_roughly_uniform(int n)
+    public void Next_IsRoughlyUniform(int n)
     {
         // Chi-square over n buckets with 100000 draws, n − 1 degrees of freedom. Threshold: the 0.999 quantile
         // (27.88 for 9 degrees of freedom, 22.46 for 6), so a fair generator fails with probability 0.001; the seed is fixed.
@@ -68,7 +68,7 @@ public sealed class Re4RandomTests
     }
 
     [Fact]
-    public void Invalid_states_and_bounds_are_rejected()
+    public void Re4Random_ThrowsForInvalidStatesAndBounds()
     {
         var rng = new Re4Random(1);
         var zero = () => rng.State = new ulong[4];

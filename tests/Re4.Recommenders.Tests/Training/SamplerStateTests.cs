@@ -47,7 +47,7 @@ public sealed class SamplerStateTests
     [InlineData(2022)]
     [InlineData(-17)]
     [InlineData(int.MinValue)]
-    public void RandomCut_draws_the_batches_of_a_System_Random_sampler(int seed)
+    public void RandomCut_DrawsTheBatchesOfASystemRandomSampler(int seed)
     {
         var sampler = new RandomCutSampler(Planted.Value, 32, seed);
 
@@ -58,7 +58,7 @@ public sealed class SamplerStateTests
     [Theory]
     [InlineData(TrainingSamplerKind.RandomCut)]
     [InlineData(TrainingSamplerKind.EveryPrefix)]
-    public void A_sampler_given_anothers_state_continues_its_batches(TrainingSamplerKind kind)
+    public void State_LetsASamplerContinueAnothersBatches(TrainingSamplerKind kind)
     {
         ITrainingSampler Make() => kind == TrainingSamplerKind.RandomCut
             ? new RandomCutSampler(Planted.Value, 16, seed: 5)
@@ -77,7 +77,7 @@ public sealed class SamplerStateTests
     }
 
     [Fact]
-    public void EveryPrefix_state_is_position_and_epoch_and_the_batch_count()
+    public void EveryPrefixState_IsPositionAndEpochAndTheBatchCount()
     {
         var sampler = new EveryPrefixSampler(Planted.Value, 16, seed: 1);
         var examples = sampler.ExampleCount;
@@ -93,7 +93,7 @@ public sealed class SamplerStateTests
     }
 
     [Fact]
-    public void Setting_a_state_at_a_billion_batches_draws_nothing_and_continues_where_the_state_says()
+    public void State_DrawsNothingAndContinuesWhereTheStateSays_WhenSetAtABillionBatches()
     {
         // A state written by hand: a billion batches in, at a given position. Replaying that many batches would take
         // hours; setting it must cost what setting a state at batch 10 costs.
@@ -110,7 +110,7 @@ public sealed class SamplerStateTests
     }
 
     [Fact]
-    public void RandomCut_epoch_follows_the_stored_batch_count()
+    public void RandomCutEpoch_FollowsTheStoredBatchCount()
     {
         var sampler = new RandomCutSampler(Planted.Value, 16, seed: 3);
         var eligible = Enumerable.Range(0, Planted.Value.TrainCount).Count(i => Planted.Value.TrainSequence(i).Length >= 2);
@@ -121,7 +121,7 @@ public sealed class SamplerStateTests
     }
 
     [Fact]
-    public void Invalid_states_are_rejected()
+    public void State_ThrowsForInvalidStates()
     {
         var prefix = new EveryPrefixSampler(Planted.Value, 16, seed: 3);
         var cut = new RandomCutSampler(Planted.Value, 16, seed: 3);

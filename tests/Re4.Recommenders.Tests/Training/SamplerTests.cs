@@ -52,7 +52,7 @@ public sealed class SamplerTests
     }
 
     [Fact]
-    public void RandomCut_rows_are_cuts_in_the_ComiRec_range_with_padded_histories()
+    public void RandomCut_DrawsRowsThatAreCutsInTheComiRecRange_WithPaddedHistories()
     {
         var sampler = new RandomCutSampler(Split(), batchSize: 5, seed: 11);
         var cuts = new Dictionary<int, List<int>>();
@@ -85,7 +85,7 @@ public sealed class SamplerTests
     }
 
     [Fact]
-    public void RandomCut_is_deterministic_for_a_seed()
+    public void RandomCut_IsDeterministicForASeed()
     {
         var split = Split();
         var a = new RandomCutSampler(split, 4, seed: 3);
@@ -104,7 +104,7 @@ public sealed class SamplerTests
     }
 
     [Fact]
-    public void RandomCut_reverses_histories_on_request()
+    public void RandomCut_ReversesHistoriesOnRequest()
     {
         var sampler = new RandomCutSampler(Split(), 10, seed: 1, reverseHistory: true);
 
@@ -114,7 +114,7 @@ public sealed class SamplerTests
     }
 
     [Fact]
-    public void RandomCut_epoch_counts_batches_times_size_over_eligible_users()
+    public void RandomCutEpoch_CountsBatchesTimesSizeOverEligibleUsers()
     {
         // 10 eligible users, B = 5: two batches make one epoch.
         var sampler = new RandomCutSampler(Split(), 5, seed: 0);
@@ -127,7 +127,7 @@ public sealed class SamplerTests
     }
 
     [Fact]
-    public void RandomCut_rejects_a_batch_larger_than_the_eligible_users()
+    public void RandomCut_ThrowsForABatchLargerThanTheEligibleUsers()
     {
         var split = Split();
 
@@ -136,7 +136,7 @@ public sealed class SamplerTests
     }
 
     [Fact]
-    public void EveryPrefix_rejects_a_batch_larger_than_the_examples()
+    public void EveryPrefix_ThrowsForABatchLargerThanTheExamples()
     {
         var split = Split();
         var examples = new EveryPrefixSampler(split, 1, 0).ExampleCount;
@@ -146,7 +146,7 @@ public sealed class SamplerTests
     }
 
     [Fact]
-    public void EveryPrefix_visits_every_user_and_cut_once_per_epoch_in_the_same_order()
+    public void EveryPrefix_VisitsEveryUserAndCutOncePerEpochInTheSameOrder()
     {
         // Examples: for each user, k = 1..t-1 -> sum over u of (u + 1) = 55; B = 5 -> 11 batches an epoch.
         var sampler = new EveryPrefixSampler(Split(), 5, seed: 9);
@@ -174,7 +174,7 @@ public sealed class SamplerTests
     }
 
     [Fact]
-    public void EveryPrefix_batches_run_across_the_epoch_boundary()
+    public void EveryPrefix_RunsBatchesAcrossTheEpochBoundary()
     {
         // B = 7: 7 batches hold 49 examples (epoch 0); the 8th holds the last 6 and the first of the next pass.
         var sampler = new EveryPrefixSampler(Split(), 7, seed: 2);
@@ -190,7 +190,7 @@ public sealed class SamplerTests
     }
 
     [Fact]
-    public void EveryPrefix_is_deterministic_for_a_seed_and_reverses_on_request()
+    public void EveryPrefix_IsDeterministicForASeed_AndReversesOnRequest()
     {
         var split = Split();
         var a = new EveryPrefixSampler(split, 5, seed: 4);
@@ -210,7 +210,7 @@ public sealed class SamplerTests
     }
 
     [Fact]
-    public void EveryPrefix_rejects_a_split_without_examples()
+    public void EveryPrefix_ThrowsForASplitWithoutExamples()
     {
         var ds = new SequenceDataset("one", [0, 1], [1], [1L], [0L, 1L]);
 

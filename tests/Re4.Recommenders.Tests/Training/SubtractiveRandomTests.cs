@@ -9,7 +9,7 @@ public sealed class SubtractiveRandomTests
 
     [Theory]
     [MemberData(nameof(Seeds))]
-    public void Next_with_a_bound_equals_System_Random_over_a_million_draws(int seed)
+    public void Next_EqualsSystemRandomOverAMillionDraws_WithABound(int seed)
     {
         var expected = new Random(seed);
         var actual = new SubtractiveRandom(seed);
@@ -27,7 +27,7 @@ public sealed class SubtractiveRandomTests
 
     [Theory]
     [MemberData(nameof(Seeds))]
-    public void The_random_cut_call_pattern_equals_System_Random_over_two_million_draws(int seed)
+    public void Next_EqualsSystemRandomOverTwoMillionDraws_InTheRandomCutCallPattern(int seed)
     {
         // The sampler alternates Next(users) and Next(lo, len) with lo = min(4, len − 1).
         var expected = new Random(seed);
@@ -47,7 +47,7 @@ public sealed class SubtractiveRandomTests
 
     [Theory]
     [MemberData(nameof(Seeds))]
-    public void NextDouble_and_wide_ranges_equal_System_Random(int seed)
+    public void NextDoubleAndWideRanges_EqualSystemRandom(int seed)
     {
         var expected = new Random(seed);
         var actual = new SubtractiveRandom(seed);
@@ -64,7 +64,7 @@ public sealed class SubtractiveRandomTests
     }
 
     [Fact]
-    public void State_round_trip_continues_the_sequence_in_a_generator_seeded_otherwise()
+    public void State_RoundTripContinuesTheSequence_InAGeneratorSeededOtherwise()
     {
         var original = new SubtractiveRandom(11);
         for (var i = 0; i < 1234; i++) original.Next(100);
@@ -76,7 +76,7 @@ public sealed class SubtractiveRandomTests
     }
 
     [Fact]
-    public void State_is_a_copy_that_later_draws_do_not_change()
+    public void State_IsACopyThatLaterDrawsDoNotChange()
     {
         var rng = new SubtractiveRandom(3);
         var state = rng.State;
@@ -89,7 +89,7 @@ public sealed class SubtractiveRandomTests
     }
 
     [Fact]
-    public void Invalid_states_are_rejected()
+    public void State_ThrowsForInvalidStates()
     {
         var rng = new SubtractiveRandom(1);
         var good = rng.State;

@@ -41,7 +41,7 @@ public sealed class TrainerLoopTests
     }
 
     [Fact]
-    public void StopReason_text_is_the_command_lines()
+    public void StopReasonToIdentifier_IsTheCommandLinesText()
     {
         StopReason.MaxSteps.ToIdentifier().Should().Be("max-steps");
         StopReason.MaxEpochs.ToIdentifier().Should().Be("max-epochs");
@@ -51,7 +51,7 @@ public sealed class TrainerLoopTests
     }
 
     [Fact]
-    public void Each_stop_condition_reports_its_reason()
+    public void Fit_ReportsItsReason_ForEachStopCondition()
     {
         Train(Options(maxSteps: 20)).StopReason.Should().Be(StopReason.MaxSteps);
 
@@ -79,7 +79,7 @@ public sealed class TrainerLoopTests
     }
 
     [Fact]
-    public void TrainerOptions_serialise_every_data_option_and_nothing_else()
+    public void TrainerOptions_SerialiseEveryDataOptionAndNothingElse()
     {
         var options = new TrainerOptions
         {
@@ -106,7 +106,7 @@ public sealed class TrainerLoopTests
     }
 
     [Fact]
-    public void The_resume_state_stores_the_options_once_and_resume_reads_them_back()
+    public void ResumeState_StoresTheOptionsOnce_AndResumeReadsThemBack()
     {
         using var dir = new TempDir();
         var options = Options(maxSteps: 20, checkpoint: dir.Path);
@@ -125,7 +125,7 @@ public sealed class TrainerLoopTests
     }
 
     [Fact]
-    public void Resuming_a_billion_steps_in_costs_what_resuming_early_does()
+    public void Resume_CostsWhatResumingEarlyDoes_ForARunABillionStepsIn()
     {
         // The state of a run at step 20, rewritten by hand to claim a billion steps and batches: resuming reads the
         // sampler's stored state and replays nothing (a replay of a billion batches would take hours).
@@ -147,7 +147,7 @@ public sealed class TrainerLoopTests
     }
 
     [Fact]
-    public void The_default_objective_given_explicitly_trains_bit_identically()
+    public void Fit_TrainsBitIdentically_WithTheDefaultObjectiveGivenExplicitly()
     {
         var viaOptions = Options();
         viaOptions.BackwardFlows = BackwardFlowOptions.Reference;
@@ -168,7 +168,7 @@ public sealed class TrainerLoopTests
     }
 
     [Fact]
-    public void An_objective_of_your_own_reports_its_parts_and_its_total_is_what_is_minimised()
+    public void Fit_ReportsTheParts_AndMinimisesTheTotal_OfAnObjectiveOfYourOwn()
     {
         manual_seed(7);
         var model = new MultiInterestModel(Config());
@@ -185,7 +185,7 @@ public sealed class TrainerLoopTests
     }
 
     [Fact]
-    public void An_objective_and_flows_in_the_options_are_refused()
+    public void Constructor_ThrowsForAnObjectiveAndFlowsInTheOptions()
     {
         var options = Options();
         options.BackwardFlows = BackwardFlowOptions.Reference;
@@ -198,7 +198,7 @@ public sealed class TrainerLoopTests
     }
 
     [Fact]
-    public void A_non_finite_part_of_your_own_stops_training_naming_it_and_the_step()
+    public void Fit_StopsNamingThePartAndTheStep_ForANonFinitePartOfYourOwn()
     {
         manual_seed(7);
         var model = new MultiInterestModel(Config());
@@ -212,7 +212,7 @@ public sealed class TrainerLoopTests
     }
 
     [Fact]
-    public void StepLossParts_refuse_the_trainers_part_and_a_repeated_name()
+    public void StepLossPartsAdd_ThrowsForTheTrainersPartAndARepeatedName()
     {
         var parts = new StepLossParts();
         using var one = tensor(1f);

@@ -41,7 +41,7 @@ public sealed class TrainerTests
     [InlineData(MindDescriptor.EncoderName)]
     [InlineData(YouTubeDnnDescriptor.EncoderName)]
     [InlineData(Gru4RecDescriptor.EncoderName)]
-    public void SameSeed_GivesTheSameMetricsToTheLastDigit(string kind)
+    public void Fit_GivesTheSameMetricsToTheLastDigit_ForTheSameSeed(string kind)
     {
         var a = Train(Config(kind), Options());
         var b = Train(Config(kind), Options());
@@ -53,7 +53,7 @@ public sealed class TrainerTests
     }
 
     [Fact]
-    public void AnotherSeed_GivesAnotherRun()
+    public void Fit_GivesAnotherRun_ForAnotherSeed()
     {
         var a = Train(Config(), Options(seed: 7));
         var b = Train(Config(), Options(seed: 8));
@@ -62,7 +62,7 @@ public sealed class TrainerTests
     }
 
     [Fact]
-    public void Training_BeatsTheUntrainedModel_OnValidation()
+    public void Fit_BeatsTheUntrainedModelOnValidation()
     {
         // 60 steps at lr 0.01 on planted topics must lift recall@50 over the first validation's (step 20) value or at
         // least well above MostPopular-level noise; compare the best against the first record.
@@ -75,7 +75,7 @@ public sealed class TrainerTests
     [Theory]
     [InlineData(ComiRecSaDescriptor.EncoderName)]
     [InlineData(MindDescriptor.EncoderName)]   // draws its routing start from torch's generator at every step
-    public void ResumedRun_ReachesExactlyTheMetricsOfAnUninterruptedRun(string kind)
+    public void Resume_ReachesExactlyTheMetricsOfAnUninterruptedRun(string kind)
     {
         using var dir = new TempDir();
         var uninterrupted = Train(Config(kind), Options(maxSteps: 100, checkpoint: Path.Combine(dir.Path, "a")));
@@ -94,7 +94,7 @@ public sealed class TrainerTests
     }
 
     [Fact]
-    public void Resume_OfAFolderWithoutSamplerState_SaysToStartAgain()
+    public void Resume_SaysToStartAgain_ForAFolderWithoutSamplerState()
     {
         // Resume folders written before the sampler's state was stored hold no "sampler" in trainer.json.
         using var dir = new TempDir();
@@ -110,7 +110,7 @@ public sealed class TrainerTests
     }
 
     [Fact]
-    public void Resume_WithoutAdamState_NamesTheMissingFile()
+    public void Resume_NamesTheMissingFile_WithoutAdamState()
     {
         using var dir = new TempDir();
         Train(Config(), Options(maxSteps: 20, checkpoint: dir.Path));
@@ -122,7 +122,7 @@ public sealed class TrainerTests
     }
 
     [Fact]
-    public void Resume_WithoutState_NamesTheMissingFile()
+    public void Resume_NamesTheMissingFile_WithoutState()
     {
         using var dir = new TempDir();
 
@@ -132,7 +132,7 @@ public sealed class TrainerTests
     }
 
     [Fact]
-    public void CheckpointDirectory_HoldsTheSelectedModel_WhichReproducesTheTestMetrics()
+    public void CheckpointDirectory_HoldsTheSelectedModelWhichReproducesTheTestMetrics()
     {
         using var dir = new TempDir();
         var result = Train(Config(), Options(checkpoint: dir.Path));
@@ -146,7 +146,7 @@ public sealed class TrainerTests
     }
 
     [Fact]
-    public void NonFiniteLoss_StopsTraining_NamingStepAndPart()
+    public void Fit_StopsNamingStepAndPart_ForANonFiniteLoss()
     {
         // An absurd learning rate drives the embeddings to ±1e30 within a step or two: the logits overflow.
         var options = Options(maxSteps: 50);
@@ -161,7 +161,7 @@ public sealed class TrainerTests
     }
 
     [Fact]
-    public void Cancellation_IsHonouredBetweenSteps()
+    public void Fit_HonoursCancellationBetweenSteps()
     {
         using var cts = new CancellationTokenSource();
         using var trainer = new MultiInterestTrainer(TinySplit.Value, Config(), Options(maxSteps: 1000));
@@ -177,7 +177,7 @@ public sealed class TrainerTests
     }
 
     [Fact]
-    public void MemoryStaysFlat_Over1000Steps()
+    public void Fit_KeepsMemoryFlat_Over1000Steps()
     {
         using var trainer = new MultiInterestTrainer(TinySplit.Value, Config(), new TrainerOptions
         {
@@ -209,7 +209,7 @@ public sealed class TrainerTests
     [InlineData("SelectionMetric")]
     [InlineData("EvaluateEvery")]
     [InlineData("NegativeCount")]
-    public void InvalidOptions_ThrowNamingTheOption(string option)
+    public void Constructor_ThrowsNamingTheOption_ForInvalidOptions(string option)
     {
         var options = Options();
         switch (option)
@@ -227,7 +227,7 @@ public sealed class TrainerTests
     }
 
     [Fact]
-    public void ConfigNotMatchingTheData_IsRejected()
+    public void Constructor_Throws_ForAConfigNotMatchingTheData()
     {
         var act = () => new MultiInterestTrainer(TinySplit.Value, Config() with { ItemCount = 5 }, Options());
 
@@ -235,7 +235,7 @@ public sealed class TrainerTests
     }
 
     [Fact]
-    public void FullSoftmax_AndUniformNegatives_Train()
+    public void Fit_Trains_WithFullSoftmaxAndWithUniformNegatives()
     {
         var full = Options();
         full.Negatives = NegativeSampling.Full;
@@ -269,7 +269,7 @@ public sealed class TrainerTests
     }
 
     [Fact]
-    public void ResumedRun_WithTheReConstructGenerator_ReachesExactlyTheUninterruptedMetrics()
+    public void Resume_ReachesExactlyTheUninterruptedMetrics_WithTheReConstructGenerator()
     {
         using var dir = new TempDir();
         var a = Options(maxSteps: 60, checkpoint: Path.Combine(dir.Path, "a"));
@@ -288,7 +288,7 @@ public sealed class TrainerTests
     }
 
     [Fact]
-    public void CustomFlow_IsAddedWithItsWeight()
+    public void CustomFlows_AreAddedWithTheirWeight()
     {
         var options = Options(maxSteps: 20);
         var custom = new NormPenalty();
