@@ -11,7 +11,7 @@ namespace Re4.Cli;
 /// the item table with its gradient, Adam's two moments and the scorer's copy; one step's activations and their
 /// gradients; one evaluation batch with the diagnostics' K × K interest similarities. It is an order of magnitude, not
 /// a budget: a run under it may still need more.</summary>
-internal static class MemoryEstimate
+public static class MemoryEstimate
 {
     private const long Float = 4;
 

@@ -164,7 +164,7 @@ internal sealed class TrainFlags
             return $"option --sa-flavor applies to the self-attentive encoder, not to {modelName}";
         // TimeSpan holds about 15 million years of minutes; more would throw while reading the options.
         if (parse.GetValue(MaxMinutes) is { } minutes && (minutes <= 0 || minutes > TimeSpan.MaxValue.TotalMinutes / 2))
-            return string.Create(CultureInfo.InvariantCulture, $"option --max-minutes must be positive and at most {TimeSpan.MaxValue.TotalMinutes / 2:0e0}, not {minutes}");
+            return string.Create(CultureInfo.InvariantCulture, $"option --max-minutes must be positive and at most {TimeSpan.MaxValue.TotalMinutes / 2:0e0}, not {CliOptions.Format(minutes)}");
 
         var spec = Read(parse, modelName, seed: 0);
         try
@@ -176,8 +176,10 @@ internal sealed class TrainFlags
         catch (ArgumentException e)
         {
             var flag = e.ParamName is { } name && FlagOf.TryGetValue(name, out var f) ? f : null;
-            var reason = e.Message.Split('\n')[0].Replace($" (Parameter '{e.ParamName}')", string.Empty, StringComparison.Ordinal);
-            var value = e is ArgumentOutOfRangeException { ActualValue: { } actual } ? string.Create(CultureInfo.InvariantCulture, $" (got {actual})") : string.Empty;
+            var reason = e.Message.Split('\n')[0].Replace($" (Parameter '{e.ParamName}')", string.Empty, StringComparison.Ordinal).TrimEnd('.');
+            var value = e is ArgumentOutOfRangeException { ActualValue: { } actual }
+                ? $", not {(actual is double number ? CliOptions.Format(number) : Convert.ToString(actual, CultureInfo.InvariantCulture))}"
+                : string.Empty;
             return flag is null ? $"{reason}{value}" : $"option {flag}: {reason}{value}";
         }
 
