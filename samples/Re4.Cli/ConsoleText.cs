@@ -38,8 +38,8 @@ internal static class ConsoleText
         {
             if (!NeedsEscape(c))
                 b.Append(c);
-            else if (c is '\t' or '\r' or '\n')
-                b.Append(c == '\t' ? @"\t" : c == '\r' ? @"\r" : @"\n");
+            else if (c is '\r' or '\n')
+                b.Append(c == '\r' ? @"\r" : @"\n");
             else if (c <= '\u00FF')
                 b.Append(CultureInfo.InvariantCulture, $@"\x{(int)c:X2}");
             else
@@ -50,5 +50,5 @@ internal static class ConsoleText
     }
 
     private static bool NeedsEscape(char c) =>
-        char.IsControl(c) || c is >= '\u202A' and <= '\u202E' or >= '\u2066' and <= '\u2069' or '\u200E' or '\u200F' or '\u061C';
+        c != '\t' && char.IsControl(c) || c is >= '\u202A' and <= '\u202E' or >= '\u2066' and <= '\u2069' or '\u200E' or '\u200F' or '\u061C';
 }

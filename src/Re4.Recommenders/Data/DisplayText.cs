@@ -5,7 +5,7 @@ namespace Re4.Recommenders.Data;
 
 /// <summary>Makes text read from a file safe to quote in a message: a control character (an ESC starting a terminal
 /// sequence, a BEL, a C1 control) or a bidirectional override would act on the terminal that prints the message, so it
-/// is shown escaped instead: <c>\t</c>, <c>\r</c>, <c>\n</c>, <c>\x1B</c> for the other C0/C1 controls and DEL, and
+/// is shown escaped instead (a tab, harmless, stays): <c>\r</c>, <c>\n</c>, <c>\x1B</c> for the other C0/C1 controls and DEL, and
 /// <c>\u202E</c> for the invisible format characters (bidirectional overrides and isolates).</summary>
 internal static class DisplayText
 {
@@ -28,7 +28,6 @@ internal static class DisplayText
 
             b.Append(c switch
             {
-                '\t' => @"\t",
                 '\r' => @"\r",
                 '\n' => @"\n",
                 _ when c <= '\u00FF' => string.Create(CultureInfo.InvariantCulture, $@"\x{(int)c:X2}"),
@@ -40,5 +39,5 @@ internal static class DisplayText
     }
 
     private static bool NeedsEscape(char c) =>
-        char.IsControl(c) || c is >= '\u202A' and <= '\u202E' or >= '\u2066' and <= '\u2069' or '\u200E' or '\u200F' or '\u061C';
+        c != '\t' && char.IsControl(c) || c is >= '\u202A' and <= '\u202E' or >= '\u2066' and <= '\u2069' or '\u200E' or '\u200F' or '\u061C';
 }

@@ -46,10 +46,10 @@ public sealed class ControlCharacterTests
     }
 
     [Fact]
-    public void Message_ShowsTabsAsBackslashT()
+    public void Message_KeepsTabs_WhichDoNotActOnATerminal()
     {
         var e = Error(new MovieLensTsvReader(), "1\tx\t5\t1\n");
 
-        e.Message.Should().Contain(@"found ""1\tx\t5\t1""");
+        e.Message.Should().Contain("found \"1\tx\t5\t1\"");
     }
 }
