@@ -30,6 +30,19 @@ internal sealed record DataSource(string Data, InteractionReader? Format, Datase
         return item => PlantedInterestGenerator.TopicOf(dataset.OriginalItemId(item), topics);
     }
 
+    /// <summary>Refuses a split without validation or test users: their metrics would read 0 where there is nothing to
+    /// measure (a model selected on no users, a test of nobody). Too few users, or a filter that left too few.</summary>
+    public static void RequireEvaluationUsers(DataSplit split)
+    {
+        ArgumentNullException.ThrowIfNull(split);
+        foreach (var (set, count) in new[] { ("validation", split.Valid.Count), ("test", split.Test.Count) })
+        {
+            if (count == 0)
+                throw new InvalidOperationException(
+                    $"the split has no {set} users ({split.TrainCount} training, {split.Valid.Count} validation, {split.Test.Count} test users; {split.SkippedEvaluationUsers} skipped for an empty history or ground truth): nothing to measure; use more data or a looser --filter");
+        }
+    }
+
     public (SequenceDataset Dataset, DataSplit Split) Load(ILogger logger)
     {
         SequenceDataset raw;

@@ -78,6 +78,7 @@ internal static class EvaluateCommand
         var logger = c.Loggers.CreateLogger("evaluate");
         var clock = Stopwatch.StartNew();
         var (dataset, split) = source.Load(logger);
+        DataSource.RequireEvaluationUsers(split);
         var loadSeconds = clock.Elapsed.TotalSeconds;
         IRecommender recommender;
         string model;

@@ -37,16 +37,19 @@ public static class Program
             return args.Length == 0 ? VerbContext.UsageExitCode : 0;
         }
 
-        var verb = args[0];
         // No response files (@file): an argument starting with @ is a value like any other, as before.
         var parse = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
         var parsed = parse.CommandResult.Command;
         if (parsed == root)
         {
-            stderr.WriteLine($"re4 {verb}: unknown verb '{verb}'; verbs: {string.Join(", ", root.Subcommands.Select(c => c.Name))}");
+            stderr.WriteLine(ConsoleText.OneLine($"re4 {args[0]}: unknown verb '{args[0]}'; verbs: {string.Join(", ", root.Subcommands.Select(c => c.Name))}"));
             return VerbContext.UsageExitCode;
         }
 
+        // The verb as typed, even when the logging switches come first ('re4 --quiet train ...').
+        var verbResult = parse.CommandResult;
+        while (verbResult.Parent is System.CommandLine.Parsing.CommandResult parent && parent.Command != root) verbResult = parent;
+        var verb = verbResult.Command.Name;
         if (parse.Action is HelpAction)
         {
             // 're4 bench --help' is the help of its only target, 'bench scoring'.
@@ -61,9 +64,13 @@ public static class Program
             return VerbContext.UsageExitCode;
         }
 
-        if (CliErrors.Describe(parse, verb) is { } usageError)
+        var usageError = CliErrors.Describe(parse, verb);
+        // Two log levels at once is a contradiction in a script, not a choice for re4 to make silently.
+        if (usageError is null && parse.GetResult(Quiet(root)) is { Implicit: false } && parse.GetResult(Verbose(root)) is { Implicit: false })
+            usageError = "options --quiet and --verbose cannot be combined (--quiet logs warnings and errors only, --verbose adds debug messages)";
+        if (usageError is not null)
         {
-            stderr.WriteLine($"re4 {verb}: {usageError}");
+            stderr.WriteLine($"re4 {verb}: {ConsoleText.OneLine(usageError)}");
             return VerbContext.UsageExitCode;
         }
 
@@ -84,18 +91,40 @@ public static class Program
             stderr.WriteLine($"re4 {verb}: cancelled; a run with --out DIR continues from its last validation with --resume");
             return 130;
         }
-        catch (Re4.Recommenders.Training.TrainingDivergedException e)
+        catch (Exception e) when (e is DataFormatException or FileNotFoundException or DirectoryNotFoundException or IOException
+                                      or InvalidDataException or InvalidOperationException or ArgumentException or UnauthorizedAccessException
+                                      or Re4.Recommenders.Training.TrainingDivergedException or System.Text.Json.JsonException)
         {
-            stderr.WriteLine($"re4 {verb}: error: {e.Message}");
+            stderr.WriteLine($"re4 {verb}: error: {ConsoleText.OneLine(e)}");
             return 1;
         }
-        catch (Exception e) when (e is DataFormatException or FileNotFoundException or DirectoryNotFoundException or IOException
-                                      or InvalidOperationException or ArgumentException or UnauthorizedAccessException)
+        catch (OutOfMemoryException)
         {
-            stderr.WriteLine($"re4 {verb}: error: {e.Message}");
+            stderr.WriteLine($"re4 {verb}: error: out of memory; use smaller sizes (--top, --interests, --dim, --batch-size) or a machine with more memory");
+            return 1;
+        }
+        catch (System.Runtime.InteropServices.ExternalException e)
+        {
+            // libtorch's c10 errors surface as ExternalException with a native backtrace below the first line.
+            stderr.WriteLine($"re4 {verb}: error: libtorch failed: {ConsoleText.OneLine(e)}");
+            return 1;
+        }
+        catch (Exception e)
+        {
+            // Anything else is a bug of re4: still one line and exit 1 (the documented codes); --verbose shows where.
+            stderr.WriteLine($"re4 {verb}: unexpected error ({e.GetType().Name}): {ConsoleText.OneLine(e)}{(args.Contains("--verbose") ? string.Empty : "; rerun with --verbose for the stack trace")}");
+            if (args.Contains("--verbose"))
+            {
+                foreach (var line in e.ToString().Split('\n')) stderr.WriteLine(ConsoleText.Escape(line.TrimEnd('\r')));
+            }
+
             return 1;
         }
     }
+
+    private static Option<bool> Quiet(RootCommand root) => root.Options.OfType<Option<bool>>().Single(o => o.Name == "--quiet");
+
+    private static Option<bool> Verbose(RootCommand root) => root.Options.OfType<Option<bool>>().Single(o => o.Name == "--verbose");
 
     /// <summary>The command tree: every verb with its options and action, and the logging switches every verb takes.</summary>
     internal static RootCommand CreateRoot()

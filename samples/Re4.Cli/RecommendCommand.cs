@@ -62,6 +62,9 @@ internal static class RecommendCommand
 
         using (service)
         {
+            // A list longer than the catalogue cannot be filled; a huge --top would only allocate for nothing.
+            if (top > service.Config.ItemCount)
+                return c.Usage($"option --top {top} exceeds the checkpoint's catalogue of {service.Config.ItemCount} items");
             var result = service.Recommend(history, top);
             var buffer = new MemoryStream();
             using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))

@@ -95,6 +95,9 @@ internal static class TrainCommand
     {
         var options = spec.Options;
         options.CheckpointDirectory = outDir;
+        DataSource.RequireEvaluationUsers(split);
+        if (!resume && MemoryEstimate.Problem(spec.Config(dataset, source.MaxLength), options, MemoryEstimate.AvailableBytes) is { } tooLarge)
+            throw new InvalidOperationException(tooLarge);
         using var trainer = resume
             ? MultiInterestTrainer.Resume(outDir, split, spec.MaxStepsGiven ? options.MaxSteps : null, logger, spec.Device)
             : new MultiInterestTrainer(split, spec.Config(dataset, source.MaxLength), options, logger, spec.Device);

@@ -130,14 +130,60 @@ internal sealed class TrainFlags
         EvaluateEvery, Patience, Device,
     ];
 
-    /// <summary>What is wrong with these options for <paramref name="modelName"/> (options that do not combine), or null.</summary>
+    /// <summary>The flag each library option comes from, to name it in a usage error.</summary>
+    private static readonly IReadOnlyDictionary<string, string> FlagOf = new Dictionary<string, string>
+    {
+        [nameof(TrainerOptions.BatchSize)] = "--batch-size",
+        [nameof(TrainerOptions.LearningRate)] = "--lr",
+        [nameof(TrainerOptions.WeightDecay)] = "--weight-decay",
+        [nameof(TrainerOptions.NegativeCount)] = "--negatives",
+        [nameof(TrainerOptions.MaxSteps)] = "--max-steps",
+        [nameof(TrainerOptions.MaxEpochs)] = "--max-epochs",
+        [nameof(TrainerOptions.MaxDuration)] = "--max-minutes",
+        [nameof(TrainerOptions.EvaluateEvery)] = "--eval-every",
+        [nameof(TrainerOptions.Patience)] = "--patience",
+        ["Contrast.Weight"] = "--lambda-contrast",
+        ["Contrast.Temperature"] = "--tau",
+        ["Contrast.FixedThreshold"] = "--threshold",
+        ["Attend.Weight"] = "--lambda-attend",
+        ["Construct.Weight"] = "--lambda-construct",
+        ["Construct.FixedThreshold"] = "--threshold",
+        [nameof(ModelConfig.Dimension)] = "--dim",
+        [nameof(ModelConfig.Interests)] = "--interests",
+        [nameof(ModelConfig.MaxLength)] = "--max-len",
+    };
+
+    /// <summary>What is wrong with these options for <paramref name="modelName"/> (options that do not combine, or a
+    /// value the library would refuse), or null. The library's own checks (<see cref="TrainerOptions.Validate"/>,
+    /// <see cref="ModelConfig.Validate"/>) decide, before any data is read, so that a bad value is a usage error.</summary>
     public string? Problem(ParseResult parse, string modelName)
     {
         var preset = ModelPreset.All[modelName];
         var saFlavor = parse.GetValue(SaFlavor) ?? preset.SaFlavor;
-        return preset.Kind.OptionsType != typeof(SelfAttentiveOptions) && saFlavor != "comirec"
-            ? $"option --sa-flavor applies to the self-attentive encoder, not to {modelName}"
-            : null;
+        if (preset.Kind.OptionsType != typeof(SelfAttentiveOptions) && saFlavor != "comirec")
+            return $"option --sa-flavor applies to the self-attentive encoder, not to {modelName}";
+        // TimeSpan holds about 15 million years of minutes; more would throw while reading the options.
+        if (parse.GetValue(MaxMinutes) is { } minutes && (minutes <= 0 || minutes > TimeSpan.MaxValue.TotalMinutes / 2))
+            return string.Create(CultureInfo.InvariantCulture, $"option --max-minutes must be positive and at most {TimeSpan.MaxValue.TotalMinutes / 2:0e0}, not {CliOptions.Format(minutes)}");
+
+        var spec = Read(parse, modelName, seed: 0);
+        try
+        {
+            spec.Options.Validate();
+            // The item count is the data's, not known yet: any positive one checks the flags' bounds.
+            new ModelConfig { Encoder = preset.Kind.Name, ItemCount = 1, Dimension = spec.Dimension, Interests = spec.Interests }.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            var flag = e.ParamName is { } name && FlagOf.TryGetValue(name, out var f) ? f : null;
+            var reason = e.Message.Split('\n')[0].Replace($" (Parameter '{e.ParamName}')", string.Empty, StringComparison.Ordinal).TrimEnd('.');
+            var value = e is ArgumentOutOfRangeException { ActualValue: { } actual }
+                ? $", not {(actual is double number ? CliOptions.Format(number) : Convert.ToString(actual, CultureInfo.InvariantCulture))}"
+                : string.Empty;
+            return flag is null ? $"{reason}{value}" : $"option {flag}: {reason}{value}";
+        }
+
+        return null;
     }
 
     /// <summary>The run <paramref name="modelName"/>'s preset and these options describe, trained with <paramref name="seed"/>.</summary>

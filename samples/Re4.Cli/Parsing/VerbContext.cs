@@ -17,7 +17,7 @@ internal sealed record VerbContext(string Verb, ILoggerFactory Loggers, TextWrit
     /// contradicts) as one line, and returns the usage exit code.</summary>
     public int Usage(string message)
     {
-        Error.WriteLine($"re4 {Verb}: {message}");
+        Error.WriteLine($"re4 {Verb}: {ConsoleText.OneLine(message)}");
         return UsageExitCode;
     }
 }

@@ -49,7 +49,7 @@ public sealed record ReContrastOptions
     internal void Validate()
     {
         OptionChecks.NonNegativeFinite(Weight, nameof(Weight));
-        if (!(Temperature > 0) || double.IsInfinity(Temperature)) throw new ArgumentOutOfRangeException(nameof(Temperature), Temperature, "Temperature must be positive and finite.");
+        OptionChecks.PositiveFactor(Temperature, nameof(Temperature), inverted: true);
         if (FixedThreshold is < 0 or >= 1 || double.IsNaN(FixedThreshold)) throw new ArgumentOutOfRangeException(nameof(FixedThreshold), FixedThreshold, "FixedThreshold must be in [0, 1).");
     }
 }
@@ -111,8 +111,21 @@ public sealed record BackwardFlowOptions
 
     internal void Validate()
     {
-        Contrast?.Validate();
-        Attend?.Validate();
-        Construct?.Validate();
+        // Each flow has a Weight: the parameter name says whose (Contrast.Weight), so a front end can name its own flag.
+        Check(nameof(Contrast), Contrast is null ? null : Contrast.Validate);
+        Check(nameof(Attend), Attend is null ? null : Attend.Validate);
+        Check(nameof(Construct), Construct is null ? null : Construct.Validate);
+    }
+
+    private static void Check(string flow, Action? validate)
+    {
+        try
+        {
+            validate?.Invoke();
+        }
+        catch (ArgumentOutOfRangeException e)
+        {
+            throw new ArgumentOutOfRangeException($"{flow}.{e.ParamName}", e.ActualValue, $"{flow}.{OptionChecks.Reason(e)}");
+        }
     }
 }

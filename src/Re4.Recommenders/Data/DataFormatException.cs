@@ -1,7 +1,9 @@
 namespace Re4.Recommenders.Data;
 
 /// <summary>Thrown when an input file does not match its format. The message names the file, the 1-based line,
-/// the offending text and what was expected, so that the user can fix the file without a debugger.</summary>
+/// the offending text and what was expected, so that the user can fix the file without a debugger. Control characters of
+/// the file (an ESC of a crafted line would act on the terminal that prints the message) appear escaped in the message,
+/// as <c>\x1B</c>; <see cref="Text"/> keeps them as read.</summary>
 public sealed class DataFormatException : FormatException
 {
     /// <summary>Creates the exception.</summary>
@@ -32,7 +34,9 @@ public sealed class DataFormatException : FormatException
 
     private static string Describe(string file, long line, string text, string expected)
     {
-        var shown = text.Length > 200 ? text[..200] + "..." : text;
+        var shown = DisplayText.Escape(text.Length > 200 ? text[..200] + "..." : text);
+        file = DisplayText.Escape(file);
+        expected = DisplayText.Escape(expected);
         return line > 0
             ? $"{file}:{line}: {expected}; found \"{shown}\"."
             : $"{file}: {expected}{(shown.Length > 0 ? $"; found \"{shown}\"" : string.Empty)}.";

@@ -53,11 +53,14 @@ public abstract class DelimitedLogReader : InteractionLogReader
         if (n != FieldCount)
             return LineResult.Malformed($"expected {FieldCount} fields '{Layout}', found {(n > FieldCount ? "more" : n.ToString(CultureInfo.InvariantCulture))}");
         if (!TryParseId(line[fields[0]], out var user))
-            return LineResult.Malformed($"expected a non-negative integer user id in field 1 of '{Layout}'");
+            return LineResult.Malformed(IdError(line[fields[0]], $"user id in field 1 of '{Layout}'"));
         if (!TryParseId(line[fields[1]], out var item))
-            return LineResult.Malformed($"expected a non-negative integer item id in field 2 of '{Layout}'");
-        if (!TryParseTimestamp(line[fields[FieldCount - 1]], out var time))
-            return LineResult.Malformed($"expected an integer timestamp in field {FieldCount} of '{Layout}'");
+            return LineResult.Malformed(IdError(line[fields[1]], $"item id in field 2 of '{Layout}'"));
+        var timeField = line[fields[FieldCount - 1]];
+        if (!TryParseTimestamp(timeField, out var time))
+            return LineResult.Malformed(IsOutOfRange(timeField, signed: true)
+                ? $"the timestamp in field {FieldCount} of '{Layout}' is out of range: timestamps must lie in [{long.MinValue}, {long.MaxValue}]"
+                : $"expected an integer timestamp in field {FieldCount} of '{Layout}'");
         var other = CheckOtherFields(line, fields[..n]);
         if (other.Status != LineStatus.Kept) return other;
         interaction = new Interaction(user, item, time);

@@ -41,31 +41,74 @@ public abstract class InteractionReader
     /// <inheritdoc/>
     public override string ToString() => Name;
 
-    /// <summary>Parses a non-negative decimal id of at most 18 digits (no sign, no spaces) without allocating.</summary>
+    /// <summary>Parses a non-negative decimal id that fits a <see cref="long"/> (up to 9223372036854775807; no sign, no
+    /// spaces) without allocating. False for anything else, an id too large included (<see cref="IsOutOfRange"/> tells
+    /// that case apart for the error message).</summary>
     protected static bool TryParseId(ReadOnlySpan<byte> text, out long value)
     {
         value = 0;
-        if (text.IsEmpty || text.Length > 18) return false;
+        if (text.IsEmpty) return false;
         foreach (var c in text)
         {
             var digit = (uint)(c - '0');
             if (digit > 9) return false;
+            // value * 10 + digit <= long.MaxValue, checked without overflowing.
+            if (value > (long.MaxValue - digit) / 10)
+            {
+                value = 0;
+                return false;
+            }
+
             value = value * 10 + digit;
         }
 
         return true;
     }
 
-    /// <summary>Parses a decimal timestamp of at most 18 digits, optionally negative, without allocating.</summary>
+    /// <summary>Parses a decimal timestamp that fits a <see cref="long"/>, optionally negative (down to
+    /// -9223372036854775808), without allocating.</summary>
     protected static bool TryParseTimestamp(ReadOnlySpan<byte> text, out long value)
     {
-        if (!text.IsEmpty && text[0] == (byte)'-')
+        if (text.IsEmpty || text[0] != (byte)'-') return TryParseId(text, out value);
+        value = 0;
+        var digits = text[1..];
+        if (digits.IsEmpty) return false;
+        // Accumulated negatively, so that long.MinValue (one more in magnitude than long.MaxValue) fits.
+        foreach (var c in digits)
         {
-            var ok = TryParseId(text[1..], out value);
-            value = -value;
-            return ok;
+            var digit = (uint)(c - '0');
+            if (digit > 9 || value < (long.MinValue + digit) / 10)
+            {
+                value = 0;
+                return false;
+            }
+
+            value = value * 10 - digit;
         }
 
-        return TryParseId(text, out value);
+        return true;
     }
+
+    /// <summary>Whether <paramref name="text"/> is a well-formed integer (digits, with a leading <c>-</c> when
+    /// <paramref name="signed"/>) that does not fit a <see cref="long"/>: the message then says "too large" rather than
+    /// "not a number".</summary>
+    protected static bool IsOutOfRange(ReadOnlySpan<byte> text, bool signed = false)
+    {
+        var digits = signed && !text.IsEmpty && text[0] == (byte)'-' ? text[1..] : text;
+        if (digits.IsEmpty) return false;
+        foreach (var c in digits)
+        {
+            if ((uint)(c - '0') > 9) return false;
+        }
+
+        return signed ? !TryParseTimestamp(text, out _) : !TryParseId(text, out _);
+    }
+
+    /// <summary>The message of an id field that does not parse: out of the 64-bit range, or not a non-negative integer.</summary>
+    /// <param name="text">The field.</param>
+    /// <param name="what">What the field holds, with its place, e.g. <c>user id in field 1 of 'user,item,time'</c>.</param>
+    protected static string IdError(ReadOnlySpan<byte> text, string what) =>
+        IsOutOfRange(text)
+            ? $"the {what} is too large: ids must be at most {long.MaxValue}"
+            : $"expected a non-negative integer {what}";
 }

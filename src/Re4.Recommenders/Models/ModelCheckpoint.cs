@@ -116,6 +116,18 @@ public static class ModelCheckpoint
             model.Dispose();
             throw new InvalidDataException($"{weights} is truncated.", e);
         }
+        catch (InvalidDataException)
+        {
+            model.Dispose();
+            throw;
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException or FormatException or OverflowException
+                                      or IndexOutOfRangeException or System.Runtime.InteropServices.ExternalException)
+        {
+            // A damaged byte in a tensor's name, shape or length surfaces as whatever TorchSharp's reader trips on.
+            model.Dispose();
+            throw new InvalidDataException($"{weights} is damaged: {e.Message.Split('\n')[0]}", e);
+        }
         catch
         {
             model.Dispose();

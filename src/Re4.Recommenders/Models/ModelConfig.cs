@@ -47,7 +47,9 @@ public sealed record ModelConfig
     [JsonIgnore]
     public int EffectiveInterests => EncoderRegistry.TryGet(Encoder, out var encoder) && !encoder.MultiInterest ? 1 : Interests;
 
-    internal void Validate()
+    /// <summary>Checks the configuration's bounds (the model's constructor calls it; a front end may call it early).</summary>
+    /// <exception cref="ArgumentException">A value is out of range; <see cref="ArgumentException.ParamName"/> names it.</exception>
+    public void Validate()
     {
         if (string.IsNullOrWhiteSpace(Encoder)) throw new ArgumentException("Encoder must name an encoder.", nameof(Encoder));
         if (ItemCount <= 0) throw new ArgumentOutOfRangeException(nameof(ItemCount), ItemCount, "ItemCount must be positive.");

@@ -75,11 +75,14 @@ public sealed class TrainerOptions
     /// <summary>The documented rule for a null <see cref="NegativeCount"/>: 10·B log-uniform (ComiRec), 5000 uniform (Re4 code).</summary>
     internal int ResolvedNegativeCount => NegativeCount ?? (Negatives == NegativeSampling.Uniform ? 5000 : 10 * BatchSize);
 
-    internal void Validate()
+    /// <summary>Checks every option against the trainer's rules (the trainer's constructors call it; a front end such as
+    /// the command line calls it before loading any data, so that a bad option fails at once).</summary>
+    /// <exception cref="ArgumentException">An option is out of range; <see cref="ArgumentException.ParamName"/> names it.</exception>
+    public void Validate()
     {
         OptionChecks.Positive(BatchSize, nameof(BatchSize));
-        if (!(LearningRate > 0) || double.IsInfinity(LearningRate)) throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "LearningRate must be a positive finite number.");
-        if (!(WeightDecay >= 0) || double.IsInfinity(WeightDecay)) throw new ArgumentOutOfRangeException(nameof(WeightDecay), WeightDecay, "WeightDecay must be a non-negative finite number.");
+        OptionChecks.PositiveFactor(LearningRate, nameof(LearningRate));
+        OptionChecks.NonNegativeFinite(WeightDecay, nameof(WeightDecay));
         if (NegativeCount is { } n && n <= 0) throw new ArgumentOutOfRangeException(nameof(NegativeCount), n, "NegativeCount must be positive.");
         if (MaxSteps <= 0) throw new ArgumentOutOfRangeException(nameof(MaxSteps), MaxSteps, "MaxSteps must be positive.");
         if (MaxEpochs is { } e && e <= 0) throw new ArgumentOutOfRangeException(nameof(MaxEpochs), e, "MaxEpochs must be positive.");

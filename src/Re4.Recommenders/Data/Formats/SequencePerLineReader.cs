@@ -22,7 +22,7 @@ public sealed class SequencePerLineReader : UserSequenceReader
         var userField = NextToken(ref items);
         return TryParseId(userField, out user)
             ? LineResult.Kept
-            : LineResult.Malformed($"expected a non-negative integer user id as the first field of '{Layout}'");
+            : LineResult.Malformed(IdError(userField, $"user id as the first field of '{Layout}'"));
     }
 
     /// <inheritdoc/>
@@ -33,7 +33,9 @@ public sealed class SequencePerLineReader : UserSequenceReader
         {
             var token = NextToken(ref items);
             if (!TryParseId(token, out var item))
-                return LineResult.Malformed($"expected non-negative integer item ids; '{ByteLineReader.Show(token)}' is not one");
+                return LineResult.Malformed(IsOutOfRange(token)
+                    ? $"item id '{ByteLineReader.Show(token)}' is too large: ids must be at most {long.MaxValue}"
+                    : $"expected non-negative integer item ids; '{ByteLineReader.Show(token)}' is not one");
             itemIds.Add(item);
         }
 

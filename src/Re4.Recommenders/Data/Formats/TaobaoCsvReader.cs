@@ -44,7 +44,7 @@ public sealed class TaobaoCsvReader : DelimitedLogReader
     protected override LineResult CheckOtherFields(ReadOnlySpan<byte> line, ReadOnlySpan<Range> fields)
     {
         if (!TryParseId(line[fields[2]], out _))
-            return LineResult.Malformed($"expected a non-negative integer category id in field 3 of '{Layout}'");
+            return LineResult.Malformed(IdError(line[fields[2]], $"category id in field 3 of '{Layout}'"));
         var behavior = line[fields[3]];
         if (!IsKnown(behavior))
             return LineResult.Malformed($"expected a behavior of pv, buy, cart or fav in field 4 of '{Layout}'");
