@@ -58,6 +58,11 @@ public sealed class MultiInterestTrainer : IDisposable
     private long _lastValidatedStep = -1;
     private long _stepsSinceValidation;
     private double _trainSeconds;
+    private long[]? _probeHistories;   // the last batch's histories [B, L], row-major: what EnsureSane encodes
+    private long _probeLength;
+    private double? _firstLoss;
+    private bool _explosionWarned;
+    private DataFingerprint? _fingerprint;
 
     /// <summary>Trains a model of the registered <paramref name="encoder"/> (e.g. <see cref="Extractors.ComiRecSaDescriptor.EncoderName"/>)
     /// with K = <paramref name="interests"/> and d = <paramref name="dimension"/> (null: <see cref="ModelConfig"/>'s
@@ -179,7 +184,9 @@ public sealed class MultiInterestTrainer : IDisposable
     public long Step => _step;
 
     /// <summary>Runs the loop until a stop condition, then restores the best model and evaluates the test users.</summary>
-    /// <exception cref="TrainingDivergedException">A loss became NaN or infinite.</exception>
+    /// <exception cref="TrainingDivergedException">A loss became NaN or infinite, or the weights after an update did (or
+    /// give non-finite scores). Checked before every validation, so nothing diverged is ever kept, snapshotted or saved;
+    /// the message names the last good checkpoint.</exception>
     /// <exception cref="OperationCanceledException">Cancelled between steps (the last checkpoint, if any, is intact).</exception>
     public TrainingResult Fit(IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
@@ -201,9 +208,19 @@ public sealed class MultiInterestTrainer : IDisposable
 
             var batch = _sampler.Next();
             clock.Restart();
-            var loss = TrainStep(batch, parts);
+            double loss;
+            try
+            {
+                loss = TrainStep(batch, parts);
+            }
+            catch (TrainingDivergedException e)
+            {
+                throw Diverged(e.Step, e.Part, e.Value, $"the {e.Part} loss is {e.Value.ToString(CultureInfo.InvariantCulture)}");
+            }
+
             _trainSeconds += clock.Elapsed.TotalSeconds;
             _step++;
+            WarnIfExploding(loss);
             _stepsSinceValidation++;
             foreach (var (name, value) in parts) _lossSums[name] = _lossSums.GetValueOrDefault(name) + value;
 
@@ -262,11 +279,95 @@ public sealed class MultiInterestTrainer : IDisposable
         _optimizer.ZeroGrad();
         total.backward();
         _optimizer.Step();
+        _probeHistories = Array.ConvertAll(batch.Histories, x => (long)x);
+        _probeLength = batch.MaxLength;
         return totalValue;
+    }
+
+    /// <summary>A finite loss far above the first one means the run is blowing up (e.g. a learning rate of 1e15 gives
+    /// losses of 1e32 before any NaN): warned once per validation window, since nothing stops it yet.</summary>
+    private void WarnIfExploding(double loss)
+    {
+        const double Factor = 1000;
+        _firstLoss ??= Math.Max(Math.Abs(loss), 1);
+        if (_explosionWarned || !(Math.Abs(loss) > Factor * _firstLoss.Value)) return;
+        _explosionWarned = true;
+        TrainerLog.LossExploding(_logger, _step, loss, Factor, _firstLoss.Value);
+    }
+
+    /// <summary>
+    /// The divergence check of the weights, run before each validation (so before every snapshot and save) rather than
+    /// after each step: a step's loss is already checked (it is computed anyway), so weights that an update ruined are
+    /// caught by the next step's loss or, at the latest, here, before anything is kept; the per-step cost is nil. Two
+    /// checks: every parameter of the model and the objective is finite (one fused reduction), and the last batch's
+    /// retrieval interests and the item embeddings have finite norms whose product is a finite float, which bounds every
+    /// score ⟨u_k, e_i⟩ (weights of 1e20 are finite, yet every score is infinite and every ranking arbitrary).
+    /// </summary>
+    private void EnsureSane()
+    {
+        var bad = WeightChecks.FirstNonFinite(_model) ?? WeightChecks.FirstNonFinite(_objectiveModules);
+        if (bad is not null) throw Diverged(_step, "weights", double.NaN, $"the weight '{bad}' is NaN or infinite after the update");
+        if (_probeHistories is null) return;
+        double interestNorm, itemNorm;
+        using (var scope = NewDisposeScope())
+        using (var noGrad = no_grad())
+        using (var rng = get_rng_state())
+        {
+            // The probe must not shift a seeded run: MIND draws its routing start from torch's generator.
+            var wasTraining = _model.training;
+            _model.eval();
+            try
+            {
+                var histories = tensor(_probeHistories, [_probeHistories.Length / _probeLength, _probeLength], device: _device);   // [B, L]
+                var (output, _, _) = _model.Encode(histories);
+                interestNorm = output.RetrievalInterests.norm(-1).max().cpu().item<float>();      // over [B, K]
+                itemNorm = _model.ItemEmbeddings.norm(1).max().cpu().item<float>();               // over [N + 1]
+            }
+            finally
+            {
+                _model.train(wasTraining);
+                set_rng_state(rng);
+            }
+        }
+
+        var bound = interestNorm * itemNorm;
+        if (!double.IsFinite(bound) || bound > float.MaxValue)
+        {
+            throw Diverged(_step, "scores", bound,
+                string.Create(CultureInfo.InvariantCulture, $"the weights after the update give non-finite scores (largest interest norm {interestNorm:G3}, largest item embedding norm {itemNorm:G3})"));
+        }
+    }
+
+    /// <summary>The divergence exception, naming the last good checkpoint: the selected model of the best validated step
+    /// (in the run folder when there is one) and the resume state of the last validation.</summary>
+    private TrainingDivergedException Diverged(long step, string part, double value, string reason)
+    {
+        string lastGood;
+        long? goodStep = _bestValidation is not null ? _bestStep : null;
+        string? folder = null;
+        if (_checkpointer is null)
+        {
+            lastGood = goodStep is { } b
+                ? $"Nothing was saved (no checkpoint directory); the best model validated before was that of step {b}."
+                : "Nothing was saved (no checkpoint directory, no validation yet).";
+        }
+        else if (goodStep is { } b)
+        {
+            folder = Path.Combine(_checkpointer.Directory, ModelFolder);
+            lastGood = $"The last good checkpoint is the model of step {b} in {folder}; {Path.Combine(_checkpointer.Directory, ResumeFolder)} resumes from step {_lastValidatedStep}. Nothing after step {_lastValidatedStep} was saved.";
+        }
+        else
+        {
+            lastGood = $"No checkpoint was saved: the run diverged before its first validation ({_checkpointer.Directory} holds no model of it).";
+        }
+
+        return new TrainingDivergedException(step, part, value, reason, goodStep, folder, lastGood);
     }
 
     private void Validate()
     {
+        EnsureSane();
+        _explosionWarned = false;
         var result = Evaluate(_split.Valid);
         var metric = result[_options.SelectionMetric];
         var lossParts = _lossSums.ToDictionary(p => p.Key, p => p.Value / Math.Max(1, _stepsSinceValidation));
@@ -309,6 +410,7 @@ public sealed class MultiInterestTrainer : IDisposable
         Config = _model.Config,
         Options = _options,
         History = _history.ToList(),
+        Data = _fingerprint ??= DataFingerprint.Of(_split),
     };
 
     private void Snapshot()
@@ -353,6 +455,7 @@ public sealed class MultiInterestTrainer : IDisposable
         ArgumentNullException.ThrowIfNull(split);
         var checkpointer = new RunCheckpointer(checkpointDirectory);
         var state = checkpointer.ReadState();
+        checkpointer.CheckData(state, split);
         var options = state.Options!;
         options.CheckpointDirectory = checkpointDirectory;
         if (maxSteps is { } m) options.MaxSteps = m;
