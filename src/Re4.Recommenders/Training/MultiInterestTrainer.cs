@@ -32,6 +32,10 @@ public sealed class MultiInterestTrainer : IDisposable
     /// <summary>The subfolder of <see cref="TrainerOptions.CheckpointDirectory"/> holding the latest state, for resuming.</summary>
     public const string ResumeFolder = "resume";
 
+    /// <summary>The key of <see cref="Exception.Data"/> set on the <see cref="InvalidDataException"/> of <see cref="Resume"/>
+    /// when the data given are not those the run was trained on (so that a caller can name its data file).</summary>
+    public const string DataMismatchKey = "Re4.DataMismatch";
+
     private readonly DataSplit _split;
     private readonly TrainerOptions _options;
     private readonly ILogger _logger;
@@ -446,8 +450,10 @@ public sealed class MultiInterestTrainer : IDisposable
     /// <param name="customFlows">The run's custom flows, if it had any (they are not saved in the state).</param>
     /// <param name="objective">Builds the run's objective of your own from the model configuration, if it had one
     /// (objectives are not saved in the state; their modules' weights are).</param>
-    /// <exception cref="InvalidDataException">The directory holds no resume state, a damaged one, or one from an earlier
-    /// format that cannot be resumed.</exception>
+    /// <exception cref="InvalidDataException">The directory holds no resume state, a damaged or truncated one (its manifest's
+    /// checksums differ, a file is short), one from an earlier format that cannot be resumed, or one trained on other data
+    /// than <paramref name="split"/>'s (with <see cref="DataMismatchKey"/> in its <see cref="Exception.Data"/>). The message
+    /// names the file. Leftovers of a save interrupted by a crash are recovered first.</exception>
     public static MultiInterestTrainer Resume(string checkpointDirectory, DataSplit split, long? maxSteps = null, ILogger? logger = null, Device? device = null,
         IReadOnlyList<WeightedBackwardFlow>? customFlows = null, Func<ModelConfig, ITrainingObjective>? objective = null)
     {

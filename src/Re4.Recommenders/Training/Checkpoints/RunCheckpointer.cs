@@ -98,7 +98,11 @@ internal sealed class RunCheckpointer
     {
         if (state.Data is not { } saved) return;
         if (saved.Difference(DataFingerprint.Of(split)) is { } difference)
-            throw new InvalidDataException($"{Path.Combine(ResumePath, StateFile)}: these are not the data the run was trained on: {difference}. Resume with the run's data and data options.");
+        {
+            var e = new InvalidDataException($"these are not the data the run in {Directory} was trained on: {difference}. Resume with the run's data.");
+            e.Data[MultiInterestTrainer.DataMismatchKey] = true;
+            throw e;
+        }
     }
 
     /// <summary>Loads the tensors of <c>resume/</c> into the trainer's model, objective modules and optimizer.</summary>
