@@ -89,7 +89,7 @@ public static class Program
             stderr.WriteLine($"re4 {verb}: error: {e.Message}");
             return 1;
         }
-        catch (Exception e) when (e is DataFormatException or FileNotFoundException or DirectoryNotFoundException or IOException
+        catch (Exception e) when (e is DataFormatException or FileNotFoundException or DirectoryNotFoundException or IOException or InvalidDataException
                                       or InvalidOperationException or ArgumentException or UnauthorizedAccessException)
         {
             stderr.WriteLine($"re4 {verb}: error: {e.Message}");

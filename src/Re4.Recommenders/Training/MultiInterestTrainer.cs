@@ -309,7 +309,9 @@ public sealed class MultiInterestTrainer : IDisposable
     /// </summary>
     private void EnsureSane()
     {
-        var bad = WeightChecks.FirstNonFinite(_model) ?? WeightChecks.FirstNonFinite(_objectiveModules);
+        // The objective's modules one by one: TorchSharp 0.107's ModuleList built from an array registers no parameters.
+        var bad = WeightChecks.FirstNonFinite(_model)
+            ?? _objective.Modules.Select((m, i) => WeightChecks.FirstNonFinite(m) is { } name ? $"{i}.{name}" : null).FirstOrDefault(n => n is not null);
         if (bad is not null) throw Diverged(_step, "weights", double.NaN, $"the weight '{bad}' is NaN or infinite after the update");
         if (_probeHistories is null) return;
         double interestNorm, itemNorm;
