@@ -62,8 +62,7 @@ public sealed class MultiInterestTrainer : IDisposable
     private long _lastValidatedStep = -1;
     private long _stepsSinceValidation;
     private double _trainSeconds;
-    private long[]? _probeHistories;   // the last batch's histories [B, L], row-major: what EnsureSane encodes
-    private long _probeLength;
+    private TrainingBatch? _lastBatch;   // what EnsureSane encodes (the samplers make a new batch each step: no copy)
     private double? _firstLoss;
     private bool _explosionWarned;
     private DataFingerprint? _fingerprint;
@@ -283,8 +282,7 @@ public sealed class MultiInterestTrainer : IDisposable
         _optimizer.ZeroGrad();
         total.backward();
         _optimizer.Step();
-        _probeHistories = Array.ConvertAll(batch.Histories, x => (long)x);
-        _probeLength = batch.MaxLength;
+        _lastBatch = batch;
         return totalValue;
     }
 
@@ -313,7 +311,7 @@ public sealed class MultiInterestTrainer : IDisposable
         var bad = WeightChecks.FirstNonFinite(_model)
             ?? _objective.Modules.Select((m, i) => WeightChecks.FirstNonFinite(m) is { } name ? $"{i}.{name}" : null).FirstOrDefault(n => n is not null);
         if (bad is not null) throw Diverged(_step, "weights", double.NaN, $"the weight '{bad}' is NaN or infinite after the update");
-        if (_probeHistories is null) return;
+        if (_lastBatch is not { } batch) return;
         double interestNorm, itemNorm;
         using (var scope = NewDisposeScope())
         using (var noGrad = no_grad())
@@ -324,7 +322,7 @@ public sealed class MultiInterestTrainer : IDisposable
             _model.eval();
             try
             {
-                var histories = tensor(_probeHistories, [_probeHistories.Length / _probeLength, _probeLength], device: _device);   // [B, L]
+                var histories = tensor(Array.ConvertAll(batch.Histories, x => (long)x), [batch.Size, batch.MaxLength], device: _device);   // [B, L]
                 var (output, _, _) = _model.Encode(histories);
                 interestNorm = output.RetrievalInterests.norm(-1).max().cpu().item<float>();      // over [B, K]
                 itemNorm = _model.ItemEmbeddings.norm(1).max().cpu().item<float>();               // over [N + 1]
