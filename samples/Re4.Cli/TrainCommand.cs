@@ -55,25 +55,125 @@ internal static class TrainCommand
         model.Required = true;
         var flags = new TrainFlags();
         var outDir = CliOptions.Text("out", "DIR", "writes DIR/metrics.json, DIR/training.png, DIR/model/ and DIR/resume/", required: true);
-        var resume = CliOptions.Flag("resume", "continue the run saved in --out DIR (same data options; --max-steps may be raised)");
+        var resume = CliOptions.Flag("resume", "continue the run saved in --out DIR with its own options (flags that contradict them are refused;\n--max-steps may be raised)");
+        var overwrite = CliOptions.Flag("overwrite", "replace the run in a non-empty --out DIR (its model, resume state and result files)");
         var dump = CliOptions.Flag("dump", "also writes DIR/split.json and DIR/recommendations.tsv for the test users");
         var verb = new Verb("train", "train a multi-interest model (ComiRec-SA/-DR, MIND, YouTube DNN, GRU4Rec) and evaluate it", Synopsis);
-        verb.AddOptions([.. data.All, model, .. flags.All, outDir, resume, dump]);
+        verb.AddOptions([.. data.All, model, .. flags.All, outDir, resume, overwrite, dump]);
+        // What defines a run: resumed, the run's own values are used and these flags may only repeat them. --data is not
+        // among them (the file may move): the data's fingerprint is checked instead. --max-steps may be raised.
+        Option[] defining = [.. data.All.Where(o => o != data.Data), model, .. flags.All.Where(o => o != flags.MaxSteps && o != flags.Device)];
         Program.SetRun(verb, context, (parse, c) =>
         {
             var modelName = parse.GetValue(model)!;
             if (flags.Problem(parse, modelName) is { } problem) return c.Usage(problem);
-            var source = data.Read(parse);
-            return Run(c, source, flags.Read(parse, modelName, source.Seed), parse.GetValue(outDir)!, parse.GetValue(resume), parse.GetValue(dump));
+            var outPath = parse.GetValue(outDir)!;
+            var isResume = parse.GetValue(resume);
+            var isOverwrite = parse.GetValue(overwrite);
+            if (isResume && isOverwrite)
+                return c.Usage("options --resume and --overwrite exclude each other: --resume continues the run in --out, --overwrite replaces it");
+            if (!isResume && !isOverwrite && RunFolder.HoldsAnything(outPath))
+                return c.Usage($"option --out: {outPath} is not empty; pass --resume to continue the run there, or --overwrite to replace it");
+            RunFolder.EnsureWritable(outPath);   // before any data are loaded: a read-only folder fails in a second, not after training
+
+            var runParse = parse;
+            if (isResume && RunFolder.ReadArguments(outPath) is { } saved)
+            {
+                var savedParse = Reparse(parse, saved, outPath);
+                if (Contradiction(parse, savedParse, outPath, defining, data, model, flags) is { } option)
+                {
+                    var was = Given(savedParse, option) is { } tokens ? string.Join(' ', tokens) : $"{option.Name}'s default";
+                    return c.Usage($"option {option.Name} contradicts the run in {outPath} (trained with {was}); drop it to resume the run, or start a new one");
+                }
+
+                var savedMax = savedParse.GetValue(flags.MaxSteps);
+                if (parse.GetResult(flags.MaxSteps) is { Implicit: false } && parse.GetValue(flags.MaxSteps) < savedMax)
+                    return c.Usage($"option --max-steps may only be raised on --resume (the run's limit is {savedMax})");
+                runParse = savedParse;
+                // The raised limit is the run's from now on (a later --resume may not lower it again).
+                if (parse.GetResult(flags.MaxSteps) is { Implicit: false })
+                    RunFolder.WriteArguments(outPath, defining.Prepend(data.Data).SelectMany(o => Given(savedParse, o) ?? []).Concat(Given(parse, flags.MaxSteps)!).ToList());
+            }
+            else if (!isResume)
+            {
+                if (isOverwrite) RunFolder.Clear(outPath);
+                RunFolder.WriteArguments(outPath, defining.Prepend(data.Data).Append(flags.MaxSteps).SelectMany(o => Given(parse, o) ?? []).ToList());
+            }
+
+            // The run's data options with the --data given now; the run's flags with the --max-steps and --device given now.
+            var source = data.Read(runParse) with { Data = parse.GetValue(data.Data)! };
+            var spec = flags.Read(runParse, runParse.GetValue(model)!, source.Seed);
+            if (parse.GetResult(flags.MaxSteps) is { Implicit: false }) spec.Options.MaxSteps = parse.GetValue(flags.MaxSteps);
+            spec = spec with { MaxStepsGiven = parse.GetResult(flags.MaxSteps) is { Implicit: false }, Device = parse.GetValue(flags.Device)! };
+            return Run(c, source, spec, outPath, isResume, parse.GetValue(dump));
         });
         return verb;
+    }
+
+    /// <summary>The tokens of <paramref name="option"/> as given (<c>--name value...</c>), or null when it was not given.</summary>
+    private static string[]? Given(ParseResult parse, Option option) =>
+        parse.GetResult(option) is { Implicit: false } r ? [option.Name, .. r.Tokens.Select(t => t.Value)] : null;
+
+    /// <summary><paramref name="arguments"/> parsed as a <c>train</c> command line (for the saved arguments of a run).</summary>
+    private static ParseResult Reparse(ParseResult parse, IEnumerable<string> arguments, string outPath)
+    {
+        var reparsed = parse.RootCommandResult.Command.Parse(["train", .. arguments, "--out", outPath], new ParserConfiguration { ResponseFileTokenReplacer = null });
+        if (reparsed.Errors.Count > 0 || reparsed.UnmatchedTokens.Count > 0)
+            throw new InvalidDataException($"{Path.Combine(outPath, RunFolder.ArgumentsFile)} holds arguments this version does not accept: {string.Join("; ", reparsed.Errors.Select(e => e.Message).Concat(reparsed.UnmatchedTokens))}.");
+        return reparsed;
+    }
+
+    /// <summary>The first run-defining option given now whose value changes the run (the run's arguments with that option
+    /// as given now describe another run than the run's own), or null. Effective values are compared, so repeating a
+    /// default or a preset's value is no contradiction.</summary>
+    private static Option? Contradiction(ParseResult parse, ParseResult saved, string outPath, Option[] defining, DataOptions data, Option<string?> model, TrainFlags flags)
+    {
+        var groups = defining.Select(o => (Option: o, Tokens: Given(saved, o))).Where(g => g.Tokens is not null).ToDictionary(g => g.Option, g => g.Tokens!);
+        var runKey = RunKey(saved, data, model, flags);
+        foreach (var option in defining)
+        {
+            if (Given(parse, option) is not { } now) continue;
+            var merged = new Dictionary<Option, string[]>(groups) { [option] = now };
+            ParseResult changed;
+            try
+            {
+                changed = Reparse(parse, merged.Values.SelectMany(t => t).Prepend(saved.GetValue(data.Data)!).Prepend(data.Data.Name), outPath);
+            }
+            catch (InvalidDataException)
+            {
+                return option;   // together with the run's options it does not even parse (e.g. --sa-flavor of another encoder)
+            }
+
+            if (flags.Problem(changed, changed.GetValue(model)!) is not null || RunKey(changed, data, model, flags) != runKey) return option;
+        }
+
+        return null;
+    }
+
+    /// <summary>Everything that defines a run, as text: the data options but the file, the model and the trainer options
+    /// but the step limit and the device.</summary>
+    private static string RunKey(ParseResult parse, DataOptions data, Option<string?> model, TrainFlags flags)
+    {
+        var source = data.Read(parse) with { Data = string.Empty };
+        var spec = flags.Read(parse, parse.GetValue(model)!, source.Seed);
+        spec.Options.MaxSteps = 1;
+        return $"{source}|{spec with { Options = null!, MaxStepsGiven = false, Device = TorchSharp.torch.CPU }}|{System.Text.Json.JsonSerializer.Serialize(spec.Options)}";
     }
 
     private static int Run(VerbContext c, DataSource source, TrainSpec spec, string outDir, bool resume, bool dump)
     {
         var logger = c.Loggers.CreateLogger("train");
         var (dataset, split) = source.Load(logger);
-        var run = Train(spec, source, dataset, split, outDir, resume, dump, logger, c.Error, c.Cancellation);
+        TrainRun run;
+        try
+        {
+            run = Train(spec, source, dataset, split, outDir, resume, dump, logger, c.Error, c.Cancellation);
+        }
+        catch (InvalidDataException e) when (e.Data.Contains(MultiInterestTrainer.DataMismatchKey))
+        {
+            throw new InvalidDataException($"{source.Data}: {e.Message}", e);
+        }
+
         var result = run.Result;
         var stdout = c.Out;
         run.Report.PrintSummary(stdout, result.BestValidation, result.Test ?? new Dictionary<string, double>());

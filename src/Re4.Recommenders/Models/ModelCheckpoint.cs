@@ -9,7 +9,10 @@ namespace Re4.Recommenders.Models;
 /// <summary>
 /// A trained model on disk: a folder with <c>model.json</c> (format version and <see cref="ModelConfig"/>), <c>model.bin</c>
 /// (TorchSharp weights) and <c>item_ids.bin</c> (the original id of each dense item id, so results speak the data's ids).
-/// Folders are written atomically: into a temporary sibling, then swapped in, so a crash never leaves a half-written model.
+/// Folders are written crash-consistently (<see cref="AtomicDirectoryWriter"/>): a crash at any instant leaves the old
+/// model or the new one, complete. A <c>manifest.json</c> records every file's size and XxHash128; loading verifies it and
+/// refuses a damaged file by name (folders written before 0.2 have no manifest and load unverified). A model whose
+/// weights hold NaN or infinite values is neither saved nor loaded.
 /// </summary>
 public static class ModelCheckpoint
 {
@@ -35,12 +38,16 @@ public static class ModelCheckpoint
     };
 
     /// <summary>Saves a model and its item id map (index = dense id; index 0 unused) into <paramref name="directory"/>.</summary>
+    /// <exception cref="ArgumentException">The id map's length is not N + 1, or a weight of the model is NaN or infinite
+    /// (a diverged model is never saved).</exception>
     public static void Save(string directory, MultiInterestModel model, ReadOnlySpan<long> originalItemIds)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
         ArgumentNullException.ThrowIfNull(model);
         if (originalItemIds.Length != model.Config.ItemCount + 1)
             throw new ArgumentException($"originalItemIds must have N + 1 = {model.Config.ItemCount + 1} entries; it has {originalItemIds.Length}.", nameof(originalItemIds));
+        if (WeightChecks.FirstNonFinite(model) is { } bad)
+            throw new ArgumentException($"The model's weight '{bad}' holds NaN or infinite values (training diverged); it is not saved to {directory}.", nameof(model));
         var ids = originalItemIds.ToArray();
         AtomicDirectoryWriter.Write(directory, temp => WriteFiles(temp, model, ids));
     }
@@ -67,23 +74,29 @@ public static class ModelCheckpoint
         if (File.Exists(Path.Combine(path, ConfigFile))) return path;
         var nested = Path.Combine(path, Training.MultiInterestTrainer.ModelFolder);
         if (File.Exists(Path.Combine(nested, ConfigFile))) return nested;
+        // A crash between the two renames of a save leaves the previous model as .model.old: Load reads it from there.
+        if (File.Exists(Path.Combine(AtomicDirectoryWriter.Readable(nested), ConfigFile))) return nested;
         throw new InvalidDataException($"{path} holds no model: expected {ConfigFile} there or in its {Training.MultiInterestTrainer.ModelFolder}/ folder.");
     }
 
     /// <summary>Loads a model saved by <see cref="Save"/>, onto <paramref name="device"/> (CPU by default). Its encoder is
     /// built by name from <see cref="EncoderRegistry"/>. The caller owns the result: dispose it to free the weights.</summary>
-    /// <exception cref="InvalidDataException">A file is missing, truncated or of an unknown format version, or the model's
-    /// encoder is not registered (register it, or load it with the overload that builds the extractor).</exception>
+    /// <exception cref="InvalidDataException">A file is missing, truncated, damaged (its checksum differs from the manifest's)
+    /// or of an unknown format version, a weight is NaN or infinite, or the model's encoder is not registered (register it,
+    /// or load it with the overload that builds the extractor).</exception>
     public static LoadedModel Load(string directory, Device? device = null) => Load(directory, null, device);
 
     /// <summary>Loads a model, building the extractor of an encoder the registry does not know (a model trained around an
     /// extractor instance of your own) with <paramref name="createExtractor"/> from the saved configuration; registered
     /// encoders ignore it. The caller owns the result: dispose it to free the weights.</summary>
-    /// <exception cref="InvalidDataException">A file is missing, truncated or of an unknown format version, or the encoder is
-    /// unknown and <paramref name="createExtractor"/> is null.</exception>
+    /// <exception cref="InvalidDataException">A file is missing, truncated, damaged (its checksum differs from the manifest's)
+    /// or of an unknown format version, a weight is NaN or infinite, or the encoder is unknown and
+    /// <paramref name="createExtractor"/> is null.</exception>
     public static LoadedModel Load(string directory, Func<ModelConfig, InterestExtractor>? createExtractor, Device? device = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
+        directory = AtomicDirectoryWriter.Readable(directory);
+        FolderManifest.Verify(directory);
         var configPath = Path.Combine(directory, ConfigFile);
         if (!File.Exists(configPath)) throw new InvalidDataException($"{directory} is not a model checkpoint: {ConfigFile} is missing.");
         CheckpointDocument document;
@@ -109,24 +122,30 @@ public static class ModelCheckpoint
         try
         {
             model.LoadWeights(weights);
-            if (device is not null) model.to(device);
+            if (WeightChecks.FirstNonFinite(model) is { } bad)
+                throw new InvalidDataException($"{weights}: the weight '{bad}' holds NaN or infinite values (a diverged model); it is not loaded.");
         }
         catch (EndOfStreamException e)
         {
             model.Dispose();
             throw new InvalidDataException($"{weights} is truncated.", e);
         }
-        catch (InvalidDataException)
+        catch (Exception e) when (e is not InvalidDataException and not OutOfMemoryException)
+        {
+            // Damaged bytes reach TorchSharp's reader as absurd sizes or types (a folder without a manifest is not checked first).
+            model.Dispose();
+            throw new InvalidDataException($"{weights} is damaged: {e.Message.Split('\n')[0]}", e);
+        }
+        catch
         {
             model.Dispose();
             throw;
         }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException or FormatException or OverflowException
-                                      or IndexOutOfRangeException or System.Runtime.InteropServices.ExternalException)
+
+        try
         {
-            // A damaged byte in a tensor's name, shape or length surfaces as whatever TorchSharp's reader trips on.
-            model.Dispose();
-            throw new InvalidDataException($"{weights} is damaged: {e.Message.Split('\n')[0]}", e);
+            // Outside the reading above: a device failure (no CUDA) is not a damaged file.
+            if (device is not null) model.to(device);
         }
         catch
         {

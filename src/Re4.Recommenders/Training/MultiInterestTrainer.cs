@@ -32,6 +32,10 @@ public sealed class MultiInterestTrainer : IDisposable
     /// <summary>The subfolder of <see cref="TrainerOptions.CheckpointDirectory"/> holding the latest state, for resuming.</summary>
     public const string ResumeFolder = "resume";
 
+    /// <summary>The key of <see cref="Exception.Data"/> set on the <see cref="InvalidDataException"/> of <see cref="Resume"/>
+    /// when the data given are not those the run was trained on (so that a caller can name its data file).</summary>
+    public const string DataMismatchKey = "Re4.DataMismatch";
+
     private readonly DataSplit _split;
     private readonly TrainerOptions _options;
     private readonly ILogger _logger;
@@ -58,6 +62,10 @@ public sealed class MultiInterestTrainer : IDisposable
     private long _lastValidatedStep = -1;
     private long _stepsSinceValidation;
     private double _trainSeconds;
+    private TrainingBatch? _lastBatch;   // what EnsureSane encodes (the samplers make a new batch each step: no copy)
+    private double? _firstLoss;
+    private bool _explosionWarned;
+    private DataFingerprint? _fingerprint;
 
     /// <summary>Trains a model of the registered <paramref name="encoder"/> (e.g. <see cref="Extractors.ComiRecSaDescriptor.EncoderName"/>)
     /// with K = <paramref name="interests"/> and d = <paramref name="dimension"/> (null: <see cref="ModelConfig"/>'s
@@ -179,7 +187,9 @@ public sealed class MultiInterestTrainer : IDisposable
     public long Step => _step;
 
     /// <summary>Runs the loop until a stop condition, then restores the best model and evaluates the test users.</summary>
-    /// <exception cref="TrainingDivergedException">A loss became NaN or infinite.</exception>
+    /// <exception cref="TrainingDivergedException">A loss became NaN or infinite, or the weights after an update did (or
+    /// give non-finite scores). Checked before every validation, so nothing diverged is ever kept, snapshotted or saved;
+    /// the message names the last good checkpoint.</exception>
     /// <exception cref="OperationCanceledException">Cancelled between steps (the last checkpoint, if any, is intact).</exception>
     public TrainingResult Fit(IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
@@ -201,9 +211,19 @@ public sealed class MultiInterestTrainer : IDisposable
 
             var batch = _sampler.Next();
             clock.Restart();
-            var loss = TrainStep(batch, parts);
+            double loss;
+            try
+            {
+                loss = TrainStep(batch, parts);
+            }
+            catch (TrainingDivergedException e)
+            {
+                throw Diverged(e.Step, e.Part, e.Value, $"the {e.Part} loss is {e.Value.ToString(CultureInfo.InvariantCulture)}");
+            }
+
             _trainSeconds += clock.Elapsed.TotalSeconds;
             _step++;
+            WarnIfExploding(loss);
             _stepsSinceValidation++;
             foreach (var (name, value) in parts) _lossSums[name] = _lossSums.GetValueOrDefault(name) + value;
 
@@ -262,11 +282,96 @@ public sealed class MultiInterestTrainer : IDisposable
         _optimizer.ZeroGrad();
         total.backward();
         _optimizer.Step();
+        _lastBatch = batch;
         return totalValue;
+    }
+
+    /// <summary>A finite loss far above the first one means the run is blowing up (e.g. a learning rate of 1e15 gives
+    /// losses of 1e32 before any NaN): warned once per validation window, since nothing stops it yet.</summary>
+    private void WarnIfExploding(double loss)
+    {
+        const double Factor = 1000;
+        _firstLoss ??= Math.Max(Math.Abs(loss), 1);
+        if (_explosionWarned || !(Math.Abs(loss) > Factor * _firstLoss.Value)) return;
+        _explosionWarned = true;
+        TrainerLog.LossExploding(_logger, _step, loss, Factor, _firstLoss.Value);
+    }
+
+    /// <summary>
+    /// The divergence check of the weights, run before each validation (so before every snapshot and save) rather than
+    /// after each step: a step's loss is already checked (it is computed anyway), so weights that an update ruined are
+    /// caught by the next step's loss or, at the latest, here, before anything is kept; the per-step cost is nil. Two
+    /// checks: every parameter of the model and the objective is finite (one fused reduction), and the last batch's
+    /// retrieval interests and the item embeddings have finite norms whose product is a finite float, which bounds every
+    /// score ⟨u_k, e_i⟩ (weights of 1e20 are finite, yet every score is infinite and every ranking arbitrary).
+    /// </summary>
+    private void EnsureSane()
+    {
+        // The objective's modules one by one: TorchSharp 0.107's ModuleList built from an array registers no parameters.
+        var bad = WeightChecks.FirstNonFinite(_model)
+            ?? _objective.Modules.Select((m, i) => WeightChecks.FirstNonFinite(m) is { } name ? $"{i}.{name}" : null).FirstOrDefault(n => n is not null);
+        if (bad is not null) throw Diverged(_step, "weights", double.NaN, $"the weight '{bad}' is NaN or infinite after the update");
+        if (_lastBatch is not { } batch) return;
+        double interestNorm, itemNorm;
+        using (var scope = NewDisposeScope())
+        using (var noGrad = no_grad())
+        using (var rng = get_rng_state())
+        {
+            // The probe must not shift a seeded run: MIND draws its routing start from torch's generator.
+            var wasTraining = _model.training;
+            _model.eval();
+            try
+            {
+                var histories = tensor(Array.ConvertAll(batch.Histories, x => (long)x), [batch.Size, batch.MaxLength], device: _device);   // [B, L]
+                var (output, _, _) = _model.Encode(histories);
+                interestNorm = output.RetrievalInterests.norm(-1).max().cpu().item<float>();      // over [B, K]
+                itemNorm = _model.ItemEmbeddings.norm(1).max().cpu().item<float>();               // over [N + 1]
+            }
+            finally
+            {
+                _model.train(wasTraining);
+                set_rng_state(rng);
+            }
+        }
+
+        var bound = interestNorm * itemNorm;
+        if (!double.IsFinite(bound) || bound > float.MaxValue)
+        {
+            throw Diverged(_step, "scores", bound,
+                string.Create(CultureInfo.InvariantCulture, $"the weights after the update give non-finite scores (largest interest norm {interestNorm:G3}, largest item embedding norm {itemNorm:G3})"));
+        }
+    }
+
+    /// <summary>The divergence exception, naming the last good checkpoint: the selected model of the best validated step
+    /// (in the run folder when there is one) and the resume state of the last validation.</summary>
+    private TrainingDivergedException Diverged(long step, string part, double value, string reason)
+    {
+        string lastGood;
+        long? goodStep = _bestValidation is not null ? _bestStep : null;
+        string? folder = null;
+        if (_checkpointer is null)
+        {
+            lastGood = goodStep is { } b
+                ? $"Nothing was saved (no checkpoint directory); the best model validated before was that of step {b}."
+                : "Nothing was saved (no checkpoint directory, no validation yet).";
+        }
+        else if (goodStep is { } b)
+        {
+            folder = Path.Combine(_checkpointer.Directory, ModelFolder);
+            lastGood = $"The last good checkpoint is the model of step {b} in {folder}; {Path.Combine(_checkpointer.Directory, ResumeFolder)} resumes from step {_lastValidatedStep}. Nothing after step {_lastValidatedStep} was saved.";
+        }
+        else
+        {
+            lastGood = $"No checkpoint was saved: the run diverged before its first validation ({_checkpointer.Directory} holds no model of it).";
+        }
+
+        return new TrainingDivergedException(step, part, value, reason, goodStep, folder, lastGood);
     }
 
     private void Validate()
     {
+        EnsureSane();
+        _explosionWarned = false;
         var result = Evaluate(_split.Valid);
         var metric = result[_options.SelectionMetric];
         var lossParts = _lossSums.ToDictionary(p => p.Key, p => p.Value / Math.Max(1, _stepsSinceValidation));
@@ -309,6 +414,7 @@ public sealed class MultiInterestTrainer : IDisposable
         Config = _model.Config,
         Options = _options,
         History = _history.ToList(),
+        Data = _fingerprint ??= DataFingerprint.Of(_split),
     };
 
     private void Snapshot()
@@ -344,8 +450,10 @@ public sealed class MultiInterestTrainer : IDisposable
     /// <param name="customFlows">The run's custom flows, if it had any (they are not saved in the state).</param>
     /// <param name="objective">Builds the run's objective of your own from the model configuration, if it had one
     /// (objectives are not saved in the state; their modules' weights are).</param>
-    /// <exception cref="InvalidDataException">The directory holds no resume state, a damaged one, or one from an earlier
-    /// format that cannot be resumed.</exception>
+    /// <exception cref="InvalidDataException">The directory holds no resume state, a damaged or truncated one (its manifest's
+    /// checksums differ, a file is short), one from an earlier format that cannot be resumed, or one trained on other data
+    /// than <paramref name="split"/>'s (with <see cref="DataMismatchKey"/> in its <see cref="Exception.Data"/>). The message
+    /// names the file. Leftovers of a save interrupted by a crash are recovered first.</exception>
     public static MultiInterestTrainer Resume(string checkpointDirectory, DataSplit split, long? maxSteps = null, ILogger? logger = null, Device? device = null,
         IReadOnlyList<WeightedBackwardFlow>? customFlows = null, Func<ModelConfig, ITrainingObjective>? objective = null)
     {
@@ -353,6 +461,7 @@ public sealed class MultiInterestTrainer : IDisposable
         ArgumentNullException.ThrowIfNull(split);
         var checkpointer = new RunCheckpointer(checkpointDirectory);
         var state = checkpointer.ReadState();
+        checkpointer.CheckData(state, split);
         var options = state.Options!;
         options.CheckpointDirectory = checkpointDirectory;
         if (maxSteps is { } m) options.MaxSteps = m;

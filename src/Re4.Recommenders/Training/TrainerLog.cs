@@ -21,4 +21,8 @@ internal static partial class TrainerLog
     [LoggerMessage(EventId = 3, EventName = "TrainingStopped", Level = LogLevel.Information,
         Message = "Stopped ({Reason}) after {Steps} steps; best validation {Metric} = {Value:F4} at step {Best}")]
     public static partial void TrainingStopped(ILogger logger, string reason, long steps, string metric, double value, long best);
+
+    [LoggerMessage(EventId = 4, EventName = "LossExploding", Level = LogLevel.Warning,
+        Message = "step {Step}: the loss {Loss:G3} is over {Factor}x the first step's ({First:G3}): training is diverging; lower the learning rate or the loss weights")]
+    public static partial void LossExploding(ILogger logger, long step, double loss, double factor, double first);
 }

@@ -139,6 +139,7 @@ public sealed class EncoderConfigCheckpointTests
             ModelCheckpoint.Save(folder, model, OriginalIds);
             File.WriteAllText(Path.Combine(folder, ModelCheckpoint.ConfigFile), FormatOne(kind, flavour, reverse, init.ToString()));
             SaveInFormatOneLayout(model, Path.Combine(folder, ModelCheckpoint.WeightsFile));
+            File.Delete(Path.Combine(folder, "manifest.json"));   // 0.1 wrote none
 
             using var loaded = ModelCheckpoint.Load(folder);
 
@@ -186,6 +187,7 @@ public sealed class EncoderConfigCheckpointTests
         using (var model = Build(ComiRecSaDescriptor.EncoderName, null)) ModelCheckpoint.Save(dir.Path, model, OriginalIds);
         using (var other = Build(ComiRecSaDescriptor.EncoderName, new SelfAttentiveOptions { Bias = false }))
             other.save(Path.Combine(dir.Path, ModelCheckpoint.WeightsFile));   // 4 tensors where the configuration needs 6
+        FolderManifest.Write(dir.Path);   // sealed: the manifest cannot tell a wrong network from a right one
 
         FluentActions.Invoking(() => ModelCheckpoint.Load(dir.Path)).Should().Throw<InvalidDataException>().WithMessage("*holds 4 tensors*has 6*");
     }
@@ -197,6 +199,7 @@ public sealed class EncoderConfigCheckpointTests
         var folder = Path.Combine(dir.Path, "m");
         using (var model = Build(ComiRecSaDescriptor.EncoderName, null)) ModelCheckpoint.Save(folder, model, OriginalIds);
         File.WriteAllText(Path.Combine(folder, ModelCheckpoint.ConfigFile), FormatOne("Custom", null, false, "XavierUniform"));
+        File.Delete(Path.Combine(folder, "manifest.json"));   // 0.1 wrote none
 
         FluentActions.Invoking(() => ModelCheckpoint.Load(folder)).Should().Throw<InvalidDataException>().WithMessage("*'Custom' is not registered*");
     }
@@ -209,6 +212,7 @@ public sealed class EncoderConfigCheckpointTests
         using (var model = Build(ComiRecSaDescriptor.EncoderName, null)) ModelCheckpoint.Save(folder, model, OriginalIds);
         var path = Path.Combine(folder, ModelCheckpoint.ConfigFile);
         File.WriteAllText(path, File.ReadAllText(path).Replace("\"format\": 2", "\"format\": 3"));
+        FolderManifest.Write(folder);   // as the later version would have sealed it
 
         FluentActions.Invoking(() => ModelCheckpoint.Load(folder)).Should().Throw<InvalidDataException>().WithMessage("*format 3*formats 1 to 2*");
     }

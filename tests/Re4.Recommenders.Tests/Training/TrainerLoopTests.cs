@@ -136,6 +136,7 @@ public sealed class TrainerLoopTests
         state["step"] = 1_000_000_000L;
         state["sampler"]!["batches"] = 1_000_000_000L;
         File.WriteAllText(statePath, state.ToJsonString());
+        FolderManifest.Write(Path.GetDirectoryName(statePath)!);   // re-sealed, as a run that got there would have written it
 
         var clock = Stopwatch.StartNew();
         using var resumed = MultiInterestTrainer.Resume(dir.Path, TinySplit.Value, maxSteps: 1_000_000_005);

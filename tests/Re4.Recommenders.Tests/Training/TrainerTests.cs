@@ -103,6 +103,7 @@ public sealed class TrainerTests
         var state = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(statePath))!.AsObject();
         state.Remove("sampler").Should().BeTrue();
         File.WriteAllText(statePath, state.ToJsonString());
+        File.Delete(Path.Combine(dir.Path, MultiInterestTrainer.ResumeFolder, "manifest.json"));   // those versions wrote none
 
         var act = () => MultiInterestTrainer.Resume(dir.Path, TinySplit.Value);
 

@@ -28,4 +28,7 @@ internal sealed class ResumeState
     public TrainerOptions? Options { get; set; }
 
     public List<ValidationRecord>? History { get; set; }
+
+    /// <summary>The data the run was trained on; absent in folders written before 0.2 (not checked then).</summary>
+    public DataFingerprint? Data { get; set; }
 }
