@@ -48,7 +48,7 @@ public sealed class MultiInterestTrainer : IDisposable
     private readonly NegativeSampler? _negatives;
     private readonly RunCheckpointer? _checkpointer;
     private readonly long[] _originalItemIds;
-    private readonly TorchSharp.Modules.ModuleList<nn.Module> _objectiveModules;   // optimised and saved with the model
+    private readonly ObjectiveModules _objectiveModules;   // optimised and saved with the model
     private readonly StepLossParts _stepParts = new();
     private readonly List<ValidationRecord> _history = new();
     private readonly Dictionary<string, double> _lossSums = new();
@@ -158,7 +158,7 @@ public sealed class MultiInterestTrainer : IDisposable
         manual_seed(options.Seed);
         _model = model ?? new MultiInterestModel(config);
         _objective = objective is null ? new MultiInterestObjective(config, options.BackwardFlows, options.CustomFlows) : objective(config);
-        _objectiveModules = nn.ModuleList(_objective.Modules.ToArray());
+        _objectiveModules = new ObjectiveModules(_objective.Modules);
         _model.to(_device);
         _model.train();
         _objectiveModules.to(_device);
@@ -307,9 +307,7 @@ public sealed class MultiInterestTrainer : IDisposable
     /// </summary>
     private void EnsureSane()
     {
-        // The objective's modules one by one: TorchSharp 0.107's ModuleList built from an array registers no parameters.
-        var bad = WeightChecks.FirstNonFinite(_model)
-            ?? _objective.Modules.Select((m, i) => WeightChecks.FirstNonFinite(m) is { } name ? $"{i}.{name}" : null).FirstOrDefault(n => n is not null);
+        var bad = WeightChecks.FirstNonFinite(_model) ?? WeightChecks.FirstNonFinite(_objectiveModules);
         if (bad is not null) throw Diverged(_step, "weights", double.NaN, $"the weight '{bad}' is NaN or infinite after the update");
         if (_lastBatch is not { } batch) return;
         double interestNorm, itemNorm;
