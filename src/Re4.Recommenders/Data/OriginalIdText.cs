@@ -1,0 +1,71 @@
+using System.Buffers.Text;
+using System.Globalization;
+
+namespace Re4.Recommenders.Data;
+
+/// <summary>The one rule for what an original id is: an id whose text is the canonical decimal form of a 64-bit
+/// integer (optional '-', no leading zeros, no '+', no spaces) is stored as that number; any other text is kept as
+/// text, exactly. So an id always prints back as it was written, and numeric files keep their fast path.</summary>
+internal static class OriginalIdText
+{
+    /// <summary>The most UTF-8 bytes a text id may have (a bound against runaway fields, far above any SKU or UUID).</summary>
+    public const int MaxBytes = 256;
+
+    /// <summary>Whether <paramref name="text"/> is the canonical decimal form of a long; allocates nothing.</summary>
+    public static bool TryParseNumber(ReadOnlySpan<byte> text, out long value)
+    {
+        value = 0;
+        var digits = !text.IsEmpty && text[0] == (byte)'-' ? text[1..] : text;
+        if (digits.IsEmpty || digits.Length > 19) return false;
+        if ((uint)(digits[0] - '0') > 9) return false;   // "+5", " 5"
+        if (digits[0] == (byte)'0' && (digits.Length > 1 || digits.Length != text.Length)) return false;   // "007", "-0"
+        // Utf8Parser checks digits and overflow; the checks above make the accepted text canonical.
+        return Utf8Parser.TryParse(text, out value, out var consumed) && consumed == text.Length;
+    }
+
+    /// <summary>As <see cref="TryParseNumber(ReadOnlySpan{byte}, out long)"/> for a .NET string.</summary>
+    public static bool TryParseNumber(ReadOnlySpan<char> text, out long value)
+    {
+        value = 0;
+        var digits = !text.IsEmpty && text[0] == '-' ? text[1..] : text;
+        if (digits.IsEmpty || digits.Length > 19) return false;
+        if (digits[0] == '0' && (digits.Length > 1 || digits.Length != text.Length)) return false;
+        foreach (var c in digits)
+        {
+            if (c is < '0' or > '9') return false;
+        }
+
+        return long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out value);
+    }
+
+    /// <summary>The text form of a numeric id.</summary>
+    public static string Format(long value) => value.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>Why a text id is not acceptable, or null when it is: not empty, at most <see cref="MaxBytes"/> bytes of
+    /// valid UTF-8, no control characters (they would break the tab- and line-separated outputs).</summary>
+    public static string? Problem(ReadOnlySpan<byte> text)
+    {
+        if (text.IsEmpty) return "an id is empty";
+        if (text.Length > MaxBytes) return $"an id is longer than {MaxBytes} bytes";
+        if (!System.Text.Unicode.Utf8.IsValid(text)) return "an id is not valid UTF-8";
+        foreach (var b in text)
+        {
+            if (b < 0x20 || b == 0x7F) return "an id holds a control character";
+        }
+
+        return null;
+    }
+
+    /// <summary>As <see cref="Problem(ReadOnlySpan{byte})"/> for a .NET string.</summary>
+    public static string? Problem(string text)
+    {
+        if (text.Length == 0) return "an id is empty";
+        foreach (var c in text)
+        {
+            if (char.IsControl(c)) return "an id holds a control character";
+        }
+
+        if (System.Text.Encoding.UTF8.GetByteCount(text) > MaxBytes) return $"an id is longer than {MaxBytes} bytes";
+        return null;
+    }
+}
