@@ -159,12 +159,34 @@ public static class InteractionFileReader
         var data = new List<int>(1 << 20);
         var fields = new List<Range>();
         var numbers = new List<long>();   // per item field: its number when it is one
-        var isText = new List<bool>();
+        var lineItems = new List<long>();
         while (lines.TryReadLine(out var line))
         {
             if (line.IsEmpty) continue;
             state.Lines++;
             var lineNo = lines.LineNumber;
+
+            // The numeric fast path, as fast as numeric-only loading: the reader's numeric parse (canonical numbers only).
+            // Any line it does not keep whole, text ids or errors, is read again through the fields below.
+            if (format.ParseUser(line, out var userId, out var rest).Status == LineStatus.Kept && !rest.IsEmpty)
+            {
+                lineItems.Clear();
+                if (format.ParseItems(rest, lineItems).Status == LineStatus.Kept && lineItems.Count > 0)
+                {
+                    if (users.TryGet(userId, out var seenBefore))
+                    {
+                        state.Fail(lineNo, line, $"each user on one line: user {userId} already appeared on line {firstLine[seenBefore]}");
+                        continue;
+                    }
+
+                    foreach (var itemId in lineItems) data.Add(items.Intern(itemId) + 1);
+                    users.Intern(userId);
+                    firstLine.Add(lineNo);
+                    offsets.Add(data.Count);
+                    continue;
+                }
+            }
+
             fields.Clear();
             var result = format.ParseFields(line, out var userField, fields);
             if (result.Status == LineStatus.Malformed)
@@ -200,20 +222,22 @@ public static class InteractionFileReader
 
             // Check the whole line before interning anything, so that a line skipped in lenient mode leaves no item behind.
             numbers.Clear();
-            isText.Clear();
+            var anyText = false;
             string? itemProblem = null;
             foreach (var field in fields)
             {
                 var text = line[field];
-                var numeric = OriginalIdText.TryParseNumber(text, out var number);
-                if (!numeric && OriginalIdText.Problem(text) is { } problem)
+                if (!OriginalIdText.TryParseNumber(text, out var number))
                 {
-                    itemProblem = $"expected item ids of '{format.Layout}'; '{ByteLineReader.Show(text)}' is not one: {problem}";
-                    break;
+                    anyText = true;
+                    if (OriginalIdText.Problem(text) is { } problem)
+                    {
+                        itemProblem = $"expected item ids of '{format.Layout}'; '{ByteLineReader.Show(text)}' is not one: {problem}";
+                        break;
+                    }
                 }
 
                 numbers.Add(number);
-                isText.Add(!numeric);
             }
 
             if (itemProblem is not null)
@@ -222,8 +246,15 @@ public static class InteractionFileReader
                 continue;
             }
 
-            for (var i = 0; i < fields.Count; i++)
-                data.Add((isText[i] ? items.Intern(line[fields[i]]) : items.Intern(numbers[i])) + 1);
+            if (anyText)
+            {
+                foreach (var field in fields) data.Add(items.Intern(line[field]) + 1);
+            }
+            else
+            {
+                foreach (var number in numbers) data.Add(items.Intern(number) + 1);   // the numeric fast path
+            }
+
             users.Intern(user);
             firstLine.Add(lineNo);
             offsets.Add(data.Count);

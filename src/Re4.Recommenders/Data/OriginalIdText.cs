@@ -15,11 +15,27 @@ internal static class OriginalIdText
     public static bool TryParseNumber(ReadOnlySpan<byte> text, out long value)
     {
         value = 0;
+        if ((uint)(text.Length - 1) < 18 && (uint)(text[0] - '1') <= 8)
+        {
+            // The common case, 1 to 18 digits without a sign: cannot overflow, so a plain loop (the loading hot path).
+            long v = 0;
+            foreach (var c in text)
+            {
+                var digit = (uint)(c - '0');
+                if (digit > 9) return false;
+                v = v * 10 + digit;
+            }
+
+            value = v;
+            return true;
+        }
+
+        if (text.Length == 1) return text[0] == (byte)'0';   // "0"
         var digits = !text.IsEmpty && text[0] == (byte)'-' ? text[1..] : text;
         if (digits.IsEmpty || digits.Length > 19) return false;
         if ((uint)(digits[0] - '0') > 9) return false;   // "+5", " 5"
-        if (digits[0] == (byte)'0' && (digits.Length > 1 || digits.Length != text.Length)) return false;   // "007", "-0"
-        // Utf8Parser checks digits and overflow; the checks above make the accepted text canonical.
+        if (digits[0] == (byte)'0') return false;   // "007", "-0"
+        // Utf8Parser checks the digits and overflow; the checks above make the accepted text canonical.
         return Utf8Parser.TryParse(text, out value, out var consumed) && consumed == text.Length;
     }
 

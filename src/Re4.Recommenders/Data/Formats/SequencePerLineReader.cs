@@ -20,9 +20,9 @@ public sealed class SequencePerLineReader : UserSequenceReader
     {
         items = line;
         var userField = NextToken(ref items);
-        return TryParseId(userField, out user)
+        return OriginalIdText.TryParseNumber(userField, out user)
             ? LineResult.Kept
-            : LineResult.Malformed($"expected a non-negative integer user id as the first field of '{Layout}'");
+            : LineResult.Malformed($"expected a numeric user id as the first field of '{Layout}' (text ids are read through {nameof(ParseFields)})");
     }
 
     /// <inheritdoc/>
@@ -32,8 +32,8 @@ public sealed class SequencePerLineReader : UserSequenceReader
         while (!items.IsEmpty)
         {
             var token = NextToken(ref items);
-            if (!TryParseId(token, out var item))
-                return LineResult.Malformed($"expected non-negative integer item ids; '{ByteLineReader.Show(token)}' is not one");
+            if (!OriginalIdText.TryParseNumber(token, out var item))
+                return LineResult.Malformed($"expected numeric item ids; '{ByteLineReader.Show(token)}' is not one (text ids are read through {nameof(ParseFields)})");
             itemIds.Add(item);
         }
 
