@@ -40,8 +40,8 @@ internal static class CliModels
                 throw new InvalidOperationException($"the checkpoint's model knows {config.ItemCount} items but the data set has {dataset.ItemCount}: give the data, --format and --filter it was trained with");
             for (var i = 1; i <= config.ItemCount; i++)
             {
-                if (loaded.OriginalItemId(i) != dataset.OriginalItemId(i))
-                    throw new InvalidOperationException($"the checkpoint numbers its items differently from this data set (item {i} is {loaded.OriginalItemId(i)} there, {dataset.OriginalItemId(i)} here): give the data and --filter it was trained with");
+                if (loaded.ItemIds[i] != dataset.ItemIds[i])
+                    throw new InvalidOperationException($"the checkpoint numbers its items differently from this data set (item {i} is {loaded.ItemIds[i]} there, {dataset.ItemIds[i]} here): give the data and --filter it was trained with");
             }
         }
 

@@ -22,12 +22,12 @@ internal static class DiagnosticsCommand
     {
         var data = new DataOptions();
         var checkpoint = CliOptions.Text("checkpoint", "DIR", "a run folder of 're4 train' (or its model/ folder); give the data options it was trained with", required: true);
-        var user = CliOptions.Parsed<long?>("user", "ID",
+        var user = CliOptions.Parsed<string?>("user", "ID",
             "the user's original id (default: the first test user); a test or validation user is\n" +
             "encoded with the history the evaluation gives it, a training user with its training sequence",
-            text => long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var id)
-                ? (id, null)
-                : (null, $"option --user expects a user id (an integer), not '{text}'"));
+            text => string.IsNullOrWhiteSpace(text)
+                ? (null, "option --user expects a user id, not an empty text")
+                : (text.Trim(), null));
         var device = CliOptions.DeviceOption(string.Empty);
         var outDir = CliOptions.Text("out", "DIR2", "where diagnostics.png and diagnostics.json go", required: true);
         var verb = new Verb("diagnostics", "one user's interest attention and interest similarity from a checkpoint (diagnostics.png/.json)", Synopsis);
@@ -37,7 +37,7 @@ internal static class DiagnosticsCommand
         return verb;
     }
 
-    private static int Run(VerbContext c, DataSource source, string checkpoint, long? userId, TorchSharp.torch.Device device, string outDir)
+    private static int Run(VerbContext c, DataSource source, string checkpoint, string? userId, TorchSharp.torch.Device device, string outDir)
     {
         var logger = c.Loggers.CreateLogger("diagnostics");
         var stdout = c.Out;
@@ -47,10 +47,10 @@ internal static class DiagnosticsCommand
         var name = CliModels.Name(model.Config);
         var (user, role, history) = FindUser(dataset, split, userId);
         var snapshot = InterestSnapshot.Of(model, history);
-        var items = snapshot.Items.Select(dataset.OriginalItemId).ToArray();
+        var items = snapshot.Items.Select(i => dataset.ItemIds[i]).ToArray();
         var summary = split.Test.Count > 0 ? InterestDiagnostics.Compute(model, split.Test, source.TopicOf(dataset)) : null;
 
-        var originalUser = dataset.OriginalUserId(user);
+        var originalUser = dataset.UserIds[user];
         Directory.CreateDirectory(outDir);
         AtomicFile.Write(Path.Combine(outDir, "diagnostics.json"), stream =>
         {
@@ -58,10 +58,10 @@ internal static class DiagnosticsCommand
             w.WriteStartObject();
             w.WriteString("model", name);
             w.WriteString("dataset", dataset.Name);
-            w.WriteNumber("user", originalUser);
+            JsonIds.Write(w, "user", dataset.UserIds, user);
             w.WriteString("user_set", role);
             w.WriteStartArray("history");
-            foreach (var item in items) w.WriteNumberValue(item);
+            foreach (var item in snapshot.Items) JsonIds.WriteValue(w, dataset.ItemIds, item);
             w.WriteEndArray();
             WriteMatrix(w, "attention", snapshot.Attention);
             WriteMatrix(w, "interest_cosine", snapshot.Cosine);
@@ -74,7 +74,7 @@ internal static class DiagnosticsCommand
             w.WriteEndObject();
         });
         Plots.Diagnostics(Path.Combine(outDir, "diagnostics.png"), $"{name}, {role} user {originalUser}", snapshot,
-            items.Select(i => i.ToString(CultureInfo.InvariantCulture)).ToArray());
+            items);
 
         stdout.WriteLine($"{name} on {dataset.Name}: {role} user {originalUser}, {items.Length} history items, K = {snapshot.Attention.GetLength(0)}");
         var k = snapshot.Attention.GetLength(0);
@@ -97,7 +97,7 @@ internal static class DiagnosticsCommand
     }
 
     /// <summary>The user's dense id, which users it belongs to, and the history the model is given for it.</summary>
-    private static (int User, string Role, int[] History) FindUser(SequenceDataset dataset, DataSplit split, long? originalId)
+    private static (int User, string Role, int[] History) FindUser(SequenceDataset dataset, DataSplit split, string? originalId)
     {
         if (originalId is null)
         {
@@ -106,7 +106,7 @@ internal static class DiagnosticsCommand
             return (set.User(0), set == split.Test ? "test" : "valid", set.History(0).ToArray());
         }
 
-        if (!dataset.TryGetUser(originalId.Value, out var user))
+        if (!dataset.TryGetUser(originalId, out var user))
             throw new InvalidOperationException($"user {originalId} is not in the data set (after --filter)");
         foreach (var (set, role) in new[] { (split.Test, "test"), (split.Valid, "valid") })
         {

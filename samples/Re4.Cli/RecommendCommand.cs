@@ -1,8 +1,8 @@
-using System.Globalization;
 using System.CommandLine;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
-using Re4.Recommenders.Hosting;
+using Re4.Recommenders.Data;
+using Re4.Recommenders.Models;
 
 namespace Re4.Cli;
 
@@ -20,7 +20,7 @@ internal static class RecommendCommand
     public static Verb Create(Func<ParseResult, CancellationToken, VerbContext> context)
     {
         var checkpoint = CliOptions.Text("checkpoint", "DIR", "a run folder of 're4 train' (or its model/ folder)", required: true);
-        var history = CliOptions.Parsed("history", "\"i1 i2 i3\"", "the history, oldest first: original item ids separated by spaces or commas", ParseHistory);
+        var history = CliOptions.Parsed("history", "\"i1 i2 i3\"", "the history, oldest first: original item ids (numbers or text) separated by spaces or commas", ParseHistory);
         history.Required = true;
         var top = CliOptions.Int("top", "N", "how many items", DefaultTop, min: 1);
         var exclude = CliOptions.Flag("exclude-history", "never recommend an item of the history (default: not filtered)");
@@ -32,53 +32,59 @@ internal static class RecommendCommand
         return verb;
     }
 
-    private static (long[]? Value, string? Error) ParseHistory(string text)
+    private static (string[]? Value, string? Error) ParseHistory(string text)
     {
+        // Ids are numbers or text (SKUs, ASINs): any token is an id; the model says which it knows.
         var tokens = text.Split([' ', ',', '\t'], StringSplitOptions.RemoveEmptyEntries);
-        if (tokens.Length == 0) return (null, "option --history needs at least one item id");
-        var history = new long[tokens.Length];
-        for (var i = 0; i < tokens.Length; i++)
-        {
-            if (!long.TryParse(tokens[i], NumberStyles.None, CultureInfo.InvariantCulture, out history[i]))
-                return (null, $"option --history: '{tokens[i]}' is not an item id (non-negative integer)");
-        }
-
-        return (history, null);
+        return tokens.Length == 0 ? (null, "option --history needs at least one item id") : (tokens, null);
     }
 
-    private static int Run(VerbContext c, string checkpoint, long[] history, int top, bool exclude, TorchSharp.torch.Device device)
+    private static int Run(VerbContext c, string checkpoint, string[] history, int top, bool exclude, TorchSharp.torch.Device device)
     {
         var stdout = c.Out;
-        // The library's serving facade does the id mapping and names unknown items; the verb only parses and prints.
-        Re4RecommenderService service;
+        LoadedModel loaded;
         try
         {
-            service = new Re4RecommenderService(new Re4RecommenderOptions { CheckpointPath = checkpoint, Device = device, ExcludeHistory = exclude, MaxTop = int.MaxValue });
+            loaded = ModelCheckpoint.Load(ModelCheckpoint.FindModelDirectory(checkpoint), device);
         }
         catch (InvalidDataException e)
         {
-            throw new InvalidOperationException(e.InnerException?.Message ?? e.Message, e);
+            throw new InvalidOperationException(e.Message, e);
         }
 
-        using (service)
+        using (loaded)
         {
             // A list longer than the catalogue cannot be filled; a huge --top would only allocate for nothing.
-            if (top > service.Config.ItemCount)
-                return c.Usage($"option --top {top} exceeds the checkpoint's catalogue of {service.Config.ItemCount} items");
-            var result = service.Recommend(history, top);
+            if (top > loaded.Model.Config.ItemCount)
+                return c.Usage($"option --top {top} exceeds the checkpoint's catalogue of {loaded.Model.Config.ItemCount} items");
+            var ids = loaded.ItemIds;
+            var dense = new int[history.Length];
+            var unknown = new List<string>();
+            for (var i = 0; i < history.Length; i++)
+            {
+                if (!ids.TryGetIndex(history[i], out dense[i])) unknown.Add(history[i]);
+            }
+
+            // The same message as the serving facade's, fit to show to whoever sent the history.
+            if (unknown.Count > 0)
+                throw new ArgumentException($"The model does not know item{(unknown.Count > 1 ? "s" : string.Empty)} {string.Join(", ", unknown)} (unseen in training or removed by the data filter).");
+
+            var config = loaded.Model.Config;
+            using var recommender = new MultiInterestRecommender(loaded.Model, config.Label ?? config.Encoder);
+            var result = recommender.Retrieve(HistoryBatch.FromHistories([dense]), top, exclude, c.Cancellation);
             var buffer = new MemoryStream();
             using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
             {
                 w.WriteStartObject();
-                w.WriteString("model", CliModels.Name(service.Config));
+                w.WriteString("model", CliModels.Name(config));
                 w.WriteStartArray("history");
-                foreach (var id in history) w.WriteNumberValue(id);
+                foreach (var item in dense) JsonIds.WriteValue(w, ids, item);
                 w.WriteEndArray();
                 w.WriteStartArray("items");
-                for (var r = 0; r < result.Items.Count; r++)
+                for (var r = 0; r < top && result.Items[r] != 0; r++)   // slots past the catalogue's end hold item 0
                 {
                     w.WriteStartObject();
-                    w.WriteNumber("item", result.Items[r]);
+                    JsonIds.Write(w, "item", ids, result.Items[r]);
                     w.WriteNumber("score", result.Scores[r]);
                     w.WriteNumber("interest", result.Interests[r]);
                     w.WriteEndObject();

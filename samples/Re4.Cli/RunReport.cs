@@ -32,7 +32,7 @@ internal sealed class RunReport(string model, SequenceDataset dataset, DataSplit
             using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = false });
             w.WriteStartObject();
             w.WriteStartArray("train");
-            for (var i = 0; i < split.TrainCount; i++) w.WriteNumberValue(dataset.OriginalUserId(split.TrainUser(i)));
+            for (var i = 0; i < split.TrainCount; i++) JsonIds.WriteValue(w, dataset.UserIds, split.TrainUser(i));
             w.WriteEndArray();
             WriteUsers(w, "valid", split.Valid);
             WriteUsers(w, "test", split.Test);
@@ -46,7 +46,7 @@ internal sealed class RunReport(string model, SequenceDataset dataset, DataSplit
         {
             for (var i = 0; i < users.Count; i++)
             {
-                w.Write(dataset.OriginalUserId(users.User(i)).ToString(CultureInfo.InvariantCulture));
+                w.Write(dataset.UserIds[users.User(i)]);
                 w.Write('\t');
                 var first = true;
                 for (var r = 0; r < result.TopN; r++)
@@ -54,7 +54,7 @@ internal sealed class RunReport(string model, SequenceDataset dataset, DataSplit
                     var item = recs[i * result.TopN + r];
                     if (item == 0) break;
                     if (!first) w.Write(' ');
-                    w.Write(dataset.OriginalItemId(item).ToString(CultureInfo.InvariantCulture));
+                    w.Write(dataset.ItemIds[item]);
                     first = false;
                 }
 
@@ -83,7 +83,7 @@ internal sealed class RunReport(string model, SequenceDataset dataset, DataSplit
     private void WriteUsers(Utf8JsonWriter w, string name, EvaluationSet set)
     {
         w.WriteStartArray(name);
-        for (var i = 0; i < set.Count; i++) w.WriteNumberValue(dataset.OriginalUserId(set.User(i)));
+        for (var i = 0; i < set.Count; i++) JsonIds.WriteValue(w, dataset.UserIds, set.User(i));
         w.WriteEndArray();
     }
 }

@@ -120,16 +120,12 @@ public static class DatasetPreparation
         var order = Enumerable.Range(1, d.ItemCount).Where(i => counts[i] > 0).ToArray();
         Array.Sort(order, (a, b) => counts[a] != counts[b] ? counts[b].CompareTo(counts[a]) : a.CompareTo(b));
         var newId = new int[d.ItemCount + 1];
-        var itemIds = new long[order.Length + 1];
-        for (var r = 0; r < order.Length; r++)
-        {
-            newId[order[r]] = r + 1;
-            itemIds[r + 1] = d.OriginalItemId(order[r]);
-        }
+        for (var r = 0; r < order.Length; r++) newId[order[r]] = r + 1;
+        var itemIds = d.ItemIds.Pick(order, firstIndex: 1);
 
         var offsets = new int[userCount + 1];
         var items = new int[total];
-        var userIds = new long[userCount];
+        var keptUsers = new int[userCount];
         var w = 0;
         var nu = 0;
         for (var u = 0; u < d.UserCount; u++)
@@ -142,10 +138,10 @@ public static class DatasetPreparation
             }
 
             if (w == start) continue;
-            userIds[nu] = d.OriginalUserId(u);
+            keptUsers[nu] = u;
             offsets[++nu] = w;
         }
 
-        return new SequenceDataset(d.Name, offsets, items, userIds, itemIds);
+        return new SequenceDataset(d.Name, offsets, items, d.UserIds.Pick(keptUsers, firstIndex: 0), itemIds);
     }
 }

@@ -4,7 +4,7 @@ using System.Text;
 namespace Re4.Recommenders.Data;
 
 /// <summary>An interaction log with one separator between a fixed number of fields: the user id first, the item id
-/// second, an integer timestamp last; <see cref="CheckOtherFields"/> checks the fields between. Fields may be padded
+/// second (numbers or text, unless <see cref="AcceptsTextIds"/> is false), an integer timestamp last; <see cref="CheckOtherFields"/> checks the fields between. Fields may be padded
 /// with spaces. A header line is one whose every field is a name (letters, <c>_</c>, spaces).</summary>
 public abstract class DelimitedLogReader : InteractionLogReader
 {
@@ -44,6 +44,11 @@ public abstract class DelimitedLogReader : InteractionLogReader
     /// <summary>Fields per line.</summary>
     public int FieldCount { get; }
 
+    /// <summary>Whether user and item ids may be text (SKUs, ASINs, UUIDs) as well as numbers; default true. A format
+    /// whose specification defines integer ids (MovieLens) says false, so that a non-integer id is reported as a
+    /// malformed line.</summary>
+    public virtual bool AcceptsTextIds => true;
+
     /// <inheritdoc/>
     public sealed override LineResult Parse(ReadOnlySpan<byte> line, out Interaction interaction)
     {
@@ -52,10 +57,22 @@ public abstract class DelimitedLogReader : InteractionLogReader
         var n = DelimitedFields.Split(line, _separator, fields[..(FieldCount + 1)]);
         if (n != FieldCount)
             return LineResult.Malformed($"expected {FieldCount} fields '{Layout}', found {(n > FieldCount ? "more" : n.ToString(CultureInfo.InvariantCulture))}");
-        if (!TryParseId(line[fields[0]], out var user))
-            return LineResult.Malformed(IdError(line[fields[0]], $"user id in field 1 of '{Layout}'"));
-        if (!TryParseId(line[fields[1]], out var item))
-            return LineResult.Malformed(IdError(line[fields[1]], $"item id in field 2 of '{Layout}'"));
+        long user, item;
+        Range? userField = null, itemField = null;
+        if (AcceptsTextIds)
+        {
+            // A number stays a number (the fast path); any other id is left to the loader as a field of the line.
+            if (!OriginalIdText.TryParseNumber(line[fields[0]], out user)) userField = fields[0];
+            if (!OriginalIdText.TryParseNumber(line[fields[1]], out item)) itemField = fields[1];
+        }
+        else
+        {
+            if (!TryParseId(line[fields[0]], out user))
+                return LineResult.Malformed(IdError(line[fields[0]], $"user id in field 1 of '{Layout}'"));
+            if (!TryParseId(line[fields[1]], out item))
+                return LineResult.Malformed(IdError(line[fields[1]], $"item id in field 2 of '{Layout}'"));
+        }
+
         var timeField = line[fields[FieldCount - 1]];
         if (!TryParseTimestamp(timeField, out var time))
             return LineResult.Malformed(IsOutOfRange(timeField, signed: true)
@@ -63,7 +80,7 @@ public abstract class DelimitedLogReader : InteractionLogReader
                 : $"expected an integer timestamp in field {FieldCount} of '{Layout}'");
         var other = CheckOtherFields(line, fields[..n]);
         if (other.Status != LineStatus.Kept) return other;
-        interaction = new Interaction(user, item, time);
+        interaction = new Interaction(user, item, time) { UserField = userField, ItemField = itemField };
         return LineResult.Kept;
     }
 

@@ -6,7 +6,7 @@ namespace Re4.Recommenders.Data;
 /// Loads interaction files through an <see cref="InteractionReader"/> (the format; detected unless
 /// <see cref="LoadOptions.Reader"/> names one). The reader parses lines; this driver streams them as UTF-8 bytes,
 /// counts them, applies lenient mode, reports errors with file and line, and builds the <see cref="SequenceDataset"/>.
-/// Ids must be non-negative integers (as in every built-in format); timestamps are 64-bit integers. Interaction logs
+/// Ids are numbers or text (see <see cref="IdMap"/>; MovieLens requires integers); timestamps are 64-bit integers. Interaction logs
 /// are grouped by user and sorted stably by timestamp, so ties keep file order. Dense item ids follow first
 /// appearance; use <see cref="DatasetPreparation.Prepare(SequenceDataset, DatasetFilter, ILogger?)"/> to filter and
 /// renumber them by frequency.
@@ -151,8 +151,125 @@ public static class InteractionFileReader
 
     private static SequenceDataset ReadSequences(ByteLineReader lines, ParseState state, string name, UserSequenceReader format)
     {
-        var users = new IdInterner();
-        var items = new IdInterner(1 << 16);
+        if (!format.ReadsIdFields) return ReadNumericSequences(lines, state, name, format);
+        var users = new IdColumnBuilder();
+        var items = new IdColumnBuilder(1 << 16);
+        var firstLine = new List<long>();
+        var offsets = new List<int> { 0 };
+        var data = new List<int>(1 << 20);
+        var fields = new List<Range>();
+        var numbers = new List<long>();   // per item field: its number when it is one
+        var lineItems = new List<long>();
+        while (lines.TryReadLine(out var line))
+        {
+            if (line.IsEmpty) continue;
+            state.Lines++;
+            var lineNo = lines.LineNumber;
+
+            // The numeric fast path, as fast as numeric-only loading: the reader's numeric parse (canonical numbers only).
+            // Any line it does not keep whole, text ids or errors, is read again through the fields below.
+            if (format.ParseUser(line, out var userId, out var rest).Status == LineStatus.Kept && !rest.IsEmpty)
+            {
+                lineItems.Clear();
+                if (format.ParseItems(rest, lineItems).Status == LineStatus.Kept && lineItems.Count > 0)
+                {
+                    if (users.TryGet(userId, out var seenBefore))
+                    {
+                        state.Fail(lineNo, line, $"each user on one line: user {userId} already appeared on line {firstLine[seenBefore]}");
+                        continue;
+                    }
+
+                    foreach (var itemId in lineItems) data.Add(items.Intern(itemId) + 1);
+                    users.Intern(userId);
+                    firstLine.Add(lineNo);
+                    offsets.Add(data.Count);
+                    continue;
+                }
+            }
+
+            fields.Clear();
+            var result = format.ParseFields(line, out var userField, fields);
+            if (result.Status == LineStatus.Malformed)
+            {
+                state.Fail(lineNo, line, result.Expected!);
+                continue;
+            }
+
+            var user = line[userField];
+            if (!OriginalIdText.TryParseNumber(user, out _) && OriginalIdText.Problem(user) is { } userProblem)
+            {
+                state.Fail(lineNo, line, $"expected a user id as the first field of '{format.Layout}': {userProblem}");
+                continue;
+            }
+
+            if (fields.Count == 0 && result.Status != LineStatus.Skipped)
+            {
+                state.Fail(lineNo, line, $"expected at least one item after the user id ('{format.Layout}')");
+                continue;
+            }
+
+            if (users.TryGet(user, out var seen))
+            {
+                state.Fail(lineNo, line, $"each user on one line: user {ByteLineReader.Show(user)} already appeared on line {firstLine[seen]}");
+                continue;
+            }
+
+            if (result.Status == LineStatus.Skipped)
+            {
+                state.SkippedByReader++;
+                continue;
+            }
+
+            // Check the whole line before interning anything, so that a line skipped in lenient mode leaves no item behind.
+            numbers.Clear();
+            var anyText = false;
+            string? itemProblem = null;
+            foreach (var field in fields)
+            {
+                var text = line[field];
+                if (!OriginalIdText.TryParseNumber(text, out var number))
+                {
+                    anyText = true;
+                    if (OriginalIdText.Problem(text) is { } problem)
+                    {
+                        itemProblem = $"expected item ids of '{format.Layout}'; '{ByteLineReader.Show(text)}' is not one: {problem}";
+                        break;
+                    }
+                }
+
+                numbers.Add(number);
+            }
+
+            if (itemProblem is not null)
+            {
+                state.Fail(lineNo, line, itemProblem);
+                continue;
+            }
+
+            if (anyText)
+            {
+                foreach (var field in fields) data.Add(items.Intern(line[field]) + 1);
+            }
+            else
+            {
+                foreach (var number in numbers) data.Add(items.Intern(number) + 1);   // the numeric fast path
+            }
+
+            users.Intern(user);
+            firstLine.Add(lineNo);
+            offsets.Add(data.Count);
+        }
+
+        if (data.Count == 0)
+            throw new DataFormatException(state.Source, 0, string.Empty, state.SkippedByReader > 0 ? format.NothingKeptMessage : "the file holds no interactions");
+        return new SequenceDataset(name, offsets.ToArray(), data.ToArray(), users.ToMap(firstIndex: 0), items.ToMap(firstIndex: 1));
+    }
+
+    /// <summary>A reader of numeric ids only (<see cref="UserSequenceReader.ReadsIdFields"/> false): its own two-step parse.</summary>
+    private static SequenceDataset ReadNumericSequences(ByteLineReader lines, ParseState state, string name, UserSequenceReader format)
+    {
+        var users = new IdColumnBuilder();
+        var items = new IdColumnBuilder(1 << 16);
         var firstLine = new List<long>();
         var offsets = new List<int> { 0 };
         var data = new List<int>(1 << 20);
@@ -210,16 +327,12 @@ public static class InteractionFileReader
 
         if (data.Count == 0)
             throw new DataFormatException(state.Source, 0, string.Empty, state.SkippedByReader > 0 ? format.NothingKeptMessage : "the file holds no interactions");
-        return new SequenceDataset(name, offsets.ToArray(), data.ToArray(), users.ToArray(), PrependPadding(items.ToArray()));
+        return new SequenceDataset(name, offsets.ToArray(), data.ToArray(), users.ToMap(firstIndex: 0), items.ToMap(firstIndex: 1));
     }
 
     private static SequenceDataset ReadInteractions(ByteLineReader lines, ParseState state, string name, InteractionLogReader format)
     {
-        var users = new IdInterner();
-        var items = new IdInterner(1 << 16);
-        var userCol = new ChunkedColumn<int>();
-        var itemCol = new ChunkedColumn<int>();
-        var timeCol = new TimeColumn();
+        var table = new InteractionTableBuilder();
         while (lines.TryReadLine(out var line))
         {
             if (line.IsEmpty) continue;
@@ -245,75 +358,50 @@ public static class InteractionFileReader
                 continue;
             }
 
-            userCol.Add(users.Intern(interaction.User));
-            itemCol.Add(items.Intern(interaction.Item) + 1);
-            timeCol.Add(interaction.Timestamp);
+            int user, item;
+            if (interaction.UserField is null && interaction.ItemField is null)
+            {
+                // The numeric fast path: no text to look at.
+                user = table.Users.Intern(interaction.User);
+                item = table.Items.Intern(interaction.Item);
+            }
+            else
+            {
+                if (TextIdProblem(line, interaction.UserField, "user", format) is { } userProblem)
+                {
+                    state.Fail(lines.LineNumber, line, userProblem);
+                    continue;
+                }
+
+                if (TextIdProblem(line, interaction.ItemField, "item", format) is { } itemProblem)
+                {
+                    state.Fail(lines.LineNumber, line, itemProblem);
+                    continue;
+                }
+
+                user = interaction.UserField is { } u ? table.Users.Intern(line[u]) : table.Users.Intern(interaction.User);
+                item = interaction.ItemField is { } i ? table.Items.Intern(line[i]) : table.Items.Intern(interaction.Item);
+            }
+
+            table.Add(user, item, interaction.Timestamp);
         }
 
-        if (userCol.Count == 0)
+        if (table.Count == 0)
             throw new DataFormatException(state.Source, 0, string.Empty, state.SkippedByReader > 0
                 ? format.NothingKeptMessage
                 : state.HeaderSkipped ? "the file holds no interactions, only a header line" : "the file holds no interactions");
-        if (userCol.Count > int.MaxValue)
-            throw new DataFormatException(state.Source, 0, string.Empty, $"at most {int.MaxValue} interactions are supported; found {userCol.Count}");
-        return timeCol.IsNarrow
-            ? GroupByUser(name, users, items, userCol, itemCol, timeCol.Narrow!)
-            : GroupByUser(name, users, items, userCol, itemCol, timeCol.Wide!);
+        if (table.Count > int.MaxValue)
+            throw new DataFormatException(state.Source, 0, string.Empty, $"at most {int.MaxValue} interactions are supported; found {table.Count}");
+        return table.Build(name);
     }
 
-    /// <summary>Counting sort by user (stable), then a stable sort by time within each user.</summary>
-    private static SequenceDataset GroupByUser<T>(string name, IdInterner users, IdInterner items, ChunkedColumn<int> userCol, ChunkedColumn<int> itemCol, ChunkedColumn<T> timeCol)
-        where T : unmanaged, IComparable<T>
+    /// <summary>What is wrong with an id field a reader pointed at, or null (also when the reader gave a number).</summary>
+    private static string? TextIdProblem(ReadOnlySpan<byte> line, Range? field, string role, InteractionReader format)
     {
-        var total = (int)userCol.Count;
-        var userCount = users.Count;
-        var offsets = new int[userCount + 1];
-        for (long i = 0; i < total; i++) offsets[userCol[i] + 1]++;
-        for (var u = 0; u < userCount; u++) offsets[u + 1] += offsets[u];
-
-        var cursor = offsets.AsSpan(0, userCount).ToArray();
-        var outItems = new int[total];
-        var outTimes = new T[total];
-        for (long i = 0; i < total; i++)
-        {
-            var slot = cursor[userCol[i]]++;
-            outItems[slot] = itemCol[i];
-            outTimes[slot] = timeCol[i];
-            if (ChunkedColumn<int>.IsChunkEnd(i))
-            {
-                // Hand consumed chunks back to the GC so the peak stays near one copy of the data.
-                userCol.ReleaseChunkOf(i);
-                itemCol.ReleaseChunkOf(i);
-                timeCol.ReleaseChunkOf(i);
-            }
-        }
-
-        for (var u = 0; u < userCount; u++)
-            StableSortByTime(outItems.AsSpan(offsets[u], offsets[u + 1] - offsets[u]), outTimes.AsSpan(offsets[u], offsets[u + 1] - offsets[u]));
-
-        return new SequenceDataset(name, offsets, outItems, users.ToArray(), PrependPadding(items.ToArray()));
-    }
-
-    internal static void StableSortByTime<T>(Span<int> items, Span<T> times)
-        where T : unmanaged, IComparable<T>
-    {
-        var sorted = true;
-        for (var i = 1; i < times.Length && sorted; i++) sorted = times[i - 1].CompareTo(times[i]) <= 0;
-        if (sorted) return;
-        var rows = new (T Time, int Position, int Item)[items.Length];
-        for (var i = 0; i < rows.Length; i++) rows[i] = (times[i], i, items[i]);
-        Array.Sort(rows, static (a, b) => a.Time.CompareTo(b.Time) is var c && c != 0 ? c : a.Position.CompareTo(b.Position));
-        for (var i = 0; i < rows.Length; i++)
-        {
-            items[i] = rows[i].Item;
-            times[i] = rows[i].Time;
-        }
-    }
-
-    private static long[] PrependPadding(long[] ids)
-    {
-        var result = new long[ids.Length + 1];
-        ids.CopyTo(result, 1);
-        return result;
+        if (field is not { } range) return null;
+        var (offset, length) = range.GetOffsetAndLength(line.Length);   // a reader's bad range throws here, naming no line
+        var text = line.Slice(offset, length);
+        if (OriginalIdText.TryParseNumber(text, out _)) return null;
+        return OriginalIdText.Problem(text) is { } problem ? $"expected a {role} id in '{format.Layout}': {problem}" : null;
     }
 }

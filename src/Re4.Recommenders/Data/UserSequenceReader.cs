@@ -17,4 +17,19 @@ public abstract class UserSequenceReader : InteractionReader
     /// <summary>Reads the items that <see cref="ParseUser"/> left, oldest first, appending their original ids to
     /// <paramref name="itemIds"/>. On a malformed result the loader discards what was appended.</summary>
     public abstract LineResult ParseItems(ReadOnlySpan<byte> items, List<long> itemIds);
+
+    /// <summary>Whether the loader reads lines through <see cref="ParseFields"/>, so that ids may be text as well as
+    /// numbers. The default, false: it calls <see cref="ParseUser"/> and <see cref="ParseItems"/> (numeric ids).</summary>
+    public virtual bool ReadsIdFields => false;
+
+    /// <summary>Splits a trimmed, non-empty line into its id fields, when <see cref="ReadsIdFields"/> is true. The loader
+    /// reads each field as a number when it is the decimal form of a 64-bit integer, as a text id otherwise (see
+    /// <see cref="IdMap"/>), checks it (not empty, no control characters, at most 256 UTF-8 bytes) and interns it from
+    /// the line's bytes.</summary>
+    /// <param name="line">The line as UTF-8 bytes (valid only during the call).</param>
+    /// <param name="user">Where the user id lies in <paramref name="line"/>.</param>
+    /// <param name="items">Where each item id lies in <paramref name="line"/>, oldest first: append to it.</param>
+    /// <exception cref="NotSupportedException">The reader does not split lines into fields (the default).</exception>
+    public virtual LineResult ParseFields(ReadOnlySpan<byte> line, out Range user, List<Range> items) =>
+        throw new NotSupportedException($"{GetType().Name} reads numeric ids through {nameof(ParseUser)} and {nameof(ParseItems)}; it does not override {nameof(ParseFields)}.");
 }

@@ -5,7 +5,7 @@ namespace Re4.Recommenders.Hosting;
 /// <summary>Options of a <see cref="Re4RecommenderService"/>: which checkpoint to serve and how.</summary>
 public sealed class Re4RecommenderOptions
 {
-    /// <summary>A model folder written by <see cref="Models.ModelCheckpoint.Save"/>, or a training run's folder (the
+    /// <summary>A model folder written by <see cref="Models.ModelCheckpoint.Save(string, Models.MultiInterestModel, Data.IdMap)"/>, or a training run's folder (the
     /// trainer's checkpoint directory) holding one in <c>model/</c>. Required.</summary>
     public string? CheckpointPath { get; set; }
 

@@ -1,3 +1,4 @@
+using Re4.Recommenders.Data;
 using System.Text.Json;
 using Re4.Recommenders.Extractors;
 using TorchSharp;
@@ -8,7 +9,8 @@ namespace Re4.Recommenders.Models;
 
 /// <summary>
 /// A trained model on disk: a folder with <c>model.json</c> (format version and <see cref="ModelConfig"/>), <c>model.bin</c>
-/// (TorchSharp weights) and <c>item_ids.bin</c> (the original id of each dense item id, so results speak the data's ids).
+/// (TorchSharp weights) and <c>item_ids.bin</c> (numeric ids) or <c>item_keys.bin</c> (text ids): the original id of each
+/// dense item id, so results speak the data's ids.
 /// Folders are written crash-consistently (<see cref="AtomicDirectoryWriter"/>): a crash at any instant leaves the old
 /// model or the new one, complete. A <c>manifest.json</c> records every file's size and XxHash128; loading verifies it and
 /// refuses a damaged file by name (folders written before 0.2 have no manifest and load unverified). A model whose
@@ -23,12 +25,15 @@ public static class ModelCheckpoint
     public const string WeightsFile = "model.bin";
 
     /// <summary>The item id map file.</summary>
-    public const string ItemIdsFile = "item_ids.bin";
+    public const string ItemIdsFile = ItemIdMapFile.NumericFile;
+
+    /// <summary>The item id map file of a model whose item ids are text (format 3); numeric ids stay in <see cref="ItemIdsFile"/>.</summary>
+    public const string ItemKeysFile = ItemIdMapFile.TextFile;
 
     // Format 2 names the encoder by its registry name with its options; format 1 (a "kind" enum name and a self-attentive
-    // flavour) is still read, by ModelConfigJsonConverter.
-    private const int FormatVersion = 2;
-    private static readonly byte[] IdsMagic = "RE4IDS01"u8.ToArray();
+    // flavour) is still read, by ModelConfigJsonConverter. Format 3 adds text item ids (item_keys.bin); a numeric model
+    // is still written as format 2, byte for byte as before, so older libraries keep reading it.
+    private const int FormatVersion = 3;
 
     internal static readonly JsonSerializerOptions Json = new()
     {
@@ -37,7 +42,7 @@ public static class ModelCheckpoint
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     };
 
-    /// <summary>Saves a model and its item id map (index = dense id; index 0 unused) into <paramref name="directory"/>.</summary>
+    /// <summary>Saves a model and its numeric item id map (index = dense id; index 0 unused) into <paramref name="directory"/>.</summary>
     /// <exception cref="ArgumentException">The id map's length is not N + 1, or a weight of the model is NaN or infinite
     /// (a diverged model is never saved).</exception>
     public static void Save(string directory, MultiInterestModel model, ReadOnlySpan<long> originalItemIds)
@@ -46,22 +51,38 @@ public static class ModelCheckpoint
         ArgumentNullException.ThrowIfNull(model);
         if (originalItemIds.Length != model.Config.ItemCount + 1)
             throw new ArgumentException($"originalItemIds must have N + 1 = {model.Config.ItemCount + 1} entries; it has {originalItemIds.Length}.", nameof(originalItemIds));
-        if (WeightChecks.FirstNonFinite(model) is { } bad)
-            throw new ArgumentException($"The model's weight '{bad}' holds NaN or infinite values (training diverged); it is not saved to {directory}.", nameof(model));
-        var ids = originalItemIds.ToArray();
-        AtomicDirectoryWriter.Write(directory, temp => WriteFiles(temp, model, ids));
+        Save(directory, model, IdMap.Numeric(originalItemIds[1..].ToArray(), firstIndex: 1));
     }
 
-    internal static void WriteFiles(string directory, MultiInterestModel model, long[] originalItemIds)
+    /// <summary>Saves a model with the item ids of the data set it was trained on (after preparation: the same dense ids).</summary>
+    /// <exception cref="ArgumentException">The data set has another number of items than the model.</exception>
+    public static void Save(string directory, MultiInterestModel model, SequenceDataset dataset)
     {
-        var document = new CheckpointDocument(FormatVersion, typeof(ModelCheckpoint).Assembly.GetName().Version?.ToString() ?? "0", model.Config);
+        ArgumentNullException.ThrowIfNull(dataset);
+        Save(directory, model, dataset.ItemIds);
+    }
+
+    /// <summary>Saves a model and its item id map (numbers or text; dense ids 1..N) into <paramref name="directory"/>.</summary>
+    /// <exception cref="ArgumentException">The map does not hold one id per item of the model, from dense id 1, or a weight
+    /// of the model is NaN or infinite (a diverged model is never saved).</exception>
+    public static void Save(string directory, MultiInterestModel model, IdMap itemIds)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(itemIds);
+        if (itemIds.FirstIndex != 1 || itemIds.Count != model.Config.ItemCount)
+            throw new ArgumentException($"itemIds must map the model's items 1..{model.Config.ItemCount}; it maps {itemIds.FirstIndex}..{itemIds.FirstIndex + itemIds.Count - 1}.", nameof(itemIds));
+        if (WeightChecks.FirstNonFinite(model) is { } bad)
+            throw new ArgumentException($"The model's weight '{bad}' holds NaN or infinite values (training diverged); it is not saved to {directory}.", nameof(model));
+        AtomicDirectoryWriter.Write(directory, temp => WriteFiles(temp, model, itemIds));
+    }
+
+    internal static void WriteFiles(string directory, MultiInterestModel model, IdMap itemIds)
+    {
+        var document = new CheckpointDocument(ItemIdMapFile.FormatFor(itemIds), typeof(ModelCheckpoint).Assembly.GetName().Version?.ToString() ?? "0", model.Config);
         File.WriteAllText(Path.Combine(directory, ConfigFile), JsonSerializer.Serialize(document, Json));
         model.save(Path.Combine(directory, WeightsFile));
-        using var stream = new FileStream(Path.Combine(directory, ItemIdsFile), FileMode.CreateNew);
-        using var writer = new BinaryWriter(stream);
-        writer.Write(IdsMagic);
-        writer.Write(originalItemIds.Length);
-        foreach (var id in originalItemIds) writer.Write(id);
+        ItemIdMapFile.Write(directory, itemIds);
     }
 
     /// <summary>The model folder at <paramref name="path"/>: the path itself when it holds <see cref="ConfigFile"/>, else its
@@ -79,7 +100,7 @@ public static class ModelCheckpoint
         throw new InvalidDataException($"{path} holds no model: expected {ConfigFile} there or in its {Training.MultiInterestTrainer.ModelFolder}/ folder.");
     }
 
-    /// <summary>Loads a model saved by <see cref="Save"/>, onto <paramref name="device"/> (CPU by default). Its encoder is
+    /// <summary>Loads a model saved by <see cref="Save(string, MultiInterestModel, IdMap)"/>, onto <paramref name="device"/> (CPU by default). Its encoder is
     /// built by name from <see cref="EncoderRegistry"/>. The caller owns the result: dispose it to free the weights.</summary>
     /// <exception cref="InvalidDataException">A file is missing, truncated, damaged (its checksum differs from the manifest's)
     /// or of an unknown format version, a weight is NaN or infinite, or the model's encoder is not registered (register it,
@@ -115,7 +136,7 @@ public static class ModelCheckpoint
         var config = document.Config ?? throw new InvalidDataException($"{configPath} has no config.");
         var weights = Path.Combine(directory, WeightsFile);
         if (!File.Exists(weights)) throw new InvalidDataException($"{directory}: {WeightsFile} is missing.");
-        var ids = ReadIds(Path.Combine(directory, ItemIdsFile), config.ItemCount);
+        var ids = ItemIdMapFile.Read(directory, config.ItemCount);
         var model = EncoderRegistry.TryGet(config.Encoder, out _) ? new MultiInterestModel(config)
             : createExtractor is not null ? new MultiInterestModel(config, createExtractor(config))
             : throw new InvalidDataException($"{configPath}: the model's encoder '{config.Encoder}' is not registered. Register its {nameof(EncoderDescriptor)} with {nameof(EncoderRegistry)}.{nameof(EncoderRegistry.Register)}, or, for an extractor instance of your own, load it with ModelCheckpoint.Load(directory, config => yourExtractor).");
@@ -155,25 +176,6 @@ public static class ModelCheckpoint
 
         model.eval();
         return new LoadedModel(model, ids);
-    }
-
-    private static long[] ReadIds(string path, int itemCount)
-    {
-        if (!File.Exists(path)) throw new InvalidDataException($"{path} is missing.");
-        using var reader = new BinaryReader(File.OpenRead(path));
-        try
-        {
-            if (!reader.ReadBytes(IdsMagic.Length).AsSpan().SequenceEqual(IdsMagic)) throw new InvalidDataException($"{path} is not an item id map.");
-            var n = reader.ReadInt32();
-            if (n != itemCount + 1) throw new InvalidDataException($"{path} maps {n - 1} items; the model has {itemCount}.");
-            var ids = new long[n];
-            for (var i = 0; i < n; i++) ids[i] = reader.ReadInt64();
-            return ids;
-        }
-        catch (EndOfStreamException e)
-        {
-            throw new InvalidDataException($"{path} is truncated.", e);
-        }
     }
 
     private sealed record CheckpointDocument(int Format, string Library, ModelConfig? Config);

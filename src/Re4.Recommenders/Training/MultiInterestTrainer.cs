@@ -47,7 +47,7 @@ public sealed class MultiInterestTrainer : IDisposable
     private readonly Re4Random _negativeRandom;
     private readonly NegativeSampler? _negatives;
     private readonly RunCheckpointer? _checkpointer;
-    private readonly long[] _originalItemIds;
+    private readonly IdMap _originalItemIds;
     private readonly ObjectiveModules _objectiveModules;   // optimised and saved with the model
     private readonly StepLossParts _stepParts = new();
     private readonly List<ValidationRecord> _history = new();
@@ -151,8 +151,7 @@ public sealed class MultiInterestTrainer : IDisposable
         _options = options;
         _logger = logger ?? NullLogger.Instance;
         _device = device ?? CPU;
-        _originalItemIds = new long[config.ItemCount + 1];
-        for (var i = 1; i <= config.ItemCount; i++) _originalItemIds[i] = split.Dataset.OriginalItemId(i);
+        _originalItemIds = split.Dataset.ItemIds;
 
         // The order of what draws from torch's generator is part of a seeded run: the model, then the objective's modules.
         manual_seed(options.Seed);

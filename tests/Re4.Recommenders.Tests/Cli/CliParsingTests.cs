@@ -121,7 +121,6 @@ public sealed class CliParsingTests
     // Bad value.
     [InlineData("train", "option --batch-size expects an integer, not 'many'", "train", "--data", "synthetic", "--model", "mind", "--out", "x", "--batch-size", "many")]
     [InlineData("evaluate", "option --protocol expects one of comirec|leave-one-out, not 'random'", "evaluate", "--data", "synthetic", "--out", "x", "--protocol", "random")]
-    [InlineData("recommend", "option --history: 'x' is not an item id (non-negative integer)", "recommend", "--checkpoint", "c", "--history", "1 x")]
     [InlineData("compare", "option --seeds expects comma-separated integers, not 'x'", "compare", "--data", "synthetic", "--out", "x", "--seeds", "1,x")]
     [InlineData("diagnostics", "option --device expects cpu or cuda, not 'tpu'", "diagnostics", "--data", "synthetic", "--checkpoint", "c", "--out", "x", "--device", "tpu")]
     [InlineData("bench", "option --repeat must be at least 1, not 0", "bench", "scoring", "--repeat", "0")]

@@ -164,7 +164,6 @@ public sealed class TrainCommandTests
     [InlineData(new[] { "evaluate", "--data", "synthetic", "--model", "comirec-sa", "--out", "x" }, "--checkpoint")]
     [InlineData(new[] { "recommend", "--history", "1 2" }, "--checkpoint")]
     [InlineData(new[] { "diagnostics", "--data", "synthetic", "--out", "x" }, "--checkpoint")]
-    [InlineData(new[] { "diagnostics", "--data", "synthetic", "--checkpoint", "c", "--out", "x", "--user", "bob" }, "--user")]
     public void UsageErrors_ExitWith2(string[] args, string expected)
     {
         var (code, _, err) = Run(args);

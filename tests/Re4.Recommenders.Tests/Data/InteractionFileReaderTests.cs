@@ -54,27 +54,26 @@ public sealed class InteractionFileReaderTests : IDisposable
     [Fact]
     public void SequencePerLineReader_RejectsNonNumericItem_NamingLineFileAndToken()
     {
-        // Line 2 holds "x5" where an item id belongs.
-        var path = _dir.File("seq.txt", "1 2 3\n2 4 x5 6\n");
+        // Line 2 holds "x5" with a control character where an item id belongs.
+        var path = _dir.File("seq.txt", "1 2 3\n2 4 x5\u0001 6\n");
 
         var e = LoadFails(path, As("sequence"));
 
         e.Line.Should().Be(2);
         e.FilePath.Should().Be(path);
-        e.Text.Should().Be("2 4 x5 6");
-        e.Message.Should().Contain("x5").And.Contain("non-negative integer item ids").And.Contain($"{path}:2");
+        e.Message.Should().Contain("x5").And.Contain("item ids").And.Contain("control character").And.Contain($"{path}:2");
     }
 
     [Fact]
-    public void SequencePerLineReader_RejectsNonNumericUserId()
+    public void SequencePerLineReader_RejectsAUserIdWithAControlCharacter()
     {
-        var path = _dir.File("seq.txt", "u1 2 3\n");
+        var path = _dir.File("seq.txt", "u\u00011 2 3\n");
 
         var e = LoadFails(path, As("sequence"));
 
         e.Line.Should().Be(1);
         e.FilePath.Should().Be(path);
-        e.Message.Should().Contain("u1 2 3").And.Contain("user id");
+        e.Message.Should().Contain("2 3").And.Contain("user id").And.Contain("control character");
     }
 
     [Fact]
@@ -104,8 +103,8 @@ public sealed class InteractionFileReaderTests : IDisposable
     [Fact]
     public void SequencePerLineReader_SkipsAndCountsBadLines_InLenientMode()
     {
-        // Line 2 has a bad item, line 4 repeats user 1: both skipped; users 1 and 3 remain.
-        var path = _dir.File("seq.txt", "1 2 3\n2 4 x\n3 4\n1 5\n");
+        // Line 2 has a bad item (a control character), line 4 repeats user 1: both skipped; users 1 and 3 remain.
+        var path = _dir.File("seq.txt", "1 2 3\n2 4 x\u0001\n3 4\n1 5\n");
 
         var ds = InteractionFileReader.Load(path, As("sequence", lenient: true), out var report);
 
@@ -121,8 +120,8 @@ public sealed class InteractionFileReaderTests : IDisposable
     [Fact]
     public void SequencePerLineReader_KeepsNoItemFromASkippedLine_InLenientMode()
     {
-        // Line 2 is skipped at "x"; its item 9 must not become a catalogue item with no interaction.
-        var path = _dir.File("seq.txt", "1 2\n2 9 x\n");
+        // Line 2 is skipped at the control character; its item 9 must not become a catalogue item with no interaction.
+        var path = _dir.File("seq.txt", "1 2\n2 9 x\u0001\n");
 
         var ds = InteractionFileReader.Load(path, As("sequence", lenient: true));
 
@@ -134,7 +133,7 @@ public sealed class InteractionFileReaderTests : IDisposable
     [Fact]
     public void Load_CountsBlankLinesInLineNumbers()
     {
-        var path = _dir.File("seq.txt", "1 2\n\n2 x\n");
+        var path = _dir.File("seq.txt", "1 2\n\n2 x\u0001\n");
 
         LoadFails(path, As("sequence")).Line.Should().Be(3);
     }
@@ -271,25 +270,25 @@ public sealed class InteractionFileReaderTests : IDisposable
     }
 
     [Fact]
-    public void ComiRecCsvReader_RejectsNonNumericItemId()
+    public void ComiRecCsvReader_RejectsAnEmptyItemId()
     {
-        var path = _dir.File("data.csv", "1,2,3\n1,x,4\n");
+        var path = _dir.File("data.csv", "1,2,3\n1,,4\n");
 
         var e = LoadFails(path, As("comirec-csv"));
 
         e.Line.Should().Be(2);
-        e.Message.Should().Contain("\"1,x,4\"").And.Contain("item id in field 2");
+        e.Message.Should().Contain("\"1,,4\"").And.Contain("item id").And.Contain("empty");
     }
 
     [Fact]
     public void ComiRecCsvReader_RejectsAHeaderLikeLine_AfterTheFirst()
     {
-        var path = _dir.File("data.csv", "1,2,3\nuser,2,4\n");
+        var path = _dir.File("data.csv", "1,2,3\nuser,item,time\n");
 
         var e = LoadFails(path, As("comirec-csv"));
 
         e.Line.Should().Be(2);
-        e.Message.Should().Contain("\"user,2,4\"").And.Contain("user id in field 1");
+        e.Message.Should().Contain("\"user,item,time\"").And.Contain("timestamp in field 3");
     }
 
     [Fact]
@@ -310,13 +309,14 @@ public sealed class InteractionFileReaderTests : IDisposable
     [Fact]
     public void ComiRecCsvReader_TreatsAFirstLineWithANumericFieldAsDataNotAHeader()
     {
-        // "abc,5,100" has numbers in it: a bad user id, not a header, so it must not be skipped silently.
+        // "abc,5,100" has numbers in it: data with a text user id, not a header, so it must not be skipped silently.
         var path = _dir.File("data.csv", "abc,5,100\n1,2,3\n");
 
-        var e = LoadFails(path, As("comirec-csv"));
+        var ds = InteractionFileReader.Load(path, As("comirec-csv"), out var report);
 
-        e.Line.Should().Be(1);
-        e.Message.Should().Contain("\"abc,5,100\"").And.Contain("user id in field 1");
+        report.HeaderSkipped.Should().BeFalse();
+        ds.UserIds[0].Should().Be("abc");
+        ds.InteractionCount.Should().Be(2);
     }
 
     [Fact]
@@ -343,14 +343,15 @@ public sealed class InteractionFileReaderTests : IDisposable
     }
 
     [Fact]
-    public void Load_RejectsANegativeId()
+    public void Load_ReadsANegativeIdAsANumber()
     {
+        // "-1" is the decimal form of a 64-bit integer, so it is a numeric id (not text).
         var path = _dir.File("data.csv", "-1,2,3\n");
 
-        var e = LoadFails(path, As("comirec-csv"));
+        var ds = InteractionFileReader.Load(path, As("comirec-csv"));
 
-        e.Line.Should().Be(1);
-        e.Message.Should().Contain("user id");
+        ds.UserIds.IsNumeric.Should().BeTrue();
+        ds.OriginalUserId(0).Should().Be(-1);
     }
 
     [Fact]

@@ -4,8 +4,10 @@ using Re4.Recommenders.Data.Formats;
 
 namespace Re4.Recommenders.Tests.Data;
 
-/// <summary>Issue 11, item 8: every id that fits a <see cref="long"/> and is non-negative loads, every timestamp that
-/// fits a long loads, and one digit more is an error that says the value is too large (not that it is no number).</summary>
+/// <summary>Issue 11, item 8: every id that fits a <see cref="long"/> loads as a number and every timestamp that fits a
+/// long loads. Where a format allows text ids (docs/data.md), an id beyond a long or with leading zeros is kept as text,
+/// exactly as written; where ids are integers by definition (MovieLens, Taobao's category), one digit more is an error
+/// that says the value is too large (not that it is no number).</summary>
 public sealed class LongValueTests
 {
     private static SequenceDataset Load(InteractionReader reader, string text) =>
@@ -14,7 +16,6 @@ public sealed class LongValueTests
     [Theory]
     [InlineData("9223372036854775807")]      // long.MaxValue: 19 digits
     [InlineData("1000000000000000000")]      // the smallest 19-digit id
-    [InlineData("00000000000000000000042")]  // leading zeros: 23 digits, the value 42
     public void Load_AcceptsEveryIdThatFitsALong(string id)
     {
         var expected = long.Parse(id, System.Globalization.CultureInfo.InvariantCulture);
@@ -47,16 +48,26 @@ public sealed class LongValueTests
     [Theory]
     [InlineData("9223372036854775808")]      // long.MaxValue + 1
     [InlineData("99999999999999999999")]
-    public void Load_ThrowsTooLargeForAnIdBeyondLong(string id)
+    [InlineData("00000000000000000000042")]  // leading zeros: not how 42 prints, so not the number 42
+    public void Load_KeepsAnIdThatIsNoLongAsText_WhereTheFormatAllowsText(string id)
     {
-        var user = () => Load(new ComiRecCsvReader(), $"{id},1,1\n");
+        var csv = Load(new ComiRecCsvReader(), $"{id},{id},1\n{id},5,2\n");
+        var sequence = Load(new SequencePerLineReader(), $"1 2 {id}\n");
+
+        csv.UserIds[0].Should().Be(id);
+        csv.ItemIds[csv.Sequence(0)[0]].Should().Be(id);
+        sequence.ItemIds[sequence.Sequence(0)[1]].Should().Be(id);
+    }
+
+    [Theory]
+    [InlineData("9223372036854775808")]      // long.MaxValue + 1
+    [InlineData("99999999999999999999")]
+    public void Load_ThrowsTooLargeForAnIdBeyondLong_WhereIdsAreIntegers(string id)
+    {
         var item = () => Load(new MovieLensTsvReader(), $"1\t{id}\t5\t1\n");
-        var sequenceItem = () => Load(new SequencePerLineReader(), $"1 2 {id}\n");
         var category = () => Load(new TaobaoCsvReader(), $"1,2,{id},pv,1\n");
 
-        user.Should().Throw<DataFormatException>().WithMessage("*user id in field 1*is too large*9223372036854775807*");
-        item.Should().Throw<DataFormatException>().WithMessage("*item id in field 2*is too large*");
-        sequenceItem.Should().Throw<DataFormatException>().WithMessage($"*item id '{id}' is too large*");
+        item.Should().Throw<DataFormatException>().WithMessage("*item id in field 2*is too large*9223372036854775807*");
         category.Should().Throw<DataFormatException>().WithMessage("*category id in field 3*is too large*");
     }
 
@@ -73,9 +84,19 @@ public sealed class LongValueTests
     [Theory]
     [InlineData("-1")]
     [InlineData("-9223372036854775808")]
-    public void Load_ThrowsForANegativeId(string id)
+    public void Load_ReadsANegativeIdAsANumber_WhereTheFormatAllowsText(string id)
     {
-        var act = () => Load(new ComiRecCsvReader(), $"1,{id},1\n");
+        var data = Load(new ComiRecCsvReader(), $"1,{id},1\n");
+
+        data.OriginalItemId(data.Sequence(0)[0]).Should().Be(long.Parse(id, System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Theory]
+    [InlineData("-1")]
+    [InlineData("-9223372036854775808")]
+    public void Load_ThrowsForANegativeId_WhereIdsAreIntegers(string id)
+    {
+        var act = () => Load(new MovieLensTsvReader(), $"1\t{id}\t5\t1\n");
 
         act.Should().Throw<DataFormatException>().WithMessage("*expected a non-negative integer item id in field 2*");
     }

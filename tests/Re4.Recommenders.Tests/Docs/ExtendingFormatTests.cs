@@ -74,7 +74,7 @@ public sealed class ExtendingFormatTests : IDisposable
 
         InteractionFileReader.DetectFormat(path).Name.Should().Be("sequence");
         var act = () => InteractionFileReader.Load(path);
-        act.Should().Throw<DataFormatException>().Which.Message.Should().Contain("user id as the first field");
+        act.Should().Throw<DataFormatException>().Which.Message.Should().Contain("expected at least one item after the user id");
     }
 
     [Fact]

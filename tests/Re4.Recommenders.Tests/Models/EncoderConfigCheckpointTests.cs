@@ -211,9 +211,9 @@ public sealed class EncoderConfigCheckpointTests
         var folder = Path.Combine(dir.Path, "m");
         using (var model = Build(ComiRecSaDescriptor.EncoderName, null)) ModelCheckpoint.Save(folder, model, OriginalIds);
         var path = Path.Combine(folder, ModelCheckpoint.ConfigFile);
-        File.WriteAllText(path, File.ReadAllText(path).Replace("\"format\": 2", "\"format\": 3"));
+        File.WriteAllText(path, File.ReadAllText(path).Replace("\"format\": 2", "\"format\": 4"));
         FolderManifest.Write(folder);   // as the later version would have sealed it
 
-        FluentActions.Invoking(() => ModelCheckpoint.Load(folder)).Should().Throw<InvalidDataException>().WithMessage("*format 3*formats 1 to 2*");
+        FluentActions.Invoking(() => ModelCheckpoint.Load(folder)).Should().Throw<InvalidDataException>().WithMessage("*format 4*formats 1 to 3*");
     }
 }

@@ -4,6 +4,9 @@ namespace Re4.Recommenders.Data.Formats;
 /// is an interaction. The file has no header, and none is skipped.</summary>
 public sealed class MovieLensTsvReader() : DelimitedLogReader("movielens-tsv", "\t", "user<TAB>item<TAB>rating<TAB>timestamp", 4)
 {
+    /// <summary>False: MovieLens defines integer user and item ids, so any other id is a malformed line.</summary>
+    public override bool AcceptsTextIds => false;
+
     /// <inheritdoc/>
     public override FormatMatch Detect(ReadOnlySpan<byte> line) =>
         line.IndexOf("::"u8) < 0 && !line.Contains((byte)',') && line.Count((byte)'\t') == 3 ? FormatMatch.Match : FormatMatch.None;

@@ -2,7 +2,7 @@ namespace Re4.Recommenders.Data.Formats;
 
 /// <summary>One user per line: <c>user item item ...</c>, items already in time order, separated by spaces or tabs
 /// (the Amazon sequence files of the sequential-recommendation literature). Auto-detection falls back to it for any
-/// line without <c>,</c> or <c>::</c> that no other format claims.</summary>
+/// line without <c>,</c> or <c>::</c> that no other format claims. Ids may be numbers or text (ASINs, SKUs).</summary>
 public sealed class SequencePerLineReader : UserSequenceReader
 {
     /// <inheritdoc/>
@@ -20,9 +20,9 @@ public sealed class SequencePerLineReader : UserSequenceReader
     {
         items = line;
         var userField = NextToken(ref items);
-        return TryParseId(userField, out user)
+        return OriginalIdText.TryParseNumber(userField, out user)
             ? LineResult.Kept
-            : LineResult.Malformed(IdError(userField, $"user id as the first field of '{Layout}'"));
+            : LineResult.Malformed($"expected a numeric user id as the first field of '{Layout}' (text ids are read through {nameof(ParseFields)})");
     }
 
     /// <inheritdoc/>
@@ -32,14 +32,37 @@ public sealed class SequencePerLineReader : UserSequenceReader
         while (!items.IsEmpty)
         {
             var token = NextToken(ref items);
-            if (!TryParseId(token, out var item))
-                return LineResult.Malformed(IsOutOfRange(token)
-                    ? $"item id '{ByteLineReader.Show(token)}' is too large: ids must be at most {long.MaxValue}"
-                    : $"expected non-negative integer item ids; '{ByteLineReader.Show(token)}' is not one");
+            if (!OriginalIdText.TryParseNumber(token, out var item))
+                return LineResult.Malformed($"expected numeric item ids; '{ByteLineReader.Show(token)}' is not one (text ids are read through {nameof(ParseFields)})");
             itemIds.Add(item);
         }
 
         return LineResult.Kept;
+    }
+
+    /// <inheritdoc/>
+    public override bool ReadsIdFields => true;
+
+    /// <inheritdoc/>
+    public override LineResult ParseFields(ReadOnlySpan<byte> line, out Range user, List<Range> items)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        var position = 0;
+        user = NextField(line, ref position);
+        while (position < line.Length) items.Add(NextField(line, ref position));
+        return LineResult.Kept;
+    }
+
+    /// <summary>The field starting at <paramref name="position"/>, up to the next space or tab; moves past the
+    /// separators that follow it.</summary>
+    private static Range NextField(ReadOnlySpan<byte> line, ref int position)
+    {
+        var start = position;
+        var length = line[start..].IndexOfAny((byte)' ', (byte)'\t');
+        var end = length < 0 ? line.Length : start + length;
+        position = end;
+        while (position < line.Length && (line[position] == (byte)' ' || line[position] == (byte)'\t')) position++;
+        return new Range(start, end);
     }
 
     /// <summary>The next token, separated by one or more spaces or tabs; <paramref name="rest"/> moves past it.</summary>

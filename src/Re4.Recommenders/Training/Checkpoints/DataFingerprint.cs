@@ -17,9 +17,23 @@ internal sealed record DataFingerprint(int Items, int Users, long Interactions, 
         ArgumentNullException.ThrowIfNull(split);
         var dataset = split.Dataset;
         var ids = new XxHash64();
-        var original = new long[dataset.ItemCount + 1];
-        for (var i = 1; i <= dataset.ItemCount; i++) original[i] = dataset.OriginalItemId(i);
-        ids.Append(MemoryMarshal.AsBytes(original.AsSpan()));
+        var map = dataset.ItemIds;
+        if (map.IsNumeric)
+        {
+            var original = new long[dataset.ItemCount + 1];
+            for (var i = 1; i <= dataset.ItemCount; i++) original[i] = map.GetNumber(i);
+            ids.Append(MemoryMarshal.AsBytes(original.AsSpan()));
+        }
+        else
+        {
+            // Text ids: each one's UTF-8 bytes after its length, so that no two different lists hash the same bytes.
+            for (var i = 1; i <= dataset.ItemCount; i++)
+            {
+                var bytes = System.Text.Encoding.UTF8.GetBytes(map[i]);
+                ids.Append(BitConverter.GetBytes(bytes.Length));
+                ids.Append(bytes);
+            }
+        }
 
         var users = new XxHash64();
         var train = new int[split.TrainCount * 2];

@@ -39,7 +39,7 @@ internal sealed class RunCheckpointer
     private string ResumePath => Path.Combine(Directory, MultiInterestTrainer.ResumeFolder);
 
     /// <summary>Writes the selected model with its item id map into <c>model/</c>.</summary>
-    public void SaveModel(MultiInterestModel model, long[] originalItemIds) => ModelCheckpoint.Save(ModelPath, model, originalItemIds);
+    public void SaveModel(MultiInterestModel model, Data.IdMap originalItemIds) => ModelCheckpoint.Save(ModelPath, model, originalItemIds);
 
     /// <summary>Writes <c>resume/</c> atomically: the tensors' files, then <paramref name="state"/>.</summary>
     public void SaveResume(MultiInterestModel model, nn.Module objectiveModules, AdamOptimizer optimizer, ResumeState state)

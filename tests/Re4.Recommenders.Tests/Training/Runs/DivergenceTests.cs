@@ -1,3 +1,4 @@
+using Re4.Recommenders.Data;
 using Microsoft.Extensions.Logging;
 using Re4.Recommenders.Models;
 using Re4.Recommenders.Training;
@@ -76,7 +77,7 @@ public sealed class DivergenceTests
         manual_seed(3);
         using var model = new MultiInterestModel(TinyRun.Config());
         using (no_grad()) model.ItemEmbeddings[2, 1] = tensor(float.NaN);
-        var ids = Enumerable.Range(0, model.Config.ItemCount + 1).Select(i => (long)i).ToArray();
+        var ids = IdMap.Numeric(Enumerable.Range(1, model.Config.ItemCount).Select(i => (long)i).ToArray(), firstIndex: 1);
         ModelCheckpoint.WriteFiles(dir.Path, model, ids);
 
         var act = () => ModelCheckpoint.Load(dir.Path);
