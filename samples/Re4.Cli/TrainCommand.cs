@@ -58,8 +58,11 @@ internal static class TrainCommand
         var resume = CliOptions.Flag("resume", "continue the run saved in --out DIR with its own options (flags that contradict them are refused;\n--max-steps may be raised)");
         var overwrite = CliOptions.Flag("overwrite", "replace the run in a non-empty --out DIR (its model, resume state and result files)");
         var dump = CliOptions.Flag("dump", "also writes DIR/split.json and DIR/recommendations.tsv for the test users");
+        var warmStart = CliOptions.Text("warm-start", "DIR",
+            "start from the model of an earlier run (its folder or model/ folder) on new data: known items keep their\n" +
+            "embeddings, new items are initialised, the encoder's weights are copied; the architecture must be the same");
         var verb = new Verb("train", "train a multi-interest model (ComiRec-SA/-DR, MIND, YouTube DNN, GRU4Rec) and evaluate it", Synopsis);
-        verb.AddOptions([.. data.All, model, .. flags.All, outDir, resume, overwrite, dump]);
+        verb.AddOptions([.. data.All, model, .. flags.All, outDir, resume, overwrite, dump, warmStart]);
         // What defines a run: resumed, the run's own values are used and these flags may only repeat them. --data is not
         // among them (the file may move): the data's fingerprint is checked instead. --max-steps may be raised.
         Option[] defining = [.. data.All.Where(o => o != data.Data), model, .. flags.All.Where(o => o != flags.MaxSteps && o != flags.Device)];
@@ -70,6 +73,9 @@ internal static class TrainCommand
             var outPath = parse.GetValue(outDir)!;
             var isResume = parse.GetValue(resume);
             var isOverwrite = parse.GetValue(overwrite);
+            var warmFrom = parse.GetValue(warmStart);
+            if (isResume && warmFrom is not null)
+                return c.Usage("options --resume and --warm-start exclude each other: --resume continues the run in --out, --warm-start starts a new run from an earlier model");
             if (isResume && isOverwrite)
                 return c.Usage("options --resume and --overwrite exclude each other: --resume continues the run in --out, --overwrite replaces it");
             if (!isResume && !isOverwrite && RunFolder.HoldsAnything(outPath))
@@ -105,7 +111,7 @@ internal static class TrainCommand
             var spec = flags.Read(runParse, runParse.GetValue(model)!, source.Seed);
             if (parse.GetResult(flags.MaxSteps) is { Implicit: false }) spec.Options.MaxSteps = parse.GetValue(flags.MaxSteps);
             spec = spec with { MaxStepsGiven = parse.GetResult(flags.MaxSteps) is { Implicit: false }, Device = parse.GetValue(flags.Device)! };
-            return Run(c, source, spec, outPath, isResume, parse.GetValue(dump));
+            return Run(c, source, spec, outPath, isResume, parse.GetValue(dump), warmFrom);
         });
         return verb;
     }
@@ -160,14 +166,14 @@ internal static class TrainCommand
         return $"{source}|{spec with { Options = null!, MaxStepsGiven = false, Device = TorchSharp.torch.CPU }}|{System.Text.Json.JsonSerializer.Serialize(spec.Options)}";
     }
 
-    private static int Run(VerbContext c, DataSource source, TrainSpec spec, string outDir, bool resume, bool dump)
+    private static int Run(VerbContext c, DataSource source, TrainSpec spec, string outDir, bool resume, bool dump, string? warmStart)
     {
         var logger = c.Loggers.CreateLogger("train");
         var (dataset, split) = source.Load(logger);
         TrainRun run;
         try
         {
-            run = Train(spec, source, dataset, split, outDir, resume, dump, logger, c.Error, c.Cancellation);
+            run = Train(spec, source, dataset, split, outDir, resume, dump, logger, c.Error, c.Cancellation, warmStart);
         }
         catch (InvalidDataException e) when (e.Data.Contains(MultiInterestTrainer.DataMismatchKey))
         {
@@ -189,9 +195,10 @@ internal static class TrainCommand
 
     /// <summary>One training run as <c>train</c> does it (shared with <c>compare</c>): trains on <paramref name="split"/>,
     /// measures the interests of the test users, and writes <c>metrics.json</c>, <c>training.png</c>, the model and the
-    /// resume state (and the dump files) in <paramref name="outDir"/>.</summary>
+    /// resume state (and the dump files) in <paramref name="outDir"/>; with <paramref name="warmStart"/>, from the model of
+    /// that run folder (see <see cref="MultiInterestTrainer.WarmStart"/>).</summary>
     public static TrainRun Train(TrainSpec spec, DataSource source, SequenceDataset dataset, DataSplit split, string outDir, bool resume, bool dump,
-        ILogger logger, TextWriter stderr, CancellationToken cancellationToken)
+        ILogger logger, TextWriter stderr, CancellationToken cancellationToken, string? warmStart = null)
     {
         var options = spec.Options;
         options.CheckpointDirectory = outDir;
@@ -200,6 +207,7 @@ internal static class TrainCommand
             throw new InvalidOperationException(tooLarge);
         using var trainer = resume
             ? MultiInterestTrainer.Resume(outDir, split, spec.MaxStepsGiven ? options.MaxSteps : null, logger, spec.Device)
+            : warmStart is not null ? WarmStart(warmStart, spec.Config(dataset, source.MaxLength), split, options, logger, spec.Device, stderr)
             : new MultiInterestTrainer(split, spec.Config(dataset, source.MaxLength), options, logger, spec.Device);
         var progress = new ConsoleProgress(stderr, !Console.IsErrorRedirected && ReferenceEquals(stderr, Console.Error));
         var result = trainer.Fit(progress, cancellationToken);
@@ -239,6 +247,50 @@ internal static class TrainCommand
         }
 
         return new TrainRun(name, result, diagnostics, report);
+    }
+
+    /// <summary>The flag each architecture option of a warm start comes from, to name it when the checkpoint differs.</summary>
+    private static readonly IReadOnlyDictionary<string, string> ArchitectureFlags = new Dictionary<string, string>
+    {
+        [nameof(ModelConfig.Encoder)] = "--model",
+        [nameof(ModelConfig.Interests)] = "--interests",
+        [nameof(ModelConfig.Dimension)] = "--dim",
+        [nameof(ModelConfig.MaxLength)] = "--max-len",
+        [nameof(ModelConfig.ReverseHistory)] = "--reverse-history",
+        [nameof(ModelConfig.ItemInitialization)] = "--init",
+    };
+
+    /// <summary>A trainer warm-started from the model in <paramref name="folder"/>, with the architecture the flags describe.</summary>
+    private static MultiInterestTrainer WarmStart(string folder, ModelConfig config, DataSplit split, TrainerOptions options, ILogger logger,
+        TorchSharp.torch.Device device, TextWriter stderr)
+    {
+        LoadedModel loaded;
+        try
+        {
+            loaded = ModelCheckpoint.Load(ModelCheckpoint.FindModelDirectory(folder));
+        }
+        catch (InvalidDataException e)
+        {
+            throw new InvalidDataException($"option --warm-start: {e.Message}", e);
+        }
+
+        using (loaded)
+        {
+            MultiInterestTrainer trainer;
+            try
+            {
+                trainer = MultiInterestTrainer.WarmStart(loaded, split, config, options, logger, device);
+            }
+            catch (ArgumentException e) when (e.ParamName is { } option && (ArchitectureFlags.ContainsKey(option) || option.StartsWith(nameof(ModelConfig.EncoderOptions), StringComparison.Ordinal)))
+            {
+                var flag = ArchitectureFlags.GetValueOrDefault(option, "--sa-flavor");
+                throw new ArgumentException($"option {flag} does not match the --warm-start model in {folder}: {e.Message.Split(" (Parameter")[0]}", e);
+            }
+
+            var r = trainer.WarmStartReport!;
+            stderr.WriteLine($"warm start from {folder}: {r.Kept} items keep their embeddings, {r.Added} new, {r.Dropped} dropped");
+            return trainer;
+        }
     }
 
     internal static void PrintDiagnostics(TextWriter output, InterestDiagnosticsReport d)

@@ -24,7 +24,7 @@ namespace Re4.Recommenders.Training;
 /// torch's generator is process-wide: code drawing from it on another thread while a trainer is built breaks that.
 /// Not thread-safe. Dispose to free the model's and optimizer's native memory.
 /// </remarks>
-public sealed class MultiInterestTrainer : IDisposable
+public sealed partial class MultiInterestTrainer : IDisposable
 {
     /// <summary>The subfolder of <see cref="TrainerOptions.CheckpointDirectory"/> holding the selected model.</summary>
     public const string ModelFolder = "model";

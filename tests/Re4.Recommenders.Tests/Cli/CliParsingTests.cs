@@ -28,7 +28,7 @@ public sealed class CliParsingTests
             ["--data", "--format", "--filter", "--protocol", "--seed", "--split-seed", "--max-len", "--model", "--interests", "--dim", "--batch-size",
              "--lr", "--weight-decay", "--sampler", "--negatives", "--train-sampler", "--max-epochs", "--max-steps", "--max-minutes", "--eval-every",
              "--patience", "--device", "--flows", "--lambda-contrast", "--lambda-attend", "--lambda-construct", "--tau", "--threshold",
-             "--flow-average", "--detach-attend", "--sa-flavor", "--init", "--reverse-history", "--out", "--resume", "--overwrite", "--dump", "--verbose", "--quiet"]
+             "--flow-average", "--detach-attend", "--sa-flavor", "--init", "--reverse-history", "--out", "--resume", "--overwrite", "--dump", "--warm-start", "--verbose", "--quiet"]
         },
         {
             ["evaluate"],
@@ -36,6 +36,7 @@ public sealed class CliParsingTests
              "--exclude-history", "--out", "--dump", "--verbose", "--quiet"]
         },
         { ["recommend"], ["--checkpoint", "--history", "--top", "--exclude-history", "--device", "--verbose", "--quiet"] },
+        { ["export"], ["--checkpoint", "--out", "--histories", "--device", "--verbose", "--quiet"] },
         {
             ["compare"],
             ["--data", "--format", "--filter", "--protocol", "--seed", "--split-seed", "--max-len", "--models", "--seeds", "--out", "--dump",
