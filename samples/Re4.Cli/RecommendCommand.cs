@@ -53,7 +53,7 @@ internal static class RecommendCommand
         Re4RecommenderService service;
         try
         {
-            service = new Re4RecommenderService(new Re4RecommenderOptions { CheckpointPath = checkpoint, Device = device, ExcludeHistory = exclude, MaxTop = int.MaxValue });
+            service = new Re4RecommenderService(new Re4RecommenderOptions { CheckpointPath = checkpoint, Device = device.type == TorchSharp.DeviceType.CUDA ? $"cuda:{Math.Max(device.index, 0)}" : null, ExcludeHistory = exclude, MaxTop = int.MaxValue });
         }
         catch (InvalidDataException e)
         {
