@@ -70,7 +70,8 @@ public static class ModelCheckpoint
         throw new InvalidDataException($"{path} holds no model: expected {ConfigFile} there or in its {Training.MultiInterestTrainer.ModelFolder}/ folder.");
     }
 
-    /// <summary>Loads a model saved by <see cref="Save"/>, onto <paramref name="device"/> (CPU by default). Its encoder is
+    /// <summary>Loads a model saved by <see cref="Save"/> (its folder, or a training run's folder holding it in
+    /// <c>model/</c>), onto <paramref name="device"/> (CPU by default). Its encoder is
     /// built by name from <see cref="EncoderRegistry"/>. The caller owns the result: dispose it to free the weights.</summary>
     /// <exception cref="InvalidDataException">A file is missing, truncated or of an unknown format version, or the model's
     /// encoder is not registered (register it, or load it with the overload that builds the extractor).</exception>
@@ -84,8 +85,8 @@ public static class ModelCheckpoint
     public static LoadedModel Load(string directory, Func<ModelConfig, InterestExtractor>? createExtractor, Device? device = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
+        directory = FindModelDirectory(directory);   // a training run's folder is accepted too, as the service and CLI do
         var configPath = Path.Combine(directory, ConfigFile);
-        if (!File.Exists(configPath)) throw new InvalidDataException($"{directory} is not a model checkpoint: {ConfigFile} is missing.");
         CheckpointDocument document;
         try
         {
