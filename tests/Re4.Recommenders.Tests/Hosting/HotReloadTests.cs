@@ -83,16 +83,19 @@ public sealed class HotReloadTests : IDisposable
         using var service = new Re4RecommenderService(_a.RunPath);
         using var stop = new CancellationTokenSource();
         var answered = 0;
-        var workers = Enumerable.Range(0, 4).Select(w => Task.Run(() =>
+        // Dedicated threads, not pool threads: four CPU-bound loops on a two-core pool at full load would starve the
+        // pool work the reload itself needs (the managed scorer packs its table with Parallel.For), and the pool does
+        // not add threads while the CPU is saturated. The cap bounds the test whatever happens.
+        var workers = Enumerable.Range(0, 4).Select(w => Task.Factory.StartNew(() =>
         {
-            for (var i = w; !stop.IsCancellationRequested || i < w + 40; i++)
+            for (var i = w; (!stop.IsCancellationRequested || i < w + 40) && i < w + 5000; i++)
             {
                 var h = i % histories.Length;
                 var result = service.Recommend(histories[h], 4);
                 result.Items.Should().Equal(expected[result.ModelVersion % 2][h], "history {0} on version {1}", h, result.ModelVersion);
                 Interlocked.Increment(ref answered);
             }
-        })).ToArray();
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)).ToArray();
 
         for (var reload = 0; reload < 6; reload++)
         {

@@ -74,7 +74,7 @@ public sealed class ServingAppKeyedModelsTests : IDisposable
         var answered = 0;
         var clients = Enumerable.Range(0, 4).Select(c => Task.Run(async () =>
         {
-            for (var i = 0; !stop.IsCancellationRequested || i < 25; i++)
+            for (var i = 0; (!stop.IsCancellationRequested || i < 25) && i < 2000; i++)
             {
                 var response = await http.GetAsync("/models/a/recommend?history=9000000001,42,7&top=3");
                 response.StatusCode.Should().Be(HttpStatusCode.OK, "no request fails during a reload");
