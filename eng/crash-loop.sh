@@ -11,7 +11,7 @@ work=${2:-$(mktemp -d)}
 re4=(dotnet samples/Re4.Cli/bin/Release/net10.0/re4.dll)
 export OMP_NUM_THREADS=1
 # Validation (and so a save of model/ and resume/) every 10 steps: a kill often lands in a save.
-args=(train --data synthetic --model comirec-sa --dim 16 --interests 2 --batch-size 32 --negatives 64 --max-steps 400 --eval-every 10 --seed 7 --quiet)
+args=(train --data synthetic --model comirec-sa --dim 16 --interests 2 --batch-size 32 --negatives 64 --max-steps 4000 --eval-every 10 --seed 7 --quiet)
 
 "${re4[@]}" "${args[@]}" --out "$work/expected" > /dev/null
 RANDOM=11
@@ -36,7 +36,9 @@ while true; do
   else
     wait "$pid" || { echo "attempt $attempts: re4 failed:"; cat "$work/stderr"; exit 1; }
     echo "attempt $attempts: the run finished before the kill"
-    break
+    [ "$done_kills" -ge "$kills" ] && break
+    rm -rf "$work/run"   # too few kills yet: the same run again from the start
+
   fi
 done
 

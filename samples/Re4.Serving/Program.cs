@@ -1,9 +1,11 @@
 using System.CommandLine;
 using System.CommandLine.Help;
+using Microsoft.Extensions.Options;
 
 namespace Re4.Serving;
 
-/// <summary>Entry point: <c>dotnet run --project samples/Re4.Serving -- --checkpoint runs/sa --port 5080</c>.</summary>
+/// <summary>Entry point: <c>dotnet run --project samples/Re4.Serving</c> (models from appsettings.json), or
+/// <c>... -- --checkpoint runs/sa --port 5080</c> for one model.</summary>
 public static class Program
 {
     /// <summary>Runs the server until Ctrl+C; 2 on a configuration error, 1 on an unreadable checkpoint.</summary>
@@ -17,6 +19,7 @@ public static class Program
             new Option<string>("--port"),
             new Option<string>("--max-top"),
             new Option<string>("--include-history") { Arity = ArgumentArity.ZeroOrOne },
+            new Option<string>("--contentRoot"),
         };
         command.Options.Remove(command.Options.OfType<VersionOption>().Single());
         command.Directives.Clear();
@@ -47,15 +50,31 @@ public static class Program
             Console.Error.Write(ServingApp.Usage);
             return 2;
         }
-        catch (InvalidDataException e)
-        {
-            Console.Error.WriteLine($"Re4.Serving: {e.Message}");
-            return 1;
-        }
 
         await using (app)
         {
-            await app.RunAsync();
+            // Start validates every model's options and loads the models, before the server accepts a request.
+            try
+            {
+                await app.StartAsync();
+            }
+            catch (OptionsValidationException e)
+            {
+                Console.Error.WriteLine($"Re4.Serving: {string.Join(" ", e.Failures)}");
+                return 2;
+            }
+            catch (InvalidOperationException e) when (e.Message.Contains("ErrorOnUnknownConfiguration", StringComparison.Ordinal))
+            {
+                Console.Error.WriteLine($"Re4.Serving: {e.Message}");
+                return 2;
+            }
+            catch (Exception e) when (e is InvalidDataException or InvalidOperationException)
+            {
+                Console.Error.WriteLine($"Re4.Serving: {e.Message}");
+                return 1;
+            }
+
+            await app.WaitForShutdownAsync();
         }
 
         return 0;

@@ -2,24 +2,33 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Re4.Recommenders.Data;
 using Re4.Recommenders.Models;
+using Re4.Recommenders.Scoring;
 
 namespace Re4.Recommenders.Hosting;
 
 /// <summary>
-/// Serves a trained checkpoint to an application: loads it once, then answers <see cref="Recommend"/> for histories
-/// given in the data's original item ids. Any model this library trains can be served (ComiRec-SA/-DR, MIND, Re4, the
-/// single-interest baselines). Register it with
-/// <see cref="Re4RecommenderServiceCollectionExtensions.AddRe4Recommender(Microsoft.Extensions.DependencyInjection.IServiceCollection, string)"/>
+/// Serves a trained checkpoint to an application: loads it once, then answers requests for histories given in the
+/// data's original item ids, under the request policy of its <see cref="Re4RecommenderOptions"/> (unknown items, the
+/// popular-items fallback, exclusions). Any model this library trains can be served (ComiRec-SA/-DR, MIND, Re4, the
+/// single-interest baselines). Hot-reloadable: <see cref="Reload"/> (or <see cref="Re4RecommenderOptions.WatchInterval"/>)
+/// swaps in a new model without dropping a request. Register it with <see cref="Re4RecommenderServiceCollectionExtensions"/>
 /// or create it directly.
 /// </summary>
-/// <remarks>Thread-safe: <see cref="Recommend"/> may be called concurrently. Encoding a history takes a lock (TorchSharp
-/// modules are not re-entrant) and is short; scoring the catalogue, the costly part, runs concurrently.
-/// Dispose to free the model's native memory (a DI container does this for you).</remarks>
-public sealed class Re4RecommenderService : IDisposable
+/// <remarks>Thread-safe: requests may run concurrently with each other and with reloads. Each request runs entirely on
+/// the model that was current when it started; a replaced model's native memory is freed when its last request ends.
+/// Encoding a history takes a per-model lock (TorchSharp modules are not re-entrant) and is short; scoring the
+/// catalogue, the costly part, runs concurrently. Dispose to free the model (a DI container does this for you).</remarks>
+public sealed class Re4RecommenderService : IRe4Recommender, IDisposable
 {
     private readonly Re4RecommenderOptions _options;
-    private readonly LoadedModel _loaded;
-    private readonly MultiInterestRecommender _recommender;
+    private readonly ILogger _logger;
+    private readonly object _reloadGate = new();   // one reload (or watch look, or dispose) at a time
+    private readonly Timer? _watch;
+    private ServedModel? _current;
+    private string _checkpointPath;
+    private string? _failedFingerprint;
+    private int _liveModels;
+    private bool _disposed;
 
     /// <summary>Serves the checkpoint at <paramref name="checkpointPath"/> on the CPU with the default options.</summary>
     public Re4RecommenderService(string checkpointPath)
@@ -29,18 +38,142 @@ public sealed class Re4RecommenderService : IDisposable
 
     /// <summary>Serves the checkpoint the options name (validated here; the checkpoint is loaded here).</summary>
     /// <param name="options">What to serve.</param>
-    /// <param name="logger">Where the load is reported; null for nowhere.</param>
+    /// <param name="logger">Where loads and reloads are reported; null for nowhere.</param>
     /// <exception cref="ArgumentException">An option is invalid.</exception>
     /// <exception cref="InvalidDataException">The checkpoint is missing, incomplete or of another format.</exception>
+    /// <exception cref="InvalidOperationException">The device is CUDA and no CUDA device is available.</exception>
     public Re4RecommenderService(Re4RecommenderOptions options, ILogger? logger = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         _options = options.Clone();
-        var path = _options.CheckpointPath!;
+        _logger = logger ?? NullLogger.Instance;
+        _checkpointPath = _options.CheckpointPath!;
+        _current = Load(_checkpointPath, version: 1);
+        if (_options.WatchInterval is { } interval)
+            _watch = new Timer(_ => LookForNewModel(), null, interval, interval);
+    }
+
+    /// <summary>The served model's name: its preset label, else its encoder's registry name.</summary>
+    public string Name => Model.Name;
+
+    /// <summary>The served model's architecture.</summary>
+    public ModelConfig Config => Model.Config;
+
+    /// <inheritdoc />
+    public ServedModelInfo Model => (Volatile.Read(ref _current) ?? throw Disposed()).Info;
+
+    /// <inheritdoc />
+    public int MaxTop => _options.MaxTop;
+
+    /// <summary>Where the service loads from: the options' checkpoint path, or the last path given to
+    /// <see cref="Reload"/>.</summary>
+    public string CheckpointPath => Volatile.Read(ref _checkpointPath);
+
+    /// <summary>Why the last reload failed (the previous model still answers), or null after a successful load.</summary>
+    public string? LastReloadError { get; private set; }
+
+    /// <summary>Models loaded and not yet freed: 1, or more while requests finish on replaced models.</summary>
+    internal int LiveModelCount => Volatile.Read(ref _liveModels);
+
+    /// <inheritdoc />
+    public bool Knows(long itemId)
+    {
+        var model = Acquire();
         try
         {
-            _loaded = ModelCheckpoint.Load(ModelCheckpoint.FindModelDirectory(path), _options.CustomExtractor, _options.Device);
+            return model.TryGetItem(itemId, out _);
+        }
+        finally
+        {
+            model.Release();
+        }
+    }
+
+    /// <summary>The <paramref name="top"/> best items for a history, with the service's policies.</summary>
+    /// <param name="history">Original item ids, oldest first; only the model's last L count. Empty: the popular items.</param>
+    /// <param name="top">How many items, 1..<see cref="MaxTop"/>.</param>
+    /// <param name="cancellationToken">Stops scoring early.</param>
+    /// <exception cref="UnknownItemsException">The history holds unknown items (all are named) under
+    /// <see cref="UnknownItemPolicy.Reject"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="top"/> is out of range.</exception>
+    public Recommendation Recommend(IReadOnlyList<long> history, int top, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(history);
+        CheckTop(top, nameof(top));
+        return Recommend(new RecommendationRequest(history, top), cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Recommendation Recommend(RecommendationRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return RecommendBatch([request], cancellationToken, single: true)[0];
+    }
+
+    /// <inheritdoc />
+    public IReadOnlyList<Recommendation> RecommendBatch(IReadOnlyList<RecommendationRequest> requests, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(requests);
+        return RecommendBatch(requests, cancellationToken, single: false);
+    }
+
+    /// <summary>Loads the model at <paramref name="checkpointPath"/> (a model or run folder; the current path when null)
+    /// and makes it the one that answers. Requests already running finish on the previous model, which is freed when
+    /// the last of them ends. When the load fails, the previous model keeps answering and the error is thrown (and kept
+    /// in <see cref="LastReloadError"/>).</summary>
+    /// <returns>The new model.</returns>
+    /// <exception cref="InvalidDataException">The folder holds no readable model.</exception>
+    public ServedModelInfo Reload(string? checkpointPath = null)
+    {
+        lock (_reloadGate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            return ReloadLocked(string.IsNullOrWhiteSpace(checkpointPath) ? _checkpointPath : checkpointPath);
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        lock (_reloadGate)
+        {
+            if (_disposed) return;
+            _disposed = true;
+            _watch?.Dispose();
+            Interlocked.Exchange(ref _current, null)?.Release();
+        }
+    }
+
+    private ServedModelInfo ReloadLocked(string path)
+    {
+        var version = _current!.Info.Version + 1;
+        ServedModel next;
+        try
+        {
+            next = Load(path, version);
+        }
+        catch (Exception e)
+        {
+            LastReloadError = $"{path}: {e.Message}";
+            HostingLog.ReloadFailed(_logger, e, path, version - 1);
+            throw;
+        }
+
+        LastReloadError = null;
+        _failedFingerprint = null;
+        Volatile.Write(ref _checkpointPath, path);
+        // New requests take the new model from here on; the old one goes when its last request releases it.
+        Interlocked.Exchange(ref _current, next)!.Release();
+        return next.Info;
+    }
+
+    private ServedModel Load(string path, int version)
+    {
+        ServedModel model;
+        try
+        {
+            model = ServedModel.Load(_options, path, version, () => Interlocked.Decrement(ref _liveModels));
         }
         catch (InvalidDataException e)
         {
@@ -48,63 +181,199 @@ public sealed class Re4RecommenderService : IDisposable
             throw new InvalidDataException($"{nameof(Re4RecommenderOptions)}.{nameof(Re4RecommenderOptions.CheckpointPath)}: {e.Message}", e);
         }
 
-        var config = _loaded.Model.Config;
-        Name = config.Label ?? config.Encoder;
-        _recommender = new MultiInterestRecommender(_loaded.Model, Name);
-        (logger ?? NullLogger.Instance).LogInformation("Serving {Model} (K = {K}, d = {D}) with {Items} items from {Path}",
-            Name, config.EffectiveInterests, config.Dimension, config.ItemCount, path);
+        Interlocked.Increment(ref _liveModels);
+        var info = model.Info;
+        HostingLog.ModelLoaded(_logger, info.Name, info.Version, info.Config.EffectiveInterests, info.Config.Dimension,
+            info.ItemCount, info.ModelDirectory, info.Device);
+        return model;
     }
 
-    /// <summary>The served model's name: its preset label, else its encoder's registry name.</summary>
-    public string Name { get; }
-
-    /// <summary>The served model's architecture.</summary>
-    public ModelConfig Config => _loaded.Model.Config;
-
-    /// <summary>The largest <c>top</c> a call may ask for.</summary>
-    public int MaxTop => _options.MaxTop;
-
-    /// <summary>Whether the model knows the item with this original id (items unseen in training, or removed by the
-    /// data filter, are unknown).</summary>
-    public bool Knows(long itemId) => _loaded.TryGetItem(itemId, out _);
-
-    /// <summary>The <paramref name="top"/> best items for a history.</summary>
-    /// <param name="history">Original item ids, oldest first; only the model's last L count.</param>
-    /// <param name="top">How many items, 1..<see cref="MaxTop"/>.</param>
-    /// <param name="cancellationToken">Stops scoring early.</param>
-    /// <exception cref="ArgumentException">The history is empty or holds an unknown item (all are named; the message is
-    /// fit to show to whoever sent the history).</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="top"/> is out of range.</exception>
-    public Recommendation Recommend(IReadOnlyList<long> history, int top, CancellationToken cancellationToken = default)
+    /// <summary>The watch timer's tick: reloads when the model folder's files changed since the current model was read
+    /// (and not into a state that already failed to load). Skips the tick while a reload runs.</summary>
+    private void LookForNewModel()
     {
-        ArgumentNullException.ThrowIfNull(history);
-        if (top <= 0 || top > _options.MaxTop)
-            throw new ArgumentOutOfRangeException(nameof(top), top, $"top must be in 1..{_options.MaxTop} ({nameof(Re4RecommenderOptions)}.{nameof(Re4RecommenderOptions.MaxTop)}).");
-        // The two input errors below carry no parameter name, so that their messages can be shown to a caller as they are.
-        if (history.Count == 0) throw new ArgumentException("The history is empty: a multi-interest model needs at least one item.");
-        var dense = new int[history.Count];
-        List<long>? unknown = null;
-        for (var i = 0; i < history.Count; i++)
+        if (!Monitor.TryEnter(_reloadGate)) return;
+        try
         {
-            if (!_loaded.TryGetItem(history[i], out dense[i])) (unknown ??= new()).Add(history[i]);
+            if (_disposed) return;
+            var fingerprint = ServedModel.CurrentFingerprint(_checkpointPath);
+            if (fingerprint is null || fingerprint == _current!.Fingerprint || fingerprint == _failedFingerprint) return;
+            try
+            {
+                ReloadLocked(_checkpointPath);
+            }
+            catch (Exception e) when (e is InvalidDataException or IOException or InvalidOperationException or UnauthorizedAccessException)
+            {
+                // Logged by ReloadLocked; do not retry the same files at every tick.
+                _failedFingerprint = fingerprint;
+            }
+        }
+        finally
+        {
+            Monitor.Exit(_reloadGate);
+        }
+    }
+
+    private ServedModel Acquire()
+    {
+        while (true)
+        {
+            var model = Volatile.Read(ref _current) ?? throw Disposed();
+            if (model.TryAcquire()) return model;
+            // Freed between the read and the acquire: a reload replaced it; the next read sees the new one.
+        }
+    }
+
+    private ObjectDisposedException Disposed() => new(nameof(Re4RecommenderService));
+
+    private void CheckTop(int top, string paramName)
+    {
+        if (top <= 0 || top > _options.MaxTop)
+            throw new ArgumentOutOfRangeException(paramName, top, $"top must be in 1..{_options.MaxTop} ({nameof(Re4RecommenderOptions)}.{nameof(Re4RecommenderOptions.MaxTop)}).");
+    }
+
+    private IReadOnlyList<Recommendation> RecommendBatch(IReadOnlyList<RecommendationRequest> requests, CancellationToken cancellationToken, bool single)
+    {
+        var paramName = single ? "request" : nameof(requests);
+        for (var i = 0; i < requests.Count; i++)
+        {
+            var request = requests[i] ?? throw new ArgumentException($"requests[{i}] is null.", paramName);
+            CheckTop(request.Top, single ? nameof(RecommendationRequest.Top) : $"{paramName}[{i}].{nameof(RecommendationRequest.Top)}");
         }
 
-        if (unknown is not null)
-            throw new ArgumentException($"The model does not know item{(unknown.Count > 1 ? "s" : string.Empty)} {string.Join(", ", unknown)} (unseen in training or removed by the data filter).");
-
-        var result = _recommender.Retrieve(HistoryBatch.FromHistories([dense]), top, _options.ExcludeHistory, cancellationToken);
-        // Slots past the catalogue's end hold item 0; the lists stop there.
-        var count = 0;
-        while (count < top && result.Items[count] != 0) count++;
-        var items = new long[count];
-        for (var r = 0; r < count; r++) items[r] = _loaded.OriginalItemId(result.Items[r]);
-        return new Recommendation(items, result.Scores[..count], result.Interests[..count]);
+        if (requests.Count == 0) return [];
+        var model = Acquire();
+        try
+        {
+            var prepared = new PreparedRequest[requests.Count];
+            for (var i = 0; i < requests.Count; i++) prepared[i] = Prepare(model, requests[i], single ? null : i, paramName);
+            var answers = new Recommendation[requests.Count];
+            var personal = Enumerable.Range(0, requests.Count).Where(i => prepared[i].History.Length > 0).ToArray();
+            if (personal.Length > 0) Personal(model, prepared, personal, answers, cancellationToken);
+            for (var i = 0; i < requests.Count; i++) answers[i] ??= Popular(model, prepared[i]);
+            return answers;
+        }
+        finally
+        {
+            model.Release();
+        }
     }
 
-    /// <inheritdoc />
-    public void Dispose()
+    /// <summary>Maps a request's history to dense ids under its unknown-item policy, and its exclusions.</summary>
+    private PreparedRequest Prepare(ServedModel model, RecommendationRequest request, int? index, string paramName)
     {
-        _recommender.Dispose();   // borrows the model: freed first
-        _loaded.Dispose();
+        var history = new List<int>(request.History.Count);
+        List<long>? unknown = null;
+        foreach (var id in request.History)
+        {
+            if (model.TryGetItem(id, out var item)) history.Add(item);
+            else (unknown ??= new()).Add(id);
+        }
+
+        var policy = request.UnknownItems ?? _options.UnknownItems;
+        if (unknown is not null && policy == UnknownItemPolicy.Reject)
+            throw new UnknownItemsException(unknown, index is null ? $"{paramName}.{nameof(RecommendationRequest.History)}" : $"{paramName}[{index}].{nameof(RecommendationRequest.History)}", index);
+
+        var exclude = new HashSet<int>();
+        if (_options.ExcludeHistory) exclude.UnionWith(history);
+        if (request.ExcludeItems is { } items)
+        {
+            foreach (var id in items)
+            {
+                if (model.TryGetItem(id, out var item)) exclude.Add(item);
+            }
+        }
+
+        return new PreparedRequest(request, history.ToArray(), [.. exclude], unknown ?? []);
     }
+
+    /// <summary>Encodes the histories with known items together and retrieves each one's list; a request whose
+    /// predicate rejects too many candidates is retrieved again alone with a deeper list.</summary>
+    private static void Personal(ServedModel model, PreparedRequest[] prepared, int[] personal, Recommendation[] answers, CancellationToken cancellationToken)
+    {
+        var histories = HistoryBatch.FromHistories(personal.Select(i => prepared[i].History).ToArray());
+        var vectors = model.Recommender.InterestVectors(histories);   // [B, K, d]
+        var k = model.Info.Config.EffectiveInterests;
+        var exclude = HistoryBatch.FromHistories(personal.Select(i => prepared[i].Exclude).ToArray());
+        var depth = personal.Max(i => FirstDepth(prepared[i].Request, model.ItemCount));
+        var result = model.Scorer.Retrieve(new CandidateQuery(vectors, personal.Length, k, exclude), depth, cancellationToken);
+        var perUser = vectors.Length / personal.Length;
+        for (var b = 0; b < personal.Length; b++)
+        {
+            var p = prepared[personal[b]];
+            var (rowResult, row, rowDepth) = (result, b, depth);
+            while (true)
+            {
+                if (Collect(model, p, rowResult, row, rowDepth) is { } answer)
+                {
+                    answers[personal[b]] = answer;
+                    break;
+                }
+
+                // The predicate left fewer than top items and the catalogue has more: look four times deeper.
+                rowDepth = (int)Math.Min(model.ItemCount, rowDepth * 4L);
+                var query = new CandidateQuery(vectors.AsMemory(b * perUser, perUser), 1, k, HistoryBatch.FromHistories([p.Exclude]));
+                (rowResult, row) = (model.Scorer.Retrieve(query, rowDepth, cancellationToken), 0);
+            }
+        }
+    }
+
+    /// <summary>How deep the first retrieval goes: <c>top</c>, or twice that when a predicate will reject some.</summary>
+    private static int FirstDepth(RecommendationRequest request, int itemCount) =>
+        (int)Math.Min(itemCount, request.ExcludeWhere is null ? request.Top : request.Top * 2L);
+
+    /// <summary>The answer from one row of a retrieval, or null when the predicate left fewer than top items and the
+    /// catalogue has candidates deeper than the row (more may pass).</summary>
+    private static Recommendation? Collect(ServedModel model, PreparedRequest p, CandidateResult result, int row, int depth)
+    {
+        var items = new List<long>(p.Request.Top);
+        var scores = new List<float>(p.Request.Top);
+        var interests = new List<int>(p.Request.Top);
+        var slots = result.ItemsOf(row);
+        var exhausted = depth >= model.ItemCount;
+        for (var r = 0; r < slots.Length && items.Count < p.Request.Top; r++)
+        {
+            // Slots past the catalogue's end hold item 0: nothing deeper exists.
+            if (slots[r] == 0)
+            {
+                exhausted = true;
+                break;
+            }
+
+            var id = model.OriginalItemId(slots[r]);
+            if (p.Request.ExcludeWhere?.Invoke(id) == true) continue;
+            items.Add(id);
+            scores.Add(result.Scores[row * result.TopN + r]);
+            interests.Add(result.Interests[row * result.TopN + r]);
+        }
+
+        if (items.Count < p.Request.Top && !exhausted) return null;
+        return new Recommendation(items, scores, interests) { SkippedItems = p.Unknown, ModelVersion = model.Info.Version };
+    }
+
+    /// <summary>The fallback for a history with no known item: the most frequent training items first. The trainer's
+    /// data comes from <see cref="DatasetPreparation.Prepare"/>, which numbers items 1..N by decreasing frequency, so
+    /// ascending dense ids are the popularity order.</summary>
+    private static Recommendation Popular(ServedModel model, PreparedRequest p)
+    {
+        var items = new List<long>(p.Request.Top);
+        var excluded = p.Exclude.Length == 0 ? null : new HashSet<int>(p.Exclude);
+        for (var item = 1; item <= model.ItemCount && items.Count < p.Request.Top; item++)
+        {
+            if (excluded?.Contains(item) == true) continue;
+            var id = model.OriginalItemId(item);
+            if (p.Request.ExcludeWhere?.Invoke(id) == true) continue;
+            items.Add(id);
+        }
+
+        return new Recommendation(items, new float[items.Count], Enumerable.Repeat(-1, items.Count).ToArray())
+        {
+            IsFallback = true,
+            SkippedItems = p.Unknown,
+            ModelVersion = model.Info.Version,
+        };
+    }
+
+    /// <summary>A request with its history and exclusions in dense ids.</summary>
+    private sealed record PreparedRequest(RecommendationRequest Request, int[] History, int[] Exclude, IReadOnlyList<long> Unknown);
 }

@@ -4,6 +4,17 @@ namespace Re4.Recommenders.Hosting;
 /// entry r is the item at rank r, its score max<sub>k</sub> ⟨u<sub>k</sub>, e<sub>item</sub>⟩ and the interest k (0..K−1)
 /// that scored it highest. Fewer than the requested number when the catalogue runs out.</summary>
 /// <param name="Items">Original item ids.</param>
-/// <param name="Scores">Scores, non-increasing.</param>
-/// <param name="Interests">The winning interest of each item.</param>
-public sealed record Recommendation(IReadOnlyList<long> Items, IReadOnlyList<float> Scores, IReadOnlyList<int> Interests);
+/// <param name="Scores">Scores, non-increasing (all 0 in a fallback answer).</param>
+/// <param name="Interests">The winning interest of each item (all −1 in a fallback answer).</param>
+public sealed record Recommendation(IReadOnlyList<long> Items, IReadOnlyList<float> Scores, IReadOnlyList<int> Interests)
+{
+    /// <summary>True when the history was empty or held no item the model knows: the items are then the most popular
+    /// ones of the training data (its most frequent items first), after the exclusions, not a personal list.</summary>
+    public bool IsFallback { get; init; }
+
+    /// <summary>History items the model does not know that were left out under <see cref="UnknownItemPolicy.Skip"/>.</summary>
+    public IReadOnlyList<long> SkippedItems { get; init; } = [];
+
+    /// <summary>The <see cref="ServedModelInfo.Version"/> of the model that answered (it changes at each reload).</summary>
+    public int ModelVersion { get; init; }
+}

@@ -100,7 +100,8 @@ public static class ModelCheckpoint
         throw new InvalidDataException($"{path} holds no model: expected {ConfigFile} there or in its {Training.MultiInterestTrainer.ModelFolder}/ folder.");
     }
 
-    /// <summary>Loads a model saved by <see cref="Save(string, MultiInterestModel, IdMap)"/>, onto <paramref name="device"/> (CPU by default). Its encoder is
+    /// <summary>Loads a model saved by <see cref="Save(string, MultiInterestModel, IdMap)"/> (its folder, or a training run's
+    /// folder holding it in <c>model/</c>), onto <paramref name="device"/> (CPU by default). Its encoder is
     /// built by name from <see cref="EncoderRegistry"/>. The caller owns the result: dispose it to free the weights.</summary>
     /// <exception cref="InvalidDataException">A file is missing, truncated, damaged (its checksum differs from the manifest's)
     /// or of an unknown format version, a weight is NaN or infinite, or the model's encoder is not registered (register it,
@@ -116,10 +117,12 @@ public static class ModelCheckpoint
     public static LoadedModel Load(string directory, Func<ModelConfig, InterestExtractor>? createExtractor, Device? device = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
-        directory = AtomicDirectoryWriter.Readable(directory);
+        // The folder itself (or the previous copy a crash between the two renames of a save left), else a training run's
+        // folder holding one in model/, as the service and the CLI accept.
+        var readable = AtomicDirectoryWriter.Readable(directory);
+        directory = File.Exists(Path.Combine(readable, ConfigFile)) ? readable : AtomicDirectoryWriter.Readable(FindModelDirectory(directory));
         FolderManifest.Verify(directory);
         var configPath = Path.Combine(directory, ConfigFile);
-        if (!File.Exists(configPath)) throw new InvalidDataException($"{directory} is not a model checkpoint: {ConfigFile} is missing.");
         CheckpointDocument document;
         try
         {

@@ -19,9 +19,9 @@ internal sealed class HostingFixture : IDisposable
 
     private readonly TempDir _dir = new();
 
-    public HostingFixture()
+    public HostingFixture(int seed = 23)
     {
-        manual_seed(23);
+        manual_seed(seed);
         using var model = new MultiInterestModel(new ModelConfig { Encoder = ComiRecSaDescriptor.EncoderName, ItemCount = N, Dimension = D, Interests = K, MaxLength = L });
         Table = Naive.Values(model.ItemEmbeddings);
         // Run folder layout (the trainer's): the model sits in model/, which the service must find by itself.
@@ -40,7 +40,11 @@ internal sealed class HostingFixture : IDisposable
     public static int Dense(long original) => Array.IndexOf(OriginalIds, original, 1);
 
     /// <summary>The expected (original id, score, interest) list of one history.</summary>
-    public List<(long Item, double Score, int Interest)> Expected(long[] history, int top, bool excludeHistory)
+    public List<(long Item, double Score, int Interest)> Expected(long[] history, int top, bool excludeHistory) =>
+        Expected(history, top, excludeHistory, _ => false);
+
+    /// <summary>The expected list when the items <paramref name="excluded"/> says (original ids) are never returned.</summary>
+    public List<(long Item, double Score, int Interest)> Expected(long[] history, int top, bool excludeHistory, Func<long, bool> excluded)
     {
         var dense = history.Select(Dense).ToArray();
         var vectors = new MultiInterestRecommender(Model).InterestVectors(HistoryBatch.FromHistories([dense]));
@@ -48,6 +52,7 @@ internal sealed class HostingFixture : IDisposable
         for (var item = 1; item <= N; item++)
         {
             if (excludeHistory && dense.Contains(item)) continue;
+            if (excluded(OriginalIds[item])) continue;
             var best = double.NegativeInfinity;
             var winner = -1;
             for (var k = 0; k < K; k++)

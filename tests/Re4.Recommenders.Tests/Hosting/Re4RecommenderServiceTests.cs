@@ -66,7 +66,6 @@ public sealed class Re4RecommenderServiceTests : IDisposable
         service.Knows(42).Should().BeTrue();
         service.Knows(43).Should().BeFalse();
         service.Invoking(s => s.Recommend([42, 123456, 501, 99], 5)).Should().Throw<ArgumentException>().WithMessage("*items 123456, 99*");
-        service.Invoking(s => s.Recommend([], 5)).Should().Throw<ArgumentException>().WithMessage("*empty*");
         service.Invoking(s => s.Recommend([42], 21)).Should().Throw<ArgumentOutOfRangeException>().WithMessage("*1..20*MaxTop*");
         service.Invoking(s => s.Recommend([42], 0)).Should().Throw<ArgumentOutOfRangeException>();
     }
@@ -77,14 +76,14 @@ public sealed class Re4RecommenderServiceTests : IDisposable
         FluentActions.Invoking(() => new Re4RecommenderService(new Re4RecommenderOptions()))
             .Should().Throw<ArgumentException>().WithMessage("Re4RecommenderOptions.CheckpointPath is required*");
         FluentActions.Invoking(() => new Re4RecommenderService(new Re4RecommenderOptions { CheckpointPath = _fixture.RunPath, MaxTop = 0 }))
-            .Should().Throw<ArgumentOutOfRangeException>().WithMessage("Re4RecommenderOptions.MaxTop must be positive*");
+            .Should().Throw<ArgumentOutOfRangeException>().WithMessage("Re4RecommenderOptions.MaxTop must be positive; it is 0.*");
         var missing = Path.Combine(_fixture.RunPath, "nothing-here");
         FluentActions.Invoking(() => new Re4RecommenderService(missing))
             .Should().Throw<InvalidDataException>().WithMessage($"Re4RecommenderOptions.CheckpointPath: {missing} holds no model*");
     }
 
     [Fact]
-    public void AddRe4Recommender_RegistersOneSharedService_AndValidatesAtRegistration()
+    public void AddRe4Recommender_RegistersOneSharedService_AndValidatesAtFirstUse()
     {
         var services = new ServiceCollection().AddRe4Recommender(_fixture.RunPath);
         Re4RecommenderService first;
@@ -95,8 +94,10 @@ public sealed class Re4RecommenderServiceTests : IDisposable
             first.Recommend([42], 3).Items.Should().HaveCount(3);
         }
 
-        FluentActions.Invoking(() => new ServiceCollection().AddRe4Recommender(o => o.MaxTop = 10))
-            .Should().Throw<ArgumentException>().WithMessage("Re4RecommenderOptions.CheckpointPath is required*");
+        // Without a host, the options are validated when the service is first resolved (a host validates at start).
+        using var invalid = new ServiceCollection().AddRe4Recommender(o => o.MaxTop = 10).BuildServiceProvider();
+        invalid.Invoking(p => p.GetRequiredService<Re4RecommenderService>())
+            .Should().Throw<Microsoft.Extensions.Options.OptionsValidationException>().WithMessage("Re4RecommenderOptions.CheckpointPath is required*");
     }
 
     [Fact]

@@ -1,0 +1,105 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Re4.Recommenders.Models;
+using Re4.Recommenders.Training;
+using Re4.Serving;
+
+namespace Re4.Recommenders.Tests.Hosting;
+
+/// <summary>The Re4.Serving sample configured only by an appsettings.json with two keyed models, hot-reloading one of
+/// them under concurrent HTTP load without a failed request (bounded request counts, loopback only).</summary>
+public sealed class ServingAppKeyedModelsTests : IDisposable
+{
+    private readonly HostingFixture _a = new(seed: 23);
+    private readonly HostingFixture _b = new(seed: 29);
+    private readonly TempDir _root = new();
+
+    public void Dispose()
+    {
+        _a.Dispose();
+        _b.Dispose();
+        _root.Dispose();
+    }
+
+    private static long[] Items(List<(long Item, double Score, int Interest)> expected) => expected.Select(e => e.Item).ToArray();
+
+    private static long[] Items(JsonElement body) => body.GetProperty("items").EnumerateArray().Select(e => e.GetInt64()).ToArray();
+
+    [Fact]
+    public async Task Serves_two_keyed_models_and_reloads_one_under_load_without_a_failed_request()
+    {
+        // Model "a" is served from a run folder of its own, whose model/ the test replaces as training would.
+        var runA = Path.Combine(_root.Path, "run-a");
+        ModelCheckpoint.Save(Path.Combine(runA, MultiInterestTrainer.ModelFolder), _a.Model, HostingFixture.OriginalIds);
+        _root.File("appsettings.json", $$"""
+            {
+              "Serving": { "Port": 0 },
+              "Re4": {
+                "Models": {
+                  "a": { "CheckpointPath": {{JsonSerializer.Serialize(runA)}}, "Device": "cpu", "UnknownItems": "Skip" },
+                  "b": { "CheckpointPath": {{JsonSerializer.Serialize(_b.RunPath)}}, "MaxTop": 3 }
+                }
+              }
+            }
+            """);
+        await using var app = ServingApp.Build(["--contentRoot", _root.Path]);
+        await app.StartAsync();
+        var address = new Uri(app.Urls.Single());
+        address.Host.Should().Be("127.0.0.1");
+        using var http = new HttpClient { BaseAddress = address };
+
+        (await http.GetAsync("/health")).StatusCode.Should().Be(HttpStatusCode.OK, "both models were loaded at start");
+        var models = await http.GetFromJsonAsync<JsonElement>("/models");
+        models.EnumerateArray().Select(m => m.GetProperty("name").GetString()).Should().Equal("a", "b");
+
+        long[] history = [9000000001, 42, 7];
+        var fromA = Items(_a.Expected(history, 3, excludeHistory: true));
+        var fromB = Items(_b.Expected(history, 3, excludeHistory: true));
+        fromA.Should().NotEqual(fromB);
+        Items(await http.GetFromJsonAsync<JsonElement>("/models/a/recommend?history=9000000001,42,7&top=3")).Should().Equal(fromA);
+        Items(await http.GetFromJsonAsync<JsonElement>("/models/b/recommend?history=9000000001,42,7&top=3")).Should().Equal(fromB);
+        var skipped = await http.GetFromJsonAsync<JsonElement>("/models/a/recommend?history=9000000001,42,7,31337&top=3");
+        skipped.GetProperty("skipped").EnumerateArray().Select(e => e.GetInt64()).Should().Equal(31337);
+        (await http.GetAsync("/models/b/recommend?history=42,31337")).StatusCode.Should().Be(HttpStatusCode.BadRequest, "b rejects unknown items");
+        (await http.GetAsync("/models/c/recommend?history=42")).StatusCode.Should().Be(HttpStatusCode.NotFound);
+        var batch = await (await http.PostAsJsonAsync("/models/b/recommend", new[] { new BatchItem(history, 3, null), new BatchItem([], 2, null) }))
+            .Content.ReadFromJsonAsync<JsonElement>();
+        Items(batch[0]).Should().Equal(fromB);
+        batch[1].GetProperty("fallback").GetBoolean().Should().BeTrue();
+
+        // Load: four clients query "a" until the reloads are done (at least 25 requests each); odd versions are model A,
+        // even ones model B (the test swaps a's files before each reload).
+        using var stop = new CancellationTokenSource();
+        var answered = 0;
+        var clients = Enumerable.Range(0, 4).Select(c => Task.Run(async () =>
+        {
+            for (var i = 0; (!stop.IsCancellationRequested || i < 25) && i < 2000; i++)
+            {
+                var response = await http.GetAsync("/models/a/recommend?history=9000000001,42,7&top=3");
+                response.StatusCode.Should().Be(HttpStatusCode.OK, "no request fails during a reload");
+                var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+                Items(body).Should().Equal(body.GetProperty("version").GetInt32() % 2 == 1 ? fromA : fromB);
+                Interlocked.Increment(ref answered);
+            }
+        })).ToArray();
+
+        for (var reload = 0; reload < 4; reload++)
+        {
+            var target = Volatile.Read(ref answered) + 6;
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (Volatile.Read(ref answered) < target && DateTime.UtcNow < deadline) await Task.Delay(5);
+            ModelCheckpoint.Save(Path.Combine(runA, MultiInterestTrainer.ModelFolder), reload % 2 == 0 ? _b.Model : _a.Model, HostingFixture.OriginalIds);
+            var reloaded = await http.PostAsync("/models/a/reload", null);
+            reloaded.StatusCode.Should().Be(HttpStatusCode.OK);
+            (await reloaded.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("version").GetInt32().Should().Be(reload + 2);
+        }
+
+        stop.Cancel();
+        await Task.WhenAll(clients);
+        answered.Should().BeGreaterThanOrEqualTo(100);
+        Items(await http.GetFromJsonAsync<JsonElement>("/models/b/recommend?history=9000000001,42,7&top=3")).Should().Equal(fromB, "b was never reloaded");
+        (await http.GetAsync("/health")).StatusCode.Should().Be(HttpStatusCode.OK);
+        await app.StopAsync();
+    }
+}
