@@ -31,17 +31,7 @@ internal static class ExportCommand
     private static int Run(VerbContext c, string checkpoint, string outDir, string? histories, TorchSharp.torch.Device device)
     {
         if (histories is not null && !File.Exists(histories)) return c.Usage($"option --histories: {histories} does not exist");
-        LoadedModel loaded;
-        try
-        {
-            loaded = ModelCheckpoint.Load(ModelCheckpoint.FindModelDirectory(checkpoint), device);
-        }
-        catch (InvalidDataException e)
-        {
-            throw new InvalidOperationException(e.Message, e);
-        }
-
-        using (loaded)
+        using (var loaded = CliModels.LoadCheckpoint(checkpoint, null, device))
         {
             var report = EmbeddingExporter.Export(loaded, outDir, histories);
             c.Out.WriteLine($"wrote {report.Items} items x {report.Dimension} to {Path.Combine(outDir, EmbeddingExporter.ItemEmbeddingsFile)} and {Path.Combine(outDir, EmbeddingExporter.ItemIdsFile)}");
