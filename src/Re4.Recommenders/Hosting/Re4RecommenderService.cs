@@ -301,6 +301,8 @@ public sealed class Re4RecommenderService : IRe4Recommender, IDisposable
         {
             foreach (var key in keys)
             {
+                if (key is null)
+                    throw new ArgumentException("A history item id is null: expected an original item id.", index is null ? $"{paramName}.{nameof(RecommendationRequest.HistoryKeys)}" : $"{paramName}[{index}].{nameof(RecommendationRequest.HistoryKeys)}");
                 if (model.TryGetItem(key, out var item)) history.Add(item);
                 else (unknownKeys ??= new()).Add(key);
             }
@@ -443,6 +445,7 @@ public sealed class Re4RecommenderService : IRe4Recommender, IDisposable
         return new Recommendation(numbers, scores, interests)
         {
             ItemKeys = items.Select(model.ItemKey).ToArray(),
+            NumericItemIds = model.IsNumeric,
             IsFallback = fallback,
             SkippedItems = p.Unknown,
             SkippedKeys = p.UnknownKeys,

@@ -21,6 +21,10 @@ public sealed record Recommendation(IReadOnlyList<long> Items, IReadOnlyList<flo
         init => _itemKeys = value;
     }
 
+    /// <summary>Whether <see cref="Items"/> holds the ids: false when the answering checkpoint's ids are text (read
+    /// <see cref="ItemKeys"/>).</summary>
+    public bool NumericItemIds { get; init; } = true;
+
     /// <summary>True when the history was empty or held no item the model knows: the items are then the most popular
     /// ones of the training data (its most frequent items first), after the exclusions, not a personal list.</summary>
     public bool IsFallback { get; init; }

@@ -1,8 +1,8 @@
 namespace Re4.Recommenders.Hosting;
 
 /// <summary>One history to recommend for, with the caller's exclusions. Ids are the data's original item ids: numbers
-/// (<see cref="History"/>, for checkpoints whose ids are all numbers) or text (<see cref="HistoryKeys"/>, made by
-/// <see cref="ForKeys"/>, for any checkpoint: SKUs, ASINs, or a number's decimal text).</summary>
+/// (<see cref="History"/>, for checkpoints whose ids are all numbers) or text (<see cref="HistoryKeys"/>, set by an
+/// object initializer or <see cref="ForKeys"/>, for any checkpoint: SKUs, ASINs, or a number's decimal text).</summary>
 public sealed class RecommendationRequest
 {
     /// <summary>The default <see cref="Top"/>.</summary>
@@ -19,38 +19,33 @@ public sealed class RecommendationRequest
         Top = top;
     }
 
-    private RecommendationRequest(IReadOnlyList<string> historyKeys, int top)
+    /// <summary>Creates a request to fill with an object initializer, for a history of text ids:
+    /// <c>new RecommendationRequest { HistoryKeys = ["SKU-0001"], Top = 5, ExcludeKeys = ["SKU-0002"] }</c>. Without
+    /// <see cref="HistoryKeys"/> the history is empty (the popular-items fallback).</summary>
+    public RecommendationRequest()
     {
         History = [];
-        HistoryKeys = historyKeys;
-        Top = top;
     }
 
-    /// <summary>Creates a request for <paramref name="history"/> given as text ids (any checkpoint answers these; for a
-    /// numeric one, a number's decimal text finds the number).</summary>
+    /// <summary>A request for <paramref name="history"/> given as text ids (any checkpoint answers these; for a numeric
+    /// one, a number's decimal text finds the number).</summary>
     /// <param name="history">Original item ids as text, oldest first; only the model's last L count. May be empty: the
     /// answer is then the popular-items fallback.</param>
     /// <param name="top">How many items, 1..the service's <see cref="Re4RecommenderOptions.MaxTop"/>.</param>
-    /// <exception cref="ArgumentException">An id is null.</exception>
     public static RecommendationRequest ForKeys(IReadOnlyList<string> history, int top = DefaultTop)
     {
         ArgumentNullException.ThrowIfNull(history);
-        for (var i = 0; i < history.Count; i++)
-        {
-            if (history[i] is null) throw new ArgumentException($"history[{i}] is null: expected an item id.", nameof(history));
-        }
-
-        return new RecommendationRequest(history, top);
+        return new RecommendationRequest { HistoryKeys = history, Top = top };
     }
 
-    /// <summary>Original item ids as numbers, oldest first; empty for a request made by <see cref="ForKeys"/>.</summary>
+    /// <summary>Original item ids as numbers, oldest first; empty for a request by text ids.</summary>
     public IReadOnlyList<long> History { get; }
 
-    /// <summary>Original item ids as text, oldest first, for a request made by <see cref="ForKeys"/>; null otherwise.</summary>
-    public IReadOnlyList<string>? HistoryKeys { get; }
+    /// <summary>Original item ids as text, oldest first, for a request by text ids; null otherwise.</summary>
+    public IReadOnlyList<string>? HistoryKeys { get; init; }
 
     /// <summary>How many items to return (checked by the service against its <see cref="Re4RecommenderOptions.MaxTop"/>).</summary>
-    public int Top { get; }
+    public int Top { get; init; } = DefaultTop;
 
     /// <summary>Items never to return (e.g. already bought), as numbers; ids the model does not know are ignored.</summary>
     public IReadOnlyCollection<long>? ExcludeItems { get; init; }

@@ -74,7 +74,10 @@ internal sealed class ServedModel
             scorer = CreateScorer(options, loaded.Model);
             var config = loaded.Model.Config;
             var info = new ServedModelInfo(config.Label ?? config.Encoder, config, directory, version, DateTimeOffset.UtcNow,
-                device is null ? "cpu" : device.index < 0 ? "cuda" : $"cuda:{device.index}");
+                device is null ? "cpu" : device.index < 0 ? "cuda" : $"cuda:{device.index}")
+            {
+                NumericItemIds = loaded.ItemIds.IsNumeric,
+            };
             return new ServedModel(loaded, scorer, info, fingerprint, freed);
         }
         catch

@@ -63,7 +63,7 @@ public sealed class ServingAppKeyedModelsTests : IDisposable
         skipped.GetProperty("skipped").EnumerateArray().Select(e => e.GetInt64()).Should().Equal(31337);
         (await http.GetAsync("/models/b/recommend?history=42,31337")).StatusCode.Should().Be(HttpStatusCode.BadRequest, "b rejects unknown items");
         (await http.GetAsync("/models/c/recommend?history=42")).StatusCode.Should().Be(HttpStatusCode.NotFound);
-        var batch = await (await http.PostAsJsonAsync("/models/b/recommend", new[] { new BatchItem(history, 3, null), new BatchItem([], 2, null) }))
+        var batch = await (await http.PostAsJsonAsync("/models/b/recommend", new[] { new BatchItem(history.Select(h => h.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray(), 3, null), new BatchItem([], 2, null) }))
             .Content.ReadFromJsonAsync<JsonElement>();
         Items(batch[0]).Should().Equal(fromB);
         batch[1].GetProperty("fallback").GetBoolean().Should().BeTrue();
