@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using System.Text.Json.Nodes;
 using Microsoft.Extensions.Primitives;
 using Re4.Recommenders.Hosting;
 
@@ -9,7 +10,8 @@ namespace Re4.Serving;
 /// A web app serving one or more trained checkpoints side by side, configured through <c>appsettings.json</c>: each entry
 /// of <c>Re4:Models</c> is a keyed <see cref="IRe4Recommender"/> bound from its section (<c>CheckpointPath</c>,
 /// <c>Device</c>, <c>MaxTop</c>, <c>UnknownItems</c>, <c>WatchInterval</c>, ...). Endpoints (original item ids in and
-/// out; 400 with <c>{"error"}</c> for bad input):
+/// out, numbers or text such as SKUs: JSON numbers for a checkpoint whose ids are all numbers, strings otherwise; 400 with
+/// <c>{"error"}</c> for bad input):
 /// <list type="bullet">
 /// <item><c>GET /models/{name}/recommend?history=1,2,3&amp;top=10&amp;exclude=4,5</c> and <c>GET /recommend?...</c> (the
 /// first model): <c>{"model", "version", "items", "scores", "interests", "fallback", "skipped"}</c>.</item>
@@ -129,10 +131,12 @@ public static class ServingApp
     {
         if (!query.TryGetValue("history", out var historyText))
             return Error("query parameter 'history' is required: comma-separated item ids, oldest first (e.g. history=12,873,4410; empty for the popular items)");
-        var (history, historyError) = Ids("history", historyText);
-        if (historyError is not null) return Error(historyError);
-        var (exclude, excludeError) = Ids("exclude", query["exclude"]);
-        if (excludeError is not null) return Error(excludeError);
+        // Checked against the model answering now; a reload in between at worst answers 400 for unknown items.
+        var numeric = service.Model.NumericItemIds;
+        var history = Tokens(historyText);
+        var exclude = Tokens(query["exclude"]);
+        if (BadId("history", history, numeric) is { } historyError) return Error(historyError);
+        if (BadId("exclude", exclude, numeric) is { } excludeError) return Error(excludeError);
         var top = Math.Min(DefaultTop, service.MaxTop);
         if (query.TryGetValue("top", out var topText)
             && (!int.TryParse(topText, NumberStyles.None, CultureInfo.InvariantCulture, out top) || top < 1 || top > service.MaxTop))
@@ -140,7 +144,7 @@ public static class ServingApp
 
         try
         {
-            var result = service.Recommend(new RecommendationRequest(history!, top) { ExcludeItems = exclude }, cancellationToken);
+            var result = service.Recommend(Request(history, exclude, top, numeric), cancellationToken);
             return Results.Ok(Response(service, result));
         }
         catch (UnknownItemsException e)
@@ -152,6 +156,7 @@ public static class ServingApp
 
     private static IResult RecommendBatch(Re4RecommenderService service, BatchItem[] body, CancellationToken cancellationToken)
     {
+        var numeric = service.Model.NumericItemIds;
         var requests = new RecommendationRequest[body.Length];
         for (var i = 0; i < body.Length; i++)
         {
@@ -159,7 +164,9 @@ public static class ServingApp
             var top = item.Top ?? Math.Min(DefaultTop, service.MaxTop);
             if (item.History is null) return Error($"[{i}].history is required");
             if (top < 1 || top > service.MaxTop) return Error($"[{i}].top: {top} is not in 1..{service.MaxTop}");
-            requests[i] = new RecommendationRequest(item.History, top) { ExcludeItems = item.Exclude };
+            if (BadId($"[{i}].history", item.History, numeric) is { } historyError) return Error(historyError);
+            if (BadId($"[{i}].exclude", item.Exclude ?? [], numeric) is { } excludeError) return Error(excludeError);
+            requests[i] = Request(item.History, item.Exclude ?? [], top, numeric);
         }
 
         try
@@ -172,20 +179,38 @@ public static class ServingApp
         }
     }
 
-    private static RecommendResponse Response(Re4RecommenderService service, Recommendation r) =>
-        new(service.Name, r.ModelVersion, r.Items, r.Scores, r.Interests, r.IsFallback, r.SkippedItems);
-
-    private static (long[]? Ids, string? Error) Ids(string name, StringValues values)
+    /// <summary>The answer as JSON: ids as numbers when the answering model's ids are numbers (as before text ids
+    /// existed), as strings otherwise.</summary>
+    private static RecommendResponse Response(Re4RecommenderService service, Recommendation r)
     {
-        var tokens = string.Join(',', values.ToArray()).Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
-        var ids = new long[tokens.Length];
-        for (var i = 0; i < tokens.Length; i++)
+        JsonNode[] Ids(IReadOnlyList<long> numbers, IReadOnlyList<string> keys) => r.NumericItemIds && numbers.Count == keys.Count
+            ? numbers.Select(n => (JsonNode)JsonValue.Create(n)).ToArray()
+            : keys.Select(k => (JsonNode)JsonValue.Create(k)).ToArray();
+        return new(service.Name, r.ModelVersion, Ids(r.Items, r.ItemKeys), r.Scores, r.Interests, r.IsFallback, Ids(r.SkippedItems, r.SkippedKeys));
+    }
+
+    /// <summary>A request by numbers for a numeric model (exactly as before text ids existed: "007" finds 7), by text
+    /// otherwise.</summary>
+    private static RecommendationRequest Request(string[] history, string[] exclude, int top, bool numeric) => numeric
+        ? new RecommendationRequest(history.Select(Number).ToArray(), top) { ExcludeItems = exclude.Select(Number).ToArray() }
+        : new RecommendationRequest { HistoryKeys = history, Top = top, ExcludeKeys = exclude };
+
+    private static long Number(string id) => long.Parse(id, NumberStyles.None, CultureInfo.InvariantCulture);
+
+    private static string[] Tokens(StringValues values) =>
+        string.Join(',', values.ToArray()).Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+
+    /// <summary>What is wrong with the first bad id: for a numeric model, ids must be non-negative integers.</summary>
+    private static string? BadId(string name, string[] ids, bool numeric)
+    {
+        foreach (var id in ids)
         {
-            if (!long.TryParse(tokens[i], NumberStyles.None, CultureInfo.InvariantCulture, out ids[i]))
-                return (null, $"{name}: '{tokens[i]}' is not an item id (a non-negative integer)");
+            if (string.IsNullOrEmpty(id)) return $"{name}: an item id is empty";
+            if (numeric && !long.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out _))
+                return $"{name}: '{id}' is not an item id (a non-negative integer: this model's ids are numbers)";
         }
 
-        return (ids, null);
+        return null;
     }
 
     private static IResult Error(string message) => Results.BadRequest(new ErrorResponse(message));

@@ -5,7 +5,10 @@ namespace Re4.Recommenders.Hosting;
 /// <see cref="Re4RecommenderService"/> implements it over a trained checkpoint; register it with
 /// <see cref="Re4RecommenderServiceCollectionExtensions"/> and depend on this interface, so that tests can pass a fake.
 /// </summary>
-/// <remarks>Implementations are thread-safe. Item ids are <see cref="long"/> today, the ids checkpoints store.</remarks>
+/// <remarks>Implementations are thread-safe. Original item ids are numbers or text (SKUs, ASINs): the members taking
+/// <see cref="long"/> ids serve checkpoints whose ids are all numbers; the members taking text ids
+/// (<see cref="RecommendationRequest.ForKeys"/>, <see cref="RecommendKeys"/>, <see cref="Knows(string)"/>,
+/// <see cref="Recommendation.ItemKeys"/>) serve any checkpoint.</remarks>
 public interface IRe4Recommender
 {
     /// <summary>The model answering now.</summary>
@@ -16,6 +19,11 @@ public interface IRe4Recommender
 
     /// <summary>Whether the model knows the item with this original id.</summary>
     bool Knows(long itemId);
+
+    /// <summary>Whether the model knows the item with this original id, given as text (a number's decimal text finds the
+    /// number). The default answers through <see cref="Knows(long)"/> for a number's text and false otherwise.</summary>
+    bool Knows(string itemKey) =>
+        Data.OriginalIdText.TryParseNumber((itemKey ?? throw new ArgumentNullException(nameof(itemKey))).AsSpan(), out var number) && Knows(number);
 
     /// <summary>The best items for one request.</summary>
     /// <exception cref="UnknownItemsException">The history holds unknown items under <see cref="UnknownItemPolicy.Reject"/>.</exception>
@@ -32,4 +40,9 @@ public interface IRe4Recommender
     /// <summary>The <paramref name="top"/> best items for a history, with the service's policies.</summary>
     Recommendation Recommend(IReadOnlyList<long> history, int top, CancellationToken cancellationToken = default) =>
         Recommend(new RecommendationRequest(history, top), cancellationToken);
+
+    /// <summary>The <paramref name="top"/> best items for a history of text ids, with the service's policies; the answer's
+    /// <see cref="Recommendation.ItemKeys"/> hold the items.</summary>
+    Recommendation RecommendKeys(IReadOnlyList<string> history, int top, CancellationToken cancellationToken = default) =>
+        Recommend(RecommendationRequest.ForKeys(history, top), cancellationToken);
 }

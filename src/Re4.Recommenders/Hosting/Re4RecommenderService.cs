@@ -90,7 +90,39 @@ public sealed class Re4RecommenderService : IRe4Recommender, IDisposable
         }
     }
 
-    /// <summary>The <paramref name="top"/> best items for a history, with the service's policies.</summary>
+    /// <inheritdoc />
+    public bool Knows(string itemKey)
+    {
+        ArgumentNullException.ThrowIfNull(itemKey);
+        var model = Acquire();
+        try
+        {
+            return model.TryGetItem(itemKey, out _);
+        }
+        finally
+        {
+            model.Release();
+        }
+    }
+
+    /// <summary>The <paramref name="top"/> best items for a history of text ids (any checkpoint), with the service's
+    /// policies; the answer's <see cref="Recommendation.ItemKeys"/> hold the items.</summary>
+    /// <param name="history">Original item ids as text, oldest first; only the model's last L count. Empty: the popular
+    /// items.</param>
+    /// <param name="top">How many items, 1..<see cref="MaxTop"/>.</param>
+    /// <param name="cancellationToken">Stops scoring early.</param>
+    /// <exception cref="UnknownItemsException">The history holds unknown items (all are named) under
+    /// <see cref="UnknownItemPolicy.Reject"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="top"/> is out of range.</exception>
+    public Recommendation RecommendKeys(IReadOnlyList<string> history, int top, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(history);
+        CheckTop(top, nameof(top));
+        return Recommend(RecommendationRequest.ForKeys(history, top), cancellationToken);
+    }
+
+    /// <summary>The <paramref name="top"/> best items for a history, with the service's policies. For a checkpoint with
+    /// text ids, use <see cref="RecommendKeys"/>: this answer's <see cref="Recommendation.Items"/> cannot hold them.</summary>
     /// <param name="history">Original item ids, oldest first; only the model's last L count. Empty: the popular items.</param>
     /// <param name="top">How many items, 1..<see cref="MaxTop"/>.</param>
     /// <param name="cancellationToken">Stops scoring early.</param>
@@ -262,17 +294,42 @@ public sealed class Re4RecommenderService : IRe4Recommender, IDisposable
     /// <summary>Maps a request's history to dense ids under its unknown-item policy, and its exclusions.</summary>
     private PreparedRequest Prepare(ServedModel model, RecommendationRequest request, int? index, string paramName)
     {
-        var history = new List<int>(request.History.Count);
+        var history = new List<int>(request.HistoryKeys?.Count ?? request.History.Count);
         List<long>? unknown = null;
-        foreach (var id in request.History)
+        List<string>? unknownKeys = null;
+        if (request.HistoryKeys is { } keys)
         {
-            if (model.TryGetItem(id, out var item)) history.Add(item);
-            else (unknown ??= new()).Add(id);
+            foreach (var key in keys)
+            {
+                if (key is null)
+                    throw new ArgumentException("A history item id is null: expected an original item id.", index is null ? $"{paramName}.{nameof(RecommendationRequest.HistoryKeys)}" : $"{paramName}[{index}].{nameof(RecommendationRequest.HistoryKeys)}");
+                if (model.TryGetItem(key, out var item)) history.Add(item);
+                else (unknownKeys ??= new()).Add(key);
+            }
+        }
+        else
+        {
+            foreach (var id in request.History)
+            {
+                if (model.TryGetItem(id, out var item)) history.Add(item);
+                else
+                {
+                    (unknown ??= new()).Add(id);
+                    (unknownKeys ??= new()).Add(OriginalIdText.Format(id));
+                }
+            }
         }
 
         var policy = request.UnknownItems ?? _options.UnknownItems;
-        if (unknown is not null && policy == UnknownItemPolicy.Reject)
-            throw new UnknownItemsException(unknown, index is null ? $"{paramName}.{nameof(RecommendationRequest.History)}" : $"{paramName}[{index}].{nameof(RecommendationRequest.History)}", index);
+        if (unknownKeys is not null && policy == UnknownItemPolicy.Reject)
+        {
+            var member = request.HistoryKeys is null ? nameof(RecommendationRequest.History) : nameof(RecommendationRequest.HistoryKeys);
+            var name = index is null ? $"{paramName}.{member}" : $"{paramName}[{index}].{member}";
+            throw unknown is not null ? new UnknownItemsException(unknown, name, index) : new UnknownItemsException(unknownKeys, name, index);
+        }
+
+        if (request.ExcludeWhere is not null && !model.IsNumeric)
+            throw new InvalidOperationException($"The served checkpoint's item ids are text, so {nameof(RecommendationRequest)}.{nameof(RecommendationRequest.ExcludeWhere)} (numeric ids) cannot be applied: use {nameof(RecommendationRequest.ExcludeKeyWhere)}.");
 
         var exclude = new HashSet<int>();
         if (_options.ExcludeHistory) exclude.UnionWith(history);
@@ -284,7 +341,15 @@ public sealed class Re4RecommenderService : IRe4Recommender, IDisposable
             }
         }
 
-        return new PreparedRequest(request, history.ToArray(), [.. exclude], unknown ?? []);
+        if (request.ExcludeKeys is { } excludeKeys)
+        {
+            foreach (var key in excludeKeys)
+            {
+                if (key is not null && model.TryGetItem(key, out var item)) exclude.Add(item);
+            }
+        }
+
+        return new PreparedRequest(request, history.ToArray(), [.. exclude], unknown ?? [], unknownKeys ?? []);
     }
 
     /// <summary>Encodes the histories with known items together and retrieves each one's list; a request whose
@@ -326,7 +391,7 @@ public sealed class Re4RecommenderService : IRe4Recommender, IDisposable
     /// catalogue has candidates deeper than the row (more may pass).</summary>
     private static Recommendation? Collect(ServedModel model, PreparedRequest p, CandidateResult result, int row, int depth)
     {
-        var items = new List<long>(p.Request.Top);
+        var items = new List<int>(p.Request.Top);
         var scores = new List<float>(p.Request.Top);
         var interests = new List<int>(p.Request.Top);
         var slots = result.ItemsOf(row);
@@ -340,15 +405,14 @@ public sealed class Re4RecommenderService : IRe4Recommender, IDisposable
                 break;
             }
 
-            var id = model.OriginalItemId(slots[r]);
-            if (p.Request.ExcludeWhere?.Invoke(id) == true) continue;
-            items.Add(id);
+            if (Excluded(model, p.Request, slots[r])) continue;
+            items.Add(slots[r]);
             scores.Add(result.Scores[row * result.TopN + r]);
             interests.Add(result.Interests[row * result.TopN + r]);
         }
 
         if (items.Count < p.Request.Top && !exhausted) return null;
-        return new Recommendation(items, scores, interests) { SkippedItems = p.Unknown, ModelVersion = model.Info.Version };
+        return Answer(model, p, items, scores, interests, fallback: false);
     }
 
     /// <summary>The fallback for a history with no known item: the most frequent training items first. The trainer's
@@ -356,24 +420,39 @@ public sealed class Re4RecommenderService : IRe4Recommender, IDisposable
     /// ascending dense ids are the popularity order.</summary>
     private static Recommendation Popular(ServedModel model, PreparedRequest p)
     {
-        var items = new List<long>(p.Request.Top);
+        var items = new List<int>(p.Request.Top);
         var excluded = p.Exclude.Length == 0 ? null : new HashSet<int>(p.Exclude);
         for (var item = 1; item <= model.ItemCount && items.Count < p.Request.Top; item++)
         {
             if (excluded?.Contains(item) == true) continue;
-            var id = model.OriginalItemId(item);
-            if (p.Request.ExcludeWhere?.Invoke(id) == true) continue;
-            items.Add(id);
+            if (Excluded(model, p.Request, item)) continue;
+            items.Add(item);
         }
 
-        return new Recommendation(items, new float[items.Count], Enumerable.Repeat(-1, items.Count).ToArray())
+        return Answer(model, p, items, new float[items.Count], Enumerable.Repeat(-1, items.Count).ToArray(), fallback: true);
+    }
+
+    /// <summary>Whether the request's predicates leave dense item <paramref name="item"/> out.</summary>
+    private static bool Excluded(ServedModel model, RecommendationRequest request, int item) =>
+        request.ExcludeWhere?.Invoke(model.OriginalItemId(item)) == true
+        || request.ExcludeKeyWhere?.Invoke(model.ItemKey(item)) == true;
+
+    /// <summary>The answer for dense items <paramref name="items"/>, in original ids: text always, numbers when the
+    /// checkpoint's ids are numbers.</summary>
+    private static Recommendation Answer(ServedModel model, PreparedRequest p, List<int> items, IReadOnlyList<float> scores, IReadOnlyList<int> interests, bool fallback)
+    {
+        IReadOnlyList<long> numbers = model.IsNumeric ? items.Select(model.OriginalItemId).ToArray() : TextItemIds.Instance;
+        return new Recommendation(numbers, scores, interests)
         {
-            IsFallback = true,
+            ItemKeys = items.Select(model.ItemKey).ToArray(),
+            NumericItemIds = model.IsNumeric,
+            IsFallback = fallback,
             SkippedItems = p.Unknown,
+            SkippedKeys = p.UnknownKeys,
             ModelVersion = model.Info.Version,
         };
     }
 
     /// <summary>A request with its history and exclusions in dense ids.</summary>
-    private sealed record PreparedRequest(RecommendationRequest Request, int[] History, int[] Exclude, IReadOnlyList<long> Unknown);
+    private sealed record PreparedRequest(RecommendationRequest Request, int[] History, int[] Exclude, IReadOnlyList<long> Unknown, IReadOnlyList<string> UnknownKeys);
 }

@@ -42,7 +42,15 @@ internal sealed class ServedModel
 
     public bool TryGetItem(long originalId, out int item) => _loaded.TryGetItem(originalId, out item);
 
+    public bool TryGetItem(string originalId, out int item) => _loaded.TryGetItem(originalId, out item);
+
+    /// <summary>Whether every original id is a number.</summary>
+    public bool IsNumeric => _loaded.ItemIds.IsNumeric;
+
     public long OriginalItemId(int item) => _loaded.OriginalItemId(item);
+
+    /// <summary>The original id of dense item <paramref name="item"/> as text.</summary>
+    public string ItemKey(int item) => _loaded.ItemIds[item];
 
     /// <summary>Loads the model at <paramref name="path"/> (a model folder or a run folder) as the options say.</summary>
     /// <param name="options">Validated options.</param>
@@ -66,7 +74,10 @@ internal sealed class ServedModel
             scorer = CreateScorer(options, loaded.Model);
             var config = loaded.Model.Config;
             var info = new ServedModelInfo(config.Label ?? config.Encoder, config, directory, version, DateTimeOffset.UtcNow,
-                device is null ? "cpu" : device.index < 0 ? "cuda" : $"cuda:{device.index}");
+                device is null ? "cpu" : device.index < 0 ? "cuda" : $"cuda:{device.index}")
+            {
+                NumericItemIds = loaded.ItemIds.IsNumeric,
+            };
             return new ServedModel(loaded, scorer, info, fingerprint, freed);
         }
         catch

@@ -13,4 +13,8 @@ public sealed record ServedModelInfo(string Name, ModelConfig Config, string Mod
 {
     /// <summary>N: the number of items the model can recommend.</summary>
     public int ItemCount => Config.ItemCount;
+
+    /// <summary>Whether every original item id is a number (then <see cref="Recommendation.Items"/> holds them); false for
+    /// a checkpoint with text ids (SKUs, ASINs), served through the text members (<see cref="Recommendation.ItemKeys"/>).</summary>
+    public bool NumericItemIds { get; init; } = true;
 }
