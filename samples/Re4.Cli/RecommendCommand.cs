@@ -42,16 +42,7 @@ internal static class RecommendCommand
     private static int Run(VerbContext c, string checkpoint, string[] history, int top, bool exclude, TorchSharp.torch.Device device)
     {
         var stdout = c.Out;
-        LoadedModel loaded;
-        try
-        {
-            loaded = ModelCheckpoint.Load(ModelCheckpoint.FindModelDirectory(checkpoint), device);
-        }
-        catch (InvalidDataException e)
-        {
-            throw new InvalidOperationException(e.Message, e);
-        }
-
+        var loaded = CliModels.LoadCheckpoint(checkpoint, null, device);
         using (loaded)
         {
             // A list longer than the catalogue cannot be filled; a huge --top would only allocate for nothing.

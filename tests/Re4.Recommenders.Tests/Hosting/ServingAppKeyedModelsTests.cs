@@ -34,7 +34,7 @@ public sealed class ServingAppKeyedModelsTests : IDisposable
     private static IdMap TextIds => IdMap.FromStrings(HostingFixture.OriginalIds.Skip(1).Select(TextIdServingTests.Key), firstIndex: 1);
 
     [Fact]
-    public async Task Serves_two_keyed_models_and_reloads_one_under_load_without_a_failed_request()
+    public async Task KeyedModels_AreServedAndOneReloadsUnderLoad_WithoutAFailedRequest()
     {
         // Model "a" is served from a run folder of its own, whose model/ the test replaces as training would.
         var runA = Path.Combine(_root.Path, "run-a");
@@ -111,7 +111,7 @@ public sealed class ServingAppKeyedModelsTests : IDisposable
     }
 
     [Fact]
-    public async Task Serves_a_text_id_model_beside_a_numeric_one_and_reloads_it_under_load_without_a_failed_request()
+    public async Task TextIdModel_IsServedBesideANumericOne_AndReloadsUnderLoad_WithoutAFailedRequest()
     {
         // "skus" holds the fixture models saved with text ids (SKU-0042, ...): the test swaps its files before each reload.
         var runSkus = Path.Combine(_root.Path, "run-skus");
