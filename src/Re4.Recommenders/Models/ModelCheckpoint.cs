@@ -139,6 +139,13 @@ public static class ModelCheckpoint
         var config = document.Config ?? throw new InvalidDataException($"{configPath} has no config.");
         var weights = Path.Combine(directory, WeightsFile);
         if (!File.Exists(weights)) throw new InvalidDataException($"{directory}: {WeightsFile} is missing.");
+        // Before anything is allocated for it: the item table alone, (N + 1) × d floats, must fit in the weights file, so
+        // a model.json edited to an absurd N or d (a folder without a manifest is not verified) fails here, not in an
+        // allocation of terabytes.
+        var tableBytes = ((long)Math.Max(0, config.ItemCount) + 1) * Math.Max(0, config.Dimension) * sizeof(float);
+        var weightBytes = new FileInfo(weights).Length;
+        if (tableBytes > weightBytes)
+            throw new InvalidDataException($"{configPath} describes {config.ItemCount} items of dimension {config.Dimension} ({tableBytes} bytes of item table), but {weights} holds only {weightBytes} bytes.");
         var ids = ItemIdMapFile.Read(directory, config.ItemCount);
         var model = EncoderRegistry.TryGet(config.Encoder, out _) ? new MultiInterestModel(config)
             : createExtractor is not null ? new MultiInterestModel(config, createExtractor(config))

@@ -180,6 +180,20 @@ public sealed class EncoderConfigCheckpointTests
         reader.Read7BitEncodedInt64().Should().Be(6);
     }
 
+    [Theory]
+    [InlineData("\"item_count\": 5", "\"item_count\": 2000000000")]   // 2e9 items of d = 3: 24 GB of table
+    [InlineData("\"dimension\": 3", "\"dimension\": 1000000")]        // 6 items of d = 1e6: 24 MB, more than the file
+    public void Load_ThrowsBeforeAllocating_ForAConfigurationLargerThanItsWeights(string field, string edited)
+    {
+        using var dir = new TempDir();
+        using (var model = Build(ComiRecSaDescriptor.EncoderName, null)) ModelCheckpoint.Save(dir.Path, model, OriginalIds);
+        var path = Path.Combine(dir.Path, ModelCheckpoint.ConfigFile);
+        File.WriteAllText(path, File.ReadAllText(path).Replace(field, edited));
+        File.Delete(Path.Combine(dir.Path, FolderManifest.FileName));   // as a folder written before manifests existed
+
+        FluentActions.Invoking(() => ModelCheckpoint.Load(dir.Path)).Should().Throw<InvalidDataException>().WithMessage("*bytes of item table*holds only*");
+    }
+
     [Fact]
     public void Load_ThrowsForWeightsOfAnotherNetwork()
     {
