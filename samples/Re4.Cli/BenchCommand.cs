@@ -58,6 +58,9 @@ internal static class BenchCommand
             var n = parse.GetValue(items);
             var d = parse.GetValue(dim);
             if ((long)(n + 1) * d > Array.MaxLength) return c.Usage($"--items {n} × --dim {d} does not fit one managed array");
+            if (parse.GetValue(top) > n) return c.Usage($"option --top {parse.GetValue(top)} exceeds the --items {n} of the gallery");
+            if (MemoryEstimate.BenchProblem(n, d, parse.GetValue(interests), parse.GetValue(users), MemoryEstimate.AvailableBytes) is { } tooBig)
+                return c.Usage(tooBig);
             return Run(c.Out, n, d, parse.GetValue(interests), parse.GetValue(users), parse.GetValue(top), parse.GetValue(device)!,
                 parse.GetValue(scorer)!, parse.GetValue(threads) ?? Environment.ProcessorCount, parse.GetValue(repeat), parse.GetValue(seed), parse.GetValue(json));
         });

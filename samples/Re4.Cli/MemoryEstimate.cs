@@ -31,6 +31,24 @@ public static class MemoryEstimate
         return table + step + evaluation;
     }
 
+    /// <summary>Bytes <c>bench scoring</c> needs at least, about: the random gallery, the managed scorer's packed copy and
+    /// libtorch's copy of it; the users' interest vectors; and the Torch scorer's scores of one item chunk (16,384 items)
+    /// for every query vector.</summary>
+    public static double BenchBytes(int items, int dim, int interests, int users)
+    {
+        double n = items + 1.0, d = dim, k = interests, u = users;
+        return n * d * Float * 3 + u * k * d * Float + u * k * Math.Min(n, 16384) * Float * 2;
+    }
+
+    /// <summary>The error when <c>bench scoring</c> would need more than <paramref name="available"/> bytes, else null.</summary>
+    public static string? BenchProblem(int items, int dim, int interests, int users, long available)
+    {
+        var need = BenchBytes(items, dim, interests, users);
+        if (need <= available) return null;
+        return string.Create(CultureInfo.InvariantCulture,
+            $"the benchmark would need about {Format(need)} of memory (--items {items}, --dim {dim}, --interests {interests}, --users {users}), more than the {Format(available)} available; lower them");
+    }
+
     /// <summary>The memory the process may use (the machine's, or its container's limit).</summary>
     public static long AvailableBytes => GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
 
