@@ -1,8 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
-using Microsoft.Extensions.Logging;
-using Re4.Recommenders.Data;
-using Re4.Recommenders.Models;
+using Re4.Recommenders.Hosting;
 
 namespace Re4.Cli;
 
@@ -41,53 +39,50 @@ internal static class RecommendCommand
 
     private static int Run(VerbContext c, string checkpoint, string[] history, int top, bool exclude, TorchSharp.torch.Device device)
     {
-        var stdout = c.Out;
-        var loaded = CliModels.LoadCheckpoint(checkpoint, null, device);
-        using (loaded)
+        // The library's serving facade maps the ids (numbers or text) and names unknown items; the verb parses and prints.
+        using var service = new Re4RecommenderService(new Re4RecommenderOptions
         {
-            // A list longer than the catalogue cannot be filled; a huge --top would only allocate for nothing.
-            if (top > loaded.Model.Config.ItemCount)
-                return c.Usage($"option --top {top} exceeds the checkpoint's catalogue of {loaded.Model.Config.ItemCount} items");
-            var ids = loaded.ItemIds;
-            var dense = new int[history.Length];
-            var unknown = new List<string>();
-            for (var i = 0; i < history.Length; i++)
-            {
-                if (!ids.TryGetIndex(history[i], out dense[i])) unknown.Add(history[i]);
-            }
-
-            // The same message as the serving facade's, fit to show to whoever sent the history.
-            if (unknown.Count > 0)
-                throw new ArgumentException($"The model does not know item{(unknown.Count > 1 ? "s" : string.Empty)} {string.Join(", ", unknown)} (unseen in training or removed by the data filter).");
-
-            var config = loaded.Model.Config;
-            using var recommender = new MultiInterestRecommender(loaded.Model, config.Label ?? config.Encoder);
-            var result = recommender.Retrieve(HistoryBatch.FromHistories([dense]), top, exclude, c.Cancellation);
-            var buffer = new MemoryStream();
-            using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+            CheckpointPath = checkpoint,
+            Device = device.type == TorchSharp.DeviceType.CUDA ? $"cuda:{Math.Max(device.index, 0)}" : "cpu",
+            ExcludeHistory = exclude,
+            MaxTop = int.MaxValue,
+        });
+        var config = service.Config;
+        // A list longer than the catalogue cannot be filled; a huge --top would only allocate for nothing.
+        if (top > config.ItemCount) return c.Usage($"option --top {top} exceeds the checkpoint's catalogue of {config.ItemCount} items");
+        var result = service.RecommendKeys(history, top, c.Cancellation);
+        var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        {
+            w.WriteStartObject();
+            w.WriteString("model", CliModels.Name(config));
+            w.WriteStartArray("history");
+            // Every history id is known here (an unknown one was refused), so a numeric model's ids parse as numbers.
+            foreach (var id in history) WriteId(w, id, result.NumericItemIds);
+            w.WriteEndArray();
+            w.WriteStartArray("items");
+            for (var r = 0; r < result.ItemKeys.Count; r++)
             {
                 w.WriteStartObject();
-                w.WriteString("model", CliModels.Name(config));
-                w.WriteStartArray("history");
-                foreach (var item in dense) JsonIds.WriteValue(w, ids, item);
-                w.WriteEndArray();
-                w.WriteStartArray("items");
-                for (var r = 0; r < top && result.Items[r] != 0; r++)   // slots past the catalogue's end hold item 0
-                {
-                    w.WriteStartObject();
-                    JsonIds.Write(w, "item", ids, result.Items[r]);
-                    w.WriteNumber("score", result.Scores[r]);
-                    w.WriteNumber("interest", result.Interests[r]);
-                    w.WriteEndObject();
-                }
-
-                w.WriteEndArray();
+                w.WritePropertyName("item");
+                WriteId(w, result.ItemKeys[r], result.NumericItemIds);
+                w.WriteNumber("score", result.Scores[r]);
+                w.WriteNumber("interest", result.Interests[r]);
                 w.WriteEndObject();
             }
 
-            stdout.WriteLine(System.Text.Encoding.UTF8.GetString(buffer.ToArray()));
+            w.WriteEndArray();
+            w.WriteEndObject();
         }
 
+        c.Out.WriteLine(System.Text.Encoding.UTF8.GetString(buffer.ToArray()));
         return 0;
+    }
+
+    /// <summary>A numeric id as a JSON number (as it always was), a text id as a JSON string.</summary>
+    private static void WriteId(Utf8JsonWriter w, string id, bool numeric)
+    {
+        if (numeric) w.WriteNumberValue(long.Parse(id, System.Globalization.CultureInfo.InvariantCulture));
+        else w.WriteStringValue(id);
     }
 }
