@@ -152,11 +152,7 @@ public static class InteractionFileReader
     private static SequenceDataset ReadSequences(ByteLineReader lines, ParseState state, string name, UserSequenceReader format)
     {
         if (!format.ReadsIdFields) return ReadNumericSequences(lines, state, name, format);
-        var users = new IdColumnBuilder();
-        var items = new IdColumnBuilder(1 << 16);
-        var firstLine = new List<long>();
-        var offsets = new List<int> { 0 };
-        var data = new List<int>(1 << 20);
+        var rows = new SequenceRows();
         var fields = new List<Range>();
         var numbers = new List<long>();   // per item field: its number when it is one
         var lineItems = new List<long>();
@@ -173,16 +169,7 @@ public static class InteractionFileReader
                 lineItems.Clear();
                 if (format.ParseItems(rest, lineItems).Status == LineStatus.Kept && lineItems.Count > 0)
                 {
-                    if (users.TryGet(userId, out var seenBefore))
-                    {
-                        state.Fail(lineNo, line, $"each user on one line: user {userId} already appeared on line {firstLine[seenBefore]}");
-                        continue;
-                    }
-
-                    foreach (var itemId in lineItems) data.Add(items.Intern(itemId) + 1);
-                    users.Intern(userId);
-                    firstLine.Add(lineNo);
-                    offsets.Add(data.Count);
+                    if (!rows.IsRepeated(state, lineNo, line, userId)) rows.AddNumeric(lineNo, userId, lineItems);
                     continue;
                 }
             }
@@ -208,9 +195,9 @@ public static class InteractionFileReader
                 continue;
             }
 
-            if (users.TryGet(user, out var seen))
+            if (rows.Users.TryGet(user, out var seen))
             {
-                state.Fail(lineNo, line, $"each user on one line: user {ByteLineReader.Show(user)} already appeared on line {firstLine[seen]}");
+                state.Fail(lineNo, line, $"each user on one line: user {ByteLineReader.Show(user)} already appeared on line {rows.FirstLine(seen)}");
                 continue;
             }
 
@@ -248,31 +235,24 @@ public static class InteractionFileReader
 
             if (anyText)
             {
-                foreach (var field in fields) data.Add(items.Intern(line[field]) + 1);
+                foreach (var field in fields) rows.AddItem(rows.Items.Intern(line[field]));
             }
             else
             {
-                foreach (var number in numbers) data.Add(items.Intern(number) + 1);   // the numeric fast path
+                foreach (var number in numbers) rows.AddItem(rows.Items.Intern(number));   // the numeric fast path
             }
 
-            users.Intern(user);
-            firstLine.Add(lineNo);
-            offsets.Add(data.Count);
+            rows.Users.Intern(user);
+            rows.EndRow(lineNo);
         }
 
-        if (data.Count == 0)
-            throw new DataFormatException(state.Source, 0, string.Empty, state.SkippedByReader > 0 ? format.NothingKeptMessage : "the file holds no interactions");
-        return new SequenceDataset(name, offsets.ToArray(), data.ToArray(), users.ToMap(firstIndex: 0), items.ToMap(firstIndex: 1));
+        return rows.Build(state, name, format);
     }
 
     /// <summary>A reader of numeric ids only (<see cref="UserSequenceReader.ReadsIdFields"/> false): its own two-step parse.</summary>
     private static SequenceDataset ReadNumericSequences(ByteLineReader lines, ParseState state, string name, UserSequenceReader format)
     {
-        var users = new IdColumnBuilder();
-        var items = new IdColumnBuilder(1 << 16);
-        var firstLine = new List<long>();
-        var offsets = new List<int> { 0 };
-        var data = new List<int>(1 << 20);
+        var rows = new SequenceRows();
         var lineItems = new List<long>();
         while (lines.TryReadLine(out var line))
         {
@@ -292,11 +272,7 @@ public static class InteractionFileReader
                 continue;
             }
 
-            if (users.TryGet(userId, out var seen))
-            {
-                state.Fail(lineNo, line, $"each user on one line: user {userId} already appeared on line {firstLine[seen]}");
-                continue;
-            }
+            if (rows.IsRepeated(state, lineNo, line, userId)) continue;
 
             // Parse the whole line before interning anything, so that a line skipped in lenient mode leaves no item behind.
             lineItems.Clear();
@@ -319,15 +295,58 @@ public static class InteractionFileReader
                 continue;
             }
 
-            foreach (var itemId in lineItems) data.Add(items.Intern(itemId) + 1);
-            users.Intern(userId);
-            firstLine.Add(lineNo);
-            offsets.Add(data.Count);
+            rows.AddNumeric(lineNo, userId, lineItems);
         }
 
-        if (data.Count == 0)
-            throw new DataFormatException(state.Source, 0, string.Empty, state.SkippedByReader > 0 ? format.NothingKeptMessage : "the file holds no interactions");
-        return new SequenceDataset(name, offsets.ToArray(), data.ToArray(), users.ToMap(firstIndex: 0), items.ToMap(firstIndex: 1));
+        return rows.Build(state, name, format);
+    }
+
+    /// <summary>The rows of a sequence-per-line file as they are read: users and items interned in order of first
+    /// appearance, each user's dense items (1-based) and the line each user came from (for the repeated-user error).</summary>
+    private sealed class SequenceRows
+    {
+        private readonly List<long> _firstLine = new();
+        private readonly List<int> _offsets = new() { 0 };
+        private readonly List<int> _data = new(1 << 20);
+
+        public IdColumnBuilder Users { get; } = new();
+
+        public IdColumnBuilder Items { get; } = new(1 << 16);
+
+        public long FirstLine(int user) => _firstLine[user];
+
+        /// <summary>Appends an item of the current row, given its 0-based interned index.</summary>
+        public void AddItem(int interned) => _data.Add(interned + 1);
+
+        /// <summary>Closes the current row (its user already interned).</summary>
+        public void EndRow(long lineNo)
+        {
+            _firstLine.Add(lineNo);
+            _offsets.Add(_data.Count);
+        }
+
+        /// <summary>Whether a numeric user already had a row; if so the line is refused through <paramref name="state"/>.</summary>
+        public bool IsRepeated(ParseState state, long lineNo, ReadOnlySpan<byte> line, long userId)
+        {
+            if (!Users.TryGet(userId, out var seen)) return false;
+            state.Fail(lineNo, line, $"each user on one line: user {userId} already appeared on line {_firstLine[seen]}");
+            return true;
+        }
+
+        /// <summary>A whole numeric row of a user not seen before.</summary>
+        public void AddNumeric(long lineNo, long userId, List<long> items)
+        {
+            foreach (var itemId in items) AddItem(Items.Intern(itemId));
+            Users.Intern(userId);
+            EndRow(lineNo);
+        }
+
+        public SequenceDataset Build(ParseState state, string name, UserSequenceReader format)
+        {
+            if (_data.Count == 0)
+                throw new DataFormatException(state.Source, 0, string.Empty, state.SkippedByReader > 0 ? format.NothingKeptMessage : "the file holds no interactions");
+            return new SequenceDataset(name, _offsets.ToArray(), _data.ToArray(), Users.ToMap(firstIndex: 0), Items.ToMap(firstIndex: 1));
+        }
     }
 
     private static SequenceDataset ReadInteractions(ByteLineReader lines, ParseState state, string name, InteractionLogReader format)
