@@ -75,36 +75,10 @@ public sealed class ServingAppKeyedModelsTests : IDisposable
         Items(batch[0]).Should().Equal(fromB);
         batch[1].GetProperty("fallback").GetBoolean().Should().BeTrue();
 
-        // Load: four clients query "a" until the reloads are done (at least 25 requests each); odd versions are model A,
-        // even ones model B (the test swaps a's files before each reload).
-        using var stop = new CancellationTokenSource();
-        var answered = 0;
-        var clients = Enumerable.Range(0, 4).Select(c => Task.Run(async () =>
-        {
-            for (var i = 0; (!stop.IsCancellationRequested || i < 25) && i < 2000; i++)
-            {
-                var response = await http.GetAsync("/models/a/recommend?history=9000000001,42,7&top=3");
-                response.StatusCode.Should().Be(HttpStatusCode.OK, "no request fails during a reload");
-                var body = await response.Content.ReadFromJsonAsync<JsonElement>();
-                Items(body).Should().Equal(body.GetProperty("version").GetInt32() % 2 == 1 ? fromA : fromB);
-                Interlocked.Increment(ref answered);
-            }
-        })).ToArray();
-
-        for (var reload = 0; reload < 4; reload++)
-        {
-            var target = Volatile.Read(ref answered) + 6;
-            var deadline = DateTime.UtcNow.AddSeconds(30);
-            while (Volatile.Read(ref answered) < target && DateTime.UtcNow < deadline) await Task.Delay(5);
-            ModelCheckpoint.Save(Path.Combine(runA, MultiInterestTrainer.ModelFolder), reload % 2 == 0 ? _b.Model : _a.Model, HostingFixture.OriginalIds);
-            var reloaded = await http.PostAsync("/models/a/reload", null);
-            reloaded.StatusCode.Should().Be(HttpStatusCode.OK);
-            (await reloaded.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("version").GetInt32().Should().Be(reload + 2);
-        }
-
-        stop.Cancel();
-        await Task.WhenAll(clients);
-        answered.Should().BeGreaterThanOrEqualTo(100);
+        // Load: four clients query "a" while it is reloaded four times; odd versions are model A, even ones model B (the
+        // files of a are swapped before each reload).
+        await ReloadUnderLoad(http, "a", "/models/a/recommend?history=9000000001,42,7&top=3", Items, fromA, fromB,
+            reload => ModelCheckpoint.Save(Path.Combine(runA, MultiInterestTrainer.ModelFolder), reload % 2 == 0 ? _b.Model : _a.Model, HostingFixture.OriginalIds));
         Items(await http.GetFromJsonAsync<JsonElement>("/models/b/recommend?history=9000000001,42,7&top=3")).Should().Equal(fromB, "b was never reloaded");
         (await http.GetAsync("/health")).StatusCode.Should().Be(HttpStatusCode.OK);
         await app.StopAsync();
@@ -158,6 +132,17 @@ public sealed class ServingAppKeyedModelsTests : IDisposable
         bad.StatusCode.Should().Be(HttpStatusCode.BadRequest, "b's ids are numbers");
 
         // Load on the text-id model while it is reloaded four times: odd versions are model A, even ones model B.
+        await ReloadUnderLoad(http, "skus", query, Keys, fromA, fromB,
+            reload => ModelCheckpoint.Save(Path.Combine(runSkus, MultiInterestTrainer.ModelFolder), reload % 2 == 0 ? _b.Model : _a.Model, TextIds));
+        (await http.GetAsync("/health")).StatusCode.Should().Be(HttpStatusCode.OK);
+        await app.StopAsync();
+    }
+
+    /// <summary>Four clients query <paramref name="query"/> (at least 25 requests each, at most 2,000) while
+    /// <paramref name="model"/> is reloaded four times, <paramref name="swap"/> replacing its files before each reload:
+    /// every answer is OK and comes from model A (odd versions) or model B (even ones), and each reload reports its version.</summary>
+    private static async Task ReloadUnderLoad<T>(HttpClient http, string model, string query, Func<JsonElement, T[]> read, T[] fromA, T[] fromB, Action<int> swap)
+    {
         using var stop = new CancellationTokenSource();
         var answered = 0;
         var clients = Enumerable.Range(0, 4).Select(c => Task.Run(async () =>
@@ -167,7 +152,7 @@ public sealed class ServingAppKeyedModelsTests : IDisposable
                 var response = await http.GetAsync(query);
                 response.StatusCode.Should().Be(HttpStatusCode.OK, "no request fails during a reload");
                 var body = await response.Content.ReadFromJsonAsync<JsonElement>();
-                Keys(body).Should().Equal(body.GetProperty("version").GetInt32() % 2 == 1 ? fromA : fromB);
+                read(body).Should().Equal(body.GetProperty("version").GetInt32() % 2 == 1 ? fromA : fromB);
                 Interlocked.Increment(ref answered);
             }
         })).ToArray();
@@ -177,8 +162,8 @@ public sealed class ServingAppKeyedModelsTests : IDisposable
             var target = Volatile.Read(ref answered) + 6;
             var deadline = DateTime.UtcNow.AddSeconds(30);
             while (Volatile.Read(ref answered) < target && DateTime.UtcNow < deadline) await Task.Delay(5);
-            ModelCheckpoint.Save(Path.Combine(runSkus, MultiInterestTrainer.ModelFolder), reload % 2 == 0 ? _b.Model : _a.Model, TextIds);
-            var reloaded = await http.PostAsync("/models/skus/reload", null);
+            swap(reload);
+            var reloaded = await http.PostAsync($"/models/{model}/reload", null);
             reloaded.StatusCode.Should().Be(HttpStatusCode.OK);
             (await reloaded.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("version").GetInt32().Should().Be(reload + 2);
         }
@@ -186,7 +171,5 @@ public sealed class ServingAppKeyedModelsTests : IDisposable
         stop.Cancel();
         await Task.WhenAll(clients);
         answered.Should().BeGreaterThanOrEqualTo(100);
-        (await http.GetAsync("/health")).StatusCode.Should().Be(HttpStatusCode.OK);
-        await app.StopAsync();
     }
 }
