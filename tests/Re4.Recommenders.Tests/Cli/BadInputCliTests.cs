@@ -1,6 +1,7 @@
 using Re4.Cli;
 using Re4.Recommenders.Models;
 using static TorchSharp.torch;
+using static Re4.Recommenders.Tests.Cli.CliRunner;
 
 namespace Re4.Recommenders.Tests.Cli;
 
@@ -9,14 +10,6 @@ namespace Re4.Recommenders.Tests.Cli;
 /// error, and whatever the input, the error is one escaped line.</summary>
 public sealed class BadInputCliTests
 {
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var code = Program.Run(args, stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
-
     private static string[] Train(string outDir, params string[] extra) =>
         ["train", "--data", "synthetic", "--model", "re4", "--out", outDir, "--max-steps", "1", .. extra];
 

@@ -1,4 +1,5 @@
 using Re4.Cli;
+using static Re4.Recommenders.Tests.Cli.CliRunner;
 
 namespace Re4.Recommenders.Tests.Cli;
 
@@ -6,14 +7,6 @@ namespace Re4.Recommenders.Tests.Cli;
 /// and a gallery, user batch or chunk of scores larger than the machine's memory.</summary>
 public sealed class BenchBoundsTests
 {
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var code = Program.Run(args, stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
-
     [Fact]
     public void BenchScoring_IsAUsageError_ForATopLongerThanTheGallery()
     {

@@ -1,18 +1,11 @@
 using System.Text.Json;
 using Re4.Cli;
+using static Re4.Recommenders.Tests.Cli.CliRunner;
 
 namespace Re4.Recommenders.Tests.Cli;
 
 public sealed class BenchCommandTests
 {
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var code = Program.Run(args, stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
-
     private static readonly string[] Tiny = ["bench", "scoring", "--items", "700", "--dim", "8", "--interests", "3", "--users", "5", "--top", "7", "--threads", "1", "--repeat", "1"];
 
     [Fact]

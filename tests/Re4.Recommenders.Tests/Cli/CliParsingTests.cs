@@ -5,6 +5,7 @@ using Re4.Recommenders.BackwardFlows;
 using Re4.Recommenders.Data;
 using Re4.Recommenders.Models;
 using Re4.Recommenders.Training;
+using static Re4.Recommenders.Tests.Cli.CliRunner;
 
 namespace Re4.Recommenders.Tests.Cli;
 
@@ -12,14 +13,6 @@ namespace Re4.Recommenders.Tests.Cli;
 /// in the CLI's words, complete help with the library's defaults, both <c>--name value</c> and <c>--name=value</c>.</summary>
 public sealed class CliParsingTests
 {
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var code = Program.Run(args, stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
-
     /// <summary>Every verb's options as docs/cli.md lists them (written out here, not read from the parser).</summary>
     public static TheoryData<string[], string[]> VerbOptions => new()
     {

@@ -1,20 +1,13 @@
 using System.Globalization;
 using System.Text.Json;
 using Re4.Cli;
+using static Re4.Recommenders.Tests.Cli.CliRunner;
 
 namespace Re4.Recommenders.Tests.Cli;
 
 public sealed class CompareCommandTests
 {
     private static readonly string[] Metrics = ["recall@20", "recall@50", "ndcg@20", "ndcg@50", "hitrate@50"];
-
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var code = Program.Run(args, stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
 
     [Fact]
     public void Compare_TrainsEachModelPerSeedOnOneSplit_AndTabulatesMeanAndSampleStd()

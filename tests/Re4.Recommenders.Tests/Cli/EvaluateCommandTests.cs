@@ -1,18 +1,11 @@
 using System.Text.Json;
 using Re4.Cli;
+using static Re4.Recommenders.Tests.Cli.CliRunner;
 
 namespace Re4.Recommenders.Tests.Cli;
 
 public sealed class EvaluateCommandTests
 {
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var code = Program.Run(args, stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
-
     [Fact]
     public void Evaluate_WritesEveryContractKey_OnSyntheticData()
     {

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Re4.Cli;
+using static Re4.Recommenders.Tests.Cli.CliRunner;
 
 namespace Re4.Recommenders.Tests.Cli;
 
@@ -9,14 +10,6 @@ namespace Re4.Recommenders.Tests.Cli;
 public sealed class TrainRunFolderTests
 {
     private static readonly string[] Fast = ["--model", "comirec-sa", "--dim", "8", "--interests", "2", "--batch-size", "16", "--negatives", "32", "--eval-every", "20"];
-
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var code = Program.Run(args, stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
 
     private static string TinyData(TempDir dir, int seed = 3, string name = "tiny.txt")
     {

@@ -1,4 +1,5 @@
 using Re4.Cli;
+using static Re4.Recommenders.Tests.Cli.CliRunner;
 
 namespace Re4.Recommenders.Tests.Cli;
 
@@ -7,14 +8,6 @@ namespace Re4.Recommenders.Tests.Cli;
 public sealed class WarmStartCliTests
 {
     private static readonly string[] Fast = ["--model", "comirec-sa", "--dim", "8", "--interests", "2", "--batch-size", "16", "--negatives", "32", "--eval-every", "10", "--max-steps", "10", "--quiet"];
-
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var code = Program.Run(args, stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
 
     private static string Data(TempDir dir, int seed, string name)
     {

@@ -3,6 +3,7 @@ using Re4.Cli;
 using Re4.Recommenders.Data;
 using Re4.Recommenders.Extractors;
 using Re4.Recommenders.Models;
+using static Re4.Recommenders.Tests.Cli.CliRunner;
 
 namespace Re4.Recommenders.Tests.Models;
 
@@ -96,13 +97,5 @@ public sealed class TextIdCheckpointTests
         var (badCode, _, badErr) = Run("recommend", "--checkpoint", run, "--history", "B999999999 NOPE");
         badCode.Should().Be(1);
         badErr.Should().Contain("B999999999, NOPE");
-    }
-
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var code = Program.Run(args, stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
     }
 }
