@@ -26,7 +26,7 @@ internal static class CliModels
         LoadedModel loaded;
         try
         {
-            loaded = ModelCheckpoint.Load(ModelCheckpoint.FindModelDirectory(path), device);
+            loaded = ModelCheckpoint.Load(path, device);   // a model folder or a run folder
         }
         catch (InvalidDataException e)
         {

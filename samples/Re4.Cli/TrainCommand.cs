@@ -267,7 +267,7 @@ internal static class TrainCommand
         LoadedModel loaded;
         try
         {
-            loaded = ModelCheckpoint.Load(ModelCheckpoint.FindModelDirectory(folder));
+            loaded = ModelCheckpoint.Load(folder);   // a model folder or a run folder
         }
         catch (InvalidDataException e)
         {
