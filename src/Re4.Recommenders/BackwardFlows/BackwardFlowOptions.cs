@@ -102,12 +102,16 @@ public sealed record BackwardFlowOptions
     /// <summary>Re-construct, or null.</summary>
     public ReConstructOptions? Construct { get; init; }
 
+    /// <summary>REMI's routing regularisation (<see cref="RoutingRegularizationFlow"/>, docs/remi.md), or null. Not part of
+    /// <see cref="Reference"/>, which is Re4's three flows.</summary>
+    public RoutingRegularizationOptions? Routing { get; init; }
+
     /// <summary>All three with the reference code's settings (λ_att 0.001, λ_ct 0.1, λ_cs 0.1, τ 0.02, γ = 1/n).</summary>
     public static BackwardFlowOptions Reference { get; } = new() { Contrast = new(), Attend = new(), Construct = new() };
 
     /// <summary>True when no flow is on.</summary>
     [JsonIgnore]
-    public bool IsEmpty => Contrast is null && Attend is null && Construct is null;
+    public bool IsEmpty => Contrast is null && Attend is null && Construct is null && Routing is null;
 
     internal void Validate()
     {
@@ -115,6 +119,7 @@ public sealed record BackwardFlowOptions
         Check(nameof(Contrast), Contrast is null ? null : Contrast.Validate);
         Check(nameof(Attend), Attend is null ? null : Attend.Validate);
         Check(nameof(Construct), Construct is null ? null : Construct.Validate);
+        Check(nameof(Routing), Routing is null ? null : Routing.Validate);
     }
 
     private static void Check(string flow, Action? validate)

@@ -145,8 +145,8 @@ public sealed partial class MultiInterestTrainer : IDisposable
             throw new ArgumentException($"The model has {config.ItemCount} items; the data set has {split.Dataset.ItemCount}.", nameof(config));
         if (config.MaxLength < split.MaxLength)
             throw new ArgumentException($"The model takes histories of at most {config.MaxLength} items; the split gives {split.MaxLength}.", nameof(config));
-        if (objective is not null && (!options.BackwardFlows.IsEmpty || options.CustomFlows.Count > 0))
-            throw new ArgumentException("With an objective of your own, build the backward flows into it: the options' BackwardFlows and CustomFlows are the default objective's.", nameof(options));
+        if (objective is not null && (!options.BackwardFlows.IsEmpty || options.CustomFlows.Count > 0 || options.HardNegatives is not null))
+            throw new ArgumentException("With an objective of your own, build the backward flows and hard negatives into it: the options' BackwardFlows, CustomFlows and HardNegatives are the default objective's.", nameof(options));
         _split = split;
         _options = options;
         _logger = logger ?? NullLogger.Instance;
@@ -156,7 +156,7 @@ public sealed partial class MultiInterestTrainer : IDisposable
         // The order of what draws from torch's generator is part of a seeded run: the model, then the objective's modules.
         manual_seed(options.Seed);
         _model = model ?? new MultiInterestModel(config);
-        _objective = objective is null ? new MultiInterestObjective(config, options.BackwardFlows, options.CustomFlows) : objective(config);
+        _objective = objective is null ? new MultiInterestObjective(config, options.BackwardFlows, options.CustomFlows, options.HardNegatives) : objective(config);
         _objectiveModules = new ObjectiveModules(_objective.Modules);
         _model.to(_device);
         _model.train();

@@ -61,6 +61,10 @@ public sealed class TrainerOptions
     /// <summary>Re4's backward flows added to the main loss (default none: plain ComiRec training).</summary>
     public BackwardFlowOptions BackwardFlows { get; set; } = new();
 
+    /// <summary>REMI's interest-aware hard negatives in the main loss (docs/remi.md, "IHN"); null (the default) for the plain
+    /// softmax.</summary>
+    public HardNegativeOptions? HardNegatives { get; set; }
+
     /// <summary>Further flows of your own, each with its weight λ. A flow that is a TorchSharp module has its parameters
     /// optimised with the model. They are not recorded in the resume state: pass them again to
     /// <see cref="MultiInterestTrainer.Resume"/>. Not serialised.</summary>
@@ -93,6 +97,18 @@ public sealed class TrainerOptions
         if (Cutoffs is null || Cutoffs.Count == 0 || Cutoffs.Any(c => c <= 0)) throw new ArgumentException("Cutoffs must be positive and not empty.", nameof(Cutoffs));
         if (BackwardFlows is null) throw new ArgumentNullException(nameof(BackwardFlows));
         BackwardFlows.Validate();
+        if (HardNegatives is not null)
+        {
+            try
+            {
+                HardNegatives.Validate();
+            }
+            catch (ArgumentOutOfRangeException problem)
+            {
+                throw new ArgumentOutOfRangeException($"{nameof(HardNegatives)}.{problem.ParamName}", problem.ActualValue, $"{nameof(HardNegatives)}.{OptionChecks.Reason(problem)}");
+            }
+        }
+
         ValidateCustomFlows(CustomFlows, nameof(CustomFlows));
 
         var known = Cutoffs.SelectMany(MetricNames.All).ToHashSet();
