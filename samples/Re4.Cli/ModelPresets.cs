@@ -1,3 +1,4 @@
+using Re4.Recommenders.BackwardFlows;
 using Re4.Recommenders.Extractors;
 using Re4.Recommenders.Models;
 using Re4.Recommenders.Training;
@@ -19,11 +20,26 @@ internal sealed record ModelPreset(EncoderDescriptor Kind, string Flows, string 
 {
     private static readonly TrainerOptions TrainerDefaults = new();
 
+    /// <summary>The default of <c>--negatives</c>; null for the trainer's rule.</summary>
+    public int? NegativeCount { get; init; }
+
+    /// <summary>The default of <c>--hard-negatives</c> (REMI's β); null for none.</summary>
+    public double? HardNegativeBeta { get; init; }
+
     private static readonly ModelConfig ConfigDefaults = new();
 
     // ComiRec training is the library's defaults: no flows, ComiRec's SA flavour, and the trainer's sampler and optimizer.
     private static readonly ModelPreset ComiRec = new(CliModels.Kinds["comirec-sa"], "none", "comirec", ConfigDefaults.ItemInitialization, ConfigDefaults.ReverseHistory,
         TrainerDefaults.Sampler, TrainerDefaults.Negatives, TrainerDefaults.LearningRate, TrainerDefaults.WeightDecay);
+
+    // What REMI adds to a preset: its flow, its sampler and its β (the reference code's settings).
+    private static readonly ModelPreset Remi = ComiRec with
+    {
+        Flows = RoutingRegularizationFlow.FlowName,
+        Sampler = NegativeSampling.Uniform,
+        NegativeCount = 1280,
+        HardNegativeBeta = new HardNegativeOptions().Beta,
+    };
 
     // Every registered encoder trained as ComiRec does, under its own name; then the Re4 presets.
     public static readonly IReadOnlyDictionary<string, ModelPreset> All = new Dictionary<string, ModelPreset>(
@@ -38,6 +54,10 @@ internal sealed record ModelPreset(EncoderDescriptor Kind, string Flows, string 
         // negatives, Adam lr 0.003 with weight decay 1e-6.
         ["re4-reference"] = new(CliModels.Kinds["comirec-sa"], "contrast,attend,construct", "re4", EmbeddingInitialization.StandardNormal, true,
             TrainingSamplerKind.EveryPrefix, NegativeSampling.Uniform, 0.003, 1e-6),
+        // REMI (docs/remi.md): routing regularisation and interest-aware hard negatives with the reference code's λ = 100,
+        // its 1280 uniform negatives and β = 1; on ComiRec-SA alone and on Re4.
+        ["remi"] = ComiRec with { Flows = Remi.Flows, Sampler = Remi.Sampler, NegativeCount = Remi.NegativeCount, HardNegativeBeta = Remi.HardNegativeBeta },
+        ["re4-remi"] = ComiRec with { Flows = "contrast,attend,construct," + Remi.Flows, Sampler = Remi.Sampler, NegativeCount = Remi.NegativeCount, HardNegativeBeta = Remi.HardNegativeBeta },
     };
 
     public static string Names => string.Join('|', All.Keys);

@@ -234,6 +234,7 @@ internal static class TrainCommand
             Lr = options.LearningRate,
             Sampler = CliOptions.NameOf(Samplers, options.Negatives),
             Flows = trainer.Flows.ToDictionary(f => f.Flow.Name, f => f.Weight),
+            HardNegatives = options.HardNegatives?.Beta,
             Diagnostics = diagnostics is null ? null : DiagnosticsSummary.From(diagnostics),
             History = result.History.Select(HistoryEntry.From).ToList(),
         };

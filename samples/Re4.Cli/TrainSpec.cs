@@ -23,7 +23,7 @@ internal sealed record TrainSpec(string ModelName, ModelPreset Preset, int Inter
     /// <summary>The architecture for <paramref name="dataset"/>.</summary>
     public ModelConfig Config(SequenceDataset dataset, int maxLength) => new()
     {
-        Label = ModelName.StartsWith("re4", StringComparison.Ordinal) ? ModelName : null,
+        Label = ModelName.StartsWith("re4", StringComparison.Ordinal) || ModelName.StartsWith("remi", StringComparison.Ordinal) ? ModelName : null,
         Encoder = Preset.Kind.Name,
         ItemCount = dataset.ItemCount,
         Dimension = Dimension,

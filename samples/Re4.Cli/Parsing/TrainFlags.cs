@@ -14,7 +14,7 @@ namespace Re4.Cli;
 /// the flows' option records), read here once.</summary>
 internal sealed class TrainFlags
 {
-    private static readonly string[] FlowNames = ["contrast", "attend", "construct"];
+    private static readonly string[] FlowNames = ["contrast", "attend", "construct", RoutingRegularizationFlow.FlowName];
 
     public TrainFlags()
     {
@@ -23,6 +23,7 @@ internal sealed class TrainFlags
         var contrast = new ReContrastOptions();
         var attend = new ReAttendOptions();
         var construct = new ReConstructOptions();
+        var routing = new RoutingRegularizationOptions();
         var comiRec = ModelPreset.All["comirec-sa"];
         var reference = ModelPreset.All["re4-reference"];
         Interests = CliOptions.Int("interests", "K", "interests per user (default {default}; 1 for youtube-dnn and gru4rec)", config.Interests, min: 1);
@@ -48,6 +49,9 @@ internal sealed class TrainFlags
         LambdaContrast = CliOptions.Double("lambda-contrast", "X", "re-contrast weight", contrast.Weight);
         LambdaAttend = CliOptions.Double("lambda-attend", "X", "re-attend weight", attend.Weight);
         LambdaConstruct = CliOptions.Double("lambda-construct", "X", "re-construct weight", construct.Weight);
+        LambdaRouting = CliOptions.Double("lambda-rr", "X", "routing-reg weight (REMI's routing regularisation, docs/remi.md)", routing.Weight);
+        HardNegatives = CliOptions.OptionalDouble("hard-negatives", "BETA",
+            $"REMI's interest-aware hard negatives with hardness BETA; 0 for none (default 0; remi, re4-remi {CliOptions.Format(ModelPreset.All["remi"].HardNegativeBeta ?? 0)})");
         Tau = CliOptions.Double("tau", "X", "re-contrast temperature", contrast.Temperature, positive: true);
         Threshold = CliOptions.Parsed<double?>("threshold", "T",
             $"positives: adaptive (A > 1/n) or a fixed A > T (default {(contrast.Threshold == PositiveThreshold.Adaptive ? "adaptive" : CliOptions.Format(contrast.FixedThreshold))})",
@@ -96,6 +100,10 @@ internal sealed class TrainFlags
 
     public Option<double> LambdaConstruct { get; }
 
+    public Option<double> LambdaRouting { get; }
+
+    public Option<double?> HardNegatives { get; }
+
     public Option<double> Tau { get; }
 
     public Option<double?> Threshold { get; }
@@ -126,7 +134,7 @@ internal sealed class TrainFlags
     public Option[] All =>
     [
         Interests, Dimension, BatchSize, LearningRate, WeightDecay, Sampler, Negatives, TrainSampler, Flows, LambdaContrast, LambdaAttend,
-        LambdaConstruct, Tau, Threshold, FlowAverage, DetachAttend, SaFlavor, Init, ReverseHistory, MaxSteps, MaxEpochs, MaxMinutes,
+        LambdaConstruct, LambdaRouting, HardNegatives, Tau, Threshold, FlowAverage, DetachAttend, SaFlavor, Init, ReverseHistory, MaxSteps, MaxEpochs, MaxMinutes,
         EvaluateEvery, Patience, Device,
     ];
 
@@ -148,6 +156,8 @@ internal sealed class TrainFlags
         ["Attend.Weight"] = "--lambda-attend",
         ["Construct.Weight"] = "--lambda-construct",
         ["Construct.FixedThreshold"] = "--threshold",
+        ["Routing.Weight"] = "--lambda-rr",
+        ["HardNegatives.Beta"] = "--hard-negatives",
         [nameof(ModelConfig.Dimension)] = "--dim",
         [nameof(ModelConfig.Interests)] = "--interests",
         [nameof(ModelConfig.MaxLength)] = "--max-len",
@@ -196,7 +206,7 @@ internal sealed class TrainFlags
             LearningRate = parse.GetValue(LearningRate) ?? preset.LearningRate,
             WeightDecay = parse.GetValue(WeightDecay) ?? preset.WeightDecay,
             Negatives = parse.GetValue(Sampler) ?? preset.Sampler,
-            NegativeCount = parse.GetValue(Negatives),
+            NegativeCount = parse.GetValue(Negatives) ?? preset.NegativeCount,
             Sampler = parse.GetValue(TrainSampler) ?? preset.TrainSampler,
             MaxSteps = parse.GetValue(MaxSteps),
             MaxEpochs = parse.GetValue(MaxEpochs),
@@ -206,6 +216,7 @@ internal sealed class TrainFlags
             Seed = seed,
             Cutoffs = EvaluateCommand.Cutoffs,
             BackwardFlows = ReadFlows(parse, preset),
+            HardNegatives = (parse.GetValue(HardNegatives) ?? preset.HardNegativeBeta) is { } beta and not 0 ? new HardNegativeOptions { Beta = beta } : null,
         };
         return new TrainSpec(modelName, preset, parse.GetValue(Interests), parse.GetValue(Dimension), parse.GetValue(SaFlavor) ?? preset.SaFlavor,
             parse.GetValue(Init) ?? preset.Init, parse.GetValue(ReverseHistory) || preset.ReverseHistory, options,
@@ -229,6 +240,7 @@ internal sealed class TrainFlags
             Construct = names.Contains("construct")
                 ? new ReConstructOptions { Weight = parse.GetValue(LambdaConstruct), Threshold = kind, FixedThreshold = fixedThreshold, Normalization = average }
                 : null,
+            Routing = names.Contains(RoutingRegularizationFlow.FlowName) ? new RoutingRegularizationOptions { Weight = parse.GetValue(LambdaRouting) } : null,
         };
     }
 

@@ -70,6 +70,9 @@ internal sealed record RunMetrics
     /// <summary>Each backward flow's name and weight λ.</summary>
     public IReadOnlyDictionary<string, double>? Flows { get; init; }
 
+    /// <summary>β of REMI's interest-aware hard negatives (docs/remi.md); absent when off.</summary>
+    public double? HardNegatives { get; init; }
+
     /// <summary>The interest diagnostics of the test users (absent without test users).</summary>
     public DiagnosticsSummary? Diagnostics { get; init; }
 
