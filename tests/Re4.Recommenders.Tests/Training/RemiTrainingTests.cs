@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Re4.Recommenders.BackwardFlows;
 using Re4.Recommenders.Data;
 using Re4.Recommenders.Extractors;
@@ -98,5 +99,28 @@ public sealed class RemiTrainingTests
         FluentActions.Invoking(() => new MultiInterestTrainer(TinySplit.Value, new MultiInterestModel(config), new MultiInterestObjective(config),
                 Options(hard: new HardNegativeOptions())))
             .Should().Throw<ArgumentException>().WithMessage("*HardNegatives*");
+    }
+
+    [Fact]
+    public void RemiPage_CodeBlockIsVerbatimHere_AndTurnsOnBothParts()
+    {
+        var options = new TrainerOptions
+        {
+            Negatives = NegativeSampling.Uniform,
+            NegativeCount = 1280,
+            HardNegatives = new HardNegativeOptions { Beta = 1 },
+            BackwardFlows = BackwardFlowOptions.Reference with { Routing = new RoutingRegularizationOptions() },
+        };
+        options.Validate();
+        var objective = new MultiInterestObjective(Config(), options.BackwardFlows, hardNegatives: options.HardNegatives);
+        objective.Flows.Select(f => f.Flow.Name).Should().Equal("contrast", "attend", "construct", RoutingRegularizationFlow.FlowName);
+        objective.HardNegatives!.Beta.Should().Be(1);
+
+        static string Squash(string text) => Regex.Replace(text, @"\s+", " ").Trim();
+        var page = File.ReadAllText(Path.Combine(TestPaths.RepositoryRoot, "docs", "remi.md"));
+        var source = Squash(File.ReadAllText(Path.Combine(TestPaths.RepositoryRoot, "tests", "Re4.Recommenders.Tests", "Training", "RemiTrainingTests.cs")));
+        var blocks = Regex.Matches(page, "```csharp\n(.*?)```", RegexOptions.Singleline).Select(m => m.Groups[1].Value).ToList();
+        blocks.Should().NotBeEmpty();
+        foreach (var block in blocks) source.Should().Contain(Squash(block));
     }
 }
