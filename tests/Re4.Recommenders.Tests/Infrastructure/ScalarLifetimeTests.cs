@@ -87,6 +87,8 @@ public sealed class ScalarLifetimeTests
                 _construct,
                 new ReConstructFlow(D, L, new ReConstructOptions { Normalization = FlowNormalization.Positives }),
                 new ReAttendFlow(),
+                new RoutingRegularizationFlow(),
+                new RoutingRegularizationFlow(new RoutingRegularizationOptions { Centering = RoutingCentering.ValidItems, Reduction = RoutingBatchReduction.Mean }),
             ];
             _modules.Add((nn.Module)_flows[3]);
             _history = randn(4, L, D);
@@ -124,6 +126,8 @@ public sealed class ScalarLifetimeTests
                 foreach (var f in _flows) parts.Add(f.ComputeLoss(context));
                 parts.Add(MainLoss.Full(o.RetrievalInterests, _table, _targets));
                 parts.Add(MainLoss.Sampled(o.RetrievalInterests, _table, _targets, _negatives, _logQ, _targetLogQ));
+                parts.Add(HardNegativeLoss.Sampled(o.RetrievalInterests, _table, _targets, _negatives, _logQ, _targetLogQ, new HardNegativeOptions { Beta = 1.5 }));
+                parts.Add(HardNegativeLoss.Full(o.RetrievalInterests, _table, _targets, new HardNegativeOptions { Beta = 0.5 }));
             }
 
             parts.Add(AdamSteps());

@@ -42,9 +42,10 @@ internal static class HardNegativeLoss
     public static Tensor Full(Tensor interests, Tensor table, Tensor targets, HardNegativeOptions options)
     {
         using var scope = NewDisposeScope();
-        using var first = 1L.ToScalar();                                                 // owned Scalars (see TorchScalars)
-        using var end = table.shape[0].ToScalar();
-        var all = arange(first, end, dtype: ScalarType.Int64, device: table.device);     // ids 1..N: [N]
+        // Ids 1..N built on the managed side: TorchSharp's arange hands libtorch a temporary step Scalar (see TorchScalars).
+        var ids = new long[table.shape[0] - 1];
+        for (var i = 0; i < ids.Length; i++) ids[i] = i + 1;
+        var all = tensor(ids, device: table.device);                                     // [N]
         return Sampled(interests, table, targets, all, null, null, options).MoveToOuterDisposeScope();
     }
 }
