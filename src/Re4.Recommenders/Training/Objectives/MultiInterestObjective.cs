@@ -50,6 +50,7 @@ public sealed class MultiInterestObjective : ITrainingObjective
         ArgumentNullException.ThrowIfNull(parts);
         var main = ComputeMainLoss(context);
         parts.Add("main", main);
+        StepProfiler.Mark(StepPhase.Objective);
         if (_flows.Length == 0) return main;
         var total = main;
         var flowContext = context.FlowContext();
@@ -57,6 +58,7 @@ public sealed class MultiInterestObjective : ITrainingObjective
         {
             var loss = flow.ComputeLoss(flowContext);
             parts.Add(flow.Name, loss);
+            StepProfiler.Mark(StepPhase.Flow, flow.Name);
             using var w = weight.ToScalar();   // owned: a temporary Scalar may be freed mid-call
             total = total.Plus(loss.mul(w));
         }
