@@ -16,6 +16,7 @@ public static class Program
     /// <summary>Runs a verb; returns 0 on success, 1 on a failed job, 2 on a usage error, 130 when cancelled.</summary>
     public static int Main(string[] args)
     {
+        OpenMpWaitPolicy.PreferPassive();   // before anything loads libtorch
         // Ctrl+C stops training between steps; the last validation's checkpoint stays resumable.
         using var cancel = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) =>
