@@ -79,10 +79,14 @@ internal static class BenchTrainCommand
 
             var config = spec.Config(dataset, source.MaxLength);
             using var trainer = new MultiInterestTrainer(split, config, spec.Options, logger, spec.Device);
+            // Warm-up apart, so that the memory after it can be compared with the memory after the timed steps.
+            if (parse.GetValue(warmup) > 0) trainer.Profile(parse.GetValue(warmup), 0, c.Cancellation);
+            var (residentBefore, managedBefore) = Memory();
             var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
             var wall = Stopwatch.StartNew();
-            var profile = trainer.Profile(parse.GetValue(steps), parse.GetValue(warmup), c.Cancellation);
+            var profile = trainer.Profile(parse.GetValue(steps), 0, c.Cancellation);
             var coresUsed = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds / wall.Elapsed.TotalSeconds;
+            var (residentAfter, managedAfter) = Memory();
 
             var options = spec.Options;
             var b = options.BatchSize;
@@ -120,6 +124,8 @@ internal static class BenchTrainCommand
                 StepMs = profile.SecondsPerStep * 1e3,
                 SamplesPerSecond = profile.SamplesPerSecond,
                 CoresUsed = coresUsed,
+                ResidentGrowthBytes = residentAfter - residentBefore,
+                ManagedGrowthBytes = managedAfter - managedBefore,
                 Phases = profile.Phases.Select(p => new TrainBenchPhase
                 {
                     Phase = StepPhaseName(p.Phase),
@@ -142,6 +148,22 @@ internal static class BenchTrainCommand
         return verb;
     }
 
+    /// <summary>The process's resident set (Linux; 0 elsewhere) and the managed heap, after a full collection.</summary>
+    private static (long Resident, long Managed) Memory()
+    {
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+        GC.WaitForPendingFinalizers();
+        var managed = GC.GetTotalMemory(forceFullCollection: true);
+        long resident = 0;
+        if (OperatingSystem.IsLinux())
+        {
+            var line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+            if (line is not null) resident = long.Parse(line[6..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) * 1024;
+        }
+
+        return (resident, managed);
+    }
+
     private static string StepPhaseName(StepPhase phase) => JsonNamingPolicy.KebabCaseLower.ConvertName(phase.ToString());
 
     private static void Print(TextWriter o, TrainBenchReport r, long columns)
@@ -151,6 +173,7 @@ internal static class BenchTrainCommand
             $"{r.Model} on {r.Data}: {r.Items:N0} items, {r.TrainUsers:N0} training users; K {r.Interests}, d {r.Dim}, L {r.MaxLen}, B {r.BatchSize}, {r.Sampler} softmax ({columns:N0} columns)" +
             $"{(r.Flows.Count > 0 ? ", flows " + string.Join(',', r.Flows) : string.Empty)}; device {r.Device}, {r.Threads} threads, prefetch {r.Prefetch}"));
         o.WriteLine(string.Create(inv, $"{r.Steps} steps after {r.Warmup} warm-up steps: {r.StepMs:F2} ms/step, {r.SamplesPerSecond:F0} samples/s, cores used {r.CoresUsed:F2}"));
+        o.WriteLine(string.Create(inv, $"memory over the timed steps: resident {r.ResidentGrowthBytes / 1048576.0:+0.0;-0.0} MiB, managed {r.ManagedGrowthBytes / 1048576.0:+0.00;-0.00} MiB"));
         o.WriteLine();
         o.WriteLine($"{"phase",-24} {"ms/step",9} {"share",7}");
         foreach (var p in r.Phases)

@@ -44,6 +44,13 @@ internal sealed class TrainBenchReport
     /// took cores).</summary>
     public required double CoresUsed { get; init; }
 
+    /// <summary>The change of the process's resident set over the timed steps (after a full collection before and
+    /// after; Linux, 0 elsewhere): near 0 when a step allocates nothing that stays.</summary>
+    public required long ResidentGrowthBytes { get; init; }
+
+    /// <summary>The change of the managed heap over the timed steps, after a full collection before and after.</summary>
+    public required long ManagedGrowthBytes { get; init; }
+
     /// <summary>Each phase in step order.</summary>
     public required IReadOnlyList<TrainBenchPhase> Phases { get; init; }
 
