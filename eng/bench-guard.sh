@@ -13,7 +13,7 @@ mkdir -p "$out"
 command -v python3 >/dev/null || { echo "bench-guard: python3 is needed to read the JSON results"; exit 2; }
 
 bash eng/install-prereqs.sh >/dev/null
-dotnet build samples/Re4.Cli -c Release -v quiet -nologo 2>&1 | grep -E ' error |rror\(s\)' || true
+dotnet build samples/Re4.Cli -c Release -v quiet -nologo >"$out/build.log" 2>&1 || { echo "bench-guard: the build failed (see $out/build.log)"; exit 2; }
 re4="dotnet samples/Re4.Cli/bin/Release/net10.0/re4.dll"
 
 echo "bench-guard: scoring (200,000 items, 256 users)"
