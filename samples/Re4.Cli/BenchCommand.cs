@@ -64,8 +64,9 @@ internal static class BenchCommand
             return Run(c.Out, n, d, parse.GetValue(interests), parse.GetValue(users), parse.GetValue(top), parse.GetValue(device)!,
                 parse.GetValue(scorer)!, parse.GetValue(threads) ?? Environment.ProcessorCount, parse.GetValue(repeat), parse.GetValue(seed), parse.GetValue(json));
         });
-        var bench = new Command("bench", "bench scoring: exact top-N retrieval throughput against this machine's matmul and memory speed");
+        var bench = new Command("bench", "bench scoring: exact top-N retrieval throughput against this machine's matmul and memory speed; bench train: a training step's breakdown");
         bench.Subcommands.Add(scoring);
+        bench.Subcommands.Add(BenchTrainCommand.Create(context));
         return bench;
     }
 
@@ -319,7 +320,7 @@ internal static class BenchCommand
 
     /// <summary>Managed FMA throughput with no memory traffic: 12 independent vector accumulators per thread (enough
     /// to cover the FMA latency), all threads at once. An upper bound for any managed fp32 kernel here.</summary>
-    private static double FmaPeakGflops(int threads)
+    internal static double FmaPeakGflops(int threads)
     {
         const int iterations = 4_000_000;
         var lanes = Vector512.IsHardwareAccelerated ? Vector512<float>.Count : Vector256<float>.Count;

@@ -5,7 +5,7 @@ using Re4.Recommenders.Data;
 
 namespace Re4.Cli;
 
-/// <summary>The <c>re4</c> command line: whole jobs (train, evaluate, recommend, compare, diagnostics, bench scoring).</summary>
+/// <summary>The <c>re4</c> command line: whole jobs (train, evaluate, recommend, compare, diagnostics, bench scoring, bench train).</summary>
 public static class Program
 {
     private const string Intro =
@@ -16,6 +16,7 @@ public static class Program
     /// <summary>Runs a verb; returns 0 on success, 1 on a failed job, 2 on a usage error, 130 when cancelled.</summary>
     public static int Main(string[] args)
     {
+        OpenMpWaitPolicy.PreferPassive();   // before anything loads libtorch
         // Ctrl+C stops training between steps; the last validation's checkpoint stays resumable.
         using var cancel = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) =>
@@ -52,7 +53,7 @@ public static class Program
         var verb = verbResult.Command.Name;
         if (parse.Action is HelpAction)
         {
-            // 're4 bench --help' is the help of its only target, 'bench scoring'.
+            // 're4 bench --help' is the help of its first target, 'bench scoring' ('re4 bench train --help' for the other).
             var help = parsed as Verb ?? parsed.Subcommands.OfType<Verb>().First();
             stdout.Write(help.Help(root.Options.Where(o => o.Recursive)));
             return 0;

@@ -107,7 +107,9 @@ public sealed class MultiInterestModel : nn.Module
         using var scope = NewDisposeScope();
         var mask = history.ne(TorchScalars.Zero).to(ScalarType.Float32);   // [B, L]
         var x = items.forward(history);                      // [B, L, d], padding rows exactly 0 (padding_idx)
+        Training.StepProfiler.Mark(Training.StepPhase.EmbeddingGather);
         var output = extractor.Extract(x, mask);
+        Training.StepProfiler.Mark(Training.StepPhase.Extractor);
         output.Interests.MoveToOuterDisposeScope();
         output.Attention.MoveToOuterDisposeScope();
         output.LogAttention.MoveToOuterDisposeScope();

@@ -164,9 +164,10 @@ public sealed partial class MultiInterestTrainer : IDisposable
         _objectiveModules.train();
         // The library's Adam, not TorchSharp's: TorchSharp 0.107's step() hands libtorch Scalars that a GC can free mid-call.
         _optimizer = new AdamOptimizer(_model.parameters().Concat(_objectiveModules.parameters()), options.LearningRate, weightDecay: options.WeightDecay);
-        _sampler = options.Sampler == TrainingSamplerKind.RandomCut
+        ITrainingSampler sampler = options.Sampler == TrainingSamplerKind.RandomCut
             ? new RandomCutSampler(split, options.BatchSize, options.Seed, reverseHistory: config.ReverseHistory)
             : new EveryPrefixSampler(split, options.BatchSize, options.Seed, reverseHistory: config.ReverseHistory);
+        _sampler = options.PrefetchBatches > 0 ? new PrefetchingSampler(sampler, options.PrefetchBatches) : sampler;
         _negativeRandom = new Re4Random(options.Seed ^ 0x5EED_0F_4E6L);
         if (options.Negatives != NegativeSampling.Full)
             _negatives = new NegativeSampler(options.Negatives, config.ItemCount, options.ResolvedNegativeCount, _negativeRandom);
@@ -208,23 +209,7 @@ public sealed partial class MultiInterestTrainer : IDisposable
             if (_options.MaxDuration is { } limit && _trainSeconds >= limit.TotalSeconds) { reason = StopReason.MaxDuration; break; }
             cancellationToken.ThrowIfCancellationRequested();
 
-            var batch = _sampler.Next();
-            clock.Restart();
-            double loss;
-            try
-            {
-                loss = TrainStep(batch, parts);
-            }
-            catch (TrainingDivergedException e)
-            {
-                throw Diverged(e.Step, e.Part, e.Value, $"the {e.Part} loss is {e.Value.ToString(CultureInfo.InvariantCulture)}");
-            }
-
-            _trainSeconds += clock.Elapsed.TotalSeconds;
-            _step++;
-            WarnIfExploding(loss);
-            _stepsSinceValidation++;
-            foreach (var (name, value) in parts) _lossSums[name] = _lossSums.GetValueOrDefault(name) + value;
+            var loss = NextStep(clock, parts);
 
             var validated = _step % _options.EvaluateEvery == 0;
             if (validated) Validate();
@@ -254,6 +239,31 @@ public sealed partial class MultiInterestTrainer : IDisposable
         });
     }
 
+    /// <summary>Draws the next batch, trains on it and does the step's bookkeeping (the loop's body, less validation).
+    /// The training time excludes the draw, as it always has.</summary>
+    private double NextStep(Stopwatch clock, Dictionary<string, double> parts)
+    {
+        var batch = _sampler.Next();
+        StepProfiler.Mark(StepPhase.Sampling);
+        clock.Restart();
+        double loss;
+        try
+        {
+            loss = TrainStep(batch, parts);
+        }
+        catch (TrainingDivergedException e)
+        {
+            throw Diverged(e.Step, e.Part, e.Value, $"the {e.Part} loss is {e.Value.ToString(CultureInfo.InvariantCulture)}");
+        }
+
+        _trainSeconds += clock.Elapsed.TotalSeconds;
+        _step++;
+        WarnIfExploding(loss);
+        _stepsSinceValidation++;
+        foreach (var (name, value) in parts) _lossSums[name] = _lossSums.GetValueOrDefault(name) + value;
+        return loss;
+    }
+
     private double SamplesPerSecond => _trainSeconds > 0 ? _step * (double)_options.BatchSize / _trainSeconds : 0;
 
     /// <summary>One step: encode the batch, draw its negatives, ask the objective for the loss, take Adam's step.</summary>
@@ -262,6 +272,7 @@ public sealed partial class MultiInterestTrainer : IDisposable
         using var scope = NewDisposeScope();
         var histories = tensor(Array.ConvertAll(batch.Histories, x => (long)x), [batch.Size, batch.MaxLength], device: _device);   // [B, L]
         var targets = tensor(Array.ConvertAll(batch.Targets, x => (long)x), device: _device);                                       // [B]
+        StepProfiler.Mark(StepPhase.Batch);
         var (output, x, mask) = _model.Encode(histories);
         Tensor? negatives = null, logQ = null, targetLogQ = null;
         if (_negatives is not null)
@@ -270,6 +281,7 @@ public sealed partial class MultiInterestTrainer : IDisposable
             negatives = tensor(ids, device: _device);                                                                              // [S]
             logQ = negativeLogQ is null ? null : tensor(negativeLogQ, device: _device);                                            // [S]
             targetLogQ = targetsLogQ is null ? null : tensor(targetsLogQ, device: _device);                                        // [B]
+            StepProfiler.Mark(StepPhase.Batch);
         }
 
         _stepParts.Begin(_step + 1);
@@ -278,9 +290,12 @@ public sealed partial class MultiInterestTrainer : IDisposable
         var totalValue = _stepParts.AddTotal(total);
         parts.Clear();
         foreach (var (name, value) in _stepParts.Values) parts[name] = value;
+        StepProfiler.Mark(StepPhase.Objective);
         _optimizer.ZeroGrad();
         total.backward();
+        StepProfiler.Mark(StepPhase.Backward);
         _optimizer.Step();
+        StepProfiler.Mark(StepPhase.Optimizer);
         _lastBatch = batch;
         return totalValue;
     }
@@ -495,6 +510,7 @@ public sealed partial class MultiInterestTrainer : IDisposable
     public void Dispose()
     {
         DisposeBest();
+        (_sampler as IDisposable)?.Dispose();
         _objectiveModules.Dispose();
         _optimizer.Dispose();
         _model.Dispose();

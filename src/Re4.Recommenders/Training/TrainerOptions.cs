@@ -76,6 +76,16 @@ public sealed class TrainerOptions
     [JsonIgnore]
     public string? CheckpointDirectory { get; set; }
 
+    /// <summary>The largest <see cref="PrefetchBatches"/>.</summary>
+    public const int MaxPrefetchBatches = 16;
+
+    /// <summary>Batches drawn ahead on a thread of their own while the current step trains (default 2; 0 draws each batch on
+    /// the training thread between steps). The batches and their order are the same either way, so seeded results do not
+    /// depend on it. Not serialised (it does not define a run).</summary>
+    /// <remarks>At most <see cref="MaxPrefetchBatches"/>: each queued batch holds B·L ids.</remarks>
+    [JsonIgnore]
+    public int PrefetchBatches { get; set; } = 2;
+
     /// <summary>The documented rule for a null <see cref="NegativeCount"/>: 10·B log-uniform (ComiRec), 5000 uniform (Re4 code).</summary>
     internal int ResolvedNegativeCount => NegativeCount ?? (Negatives == NegativeSampling.Uniform ? 5000 : 10 * BatchSize);
 
@@ -94,6 +104,8 @@ public sealed class TrainerOptions
         OptionChecks.Positive(EvaluateEvery, nameof(EvaluateEvery));
         OptionChecks.Positive(Patience, nameof(Patience));
         OptionChecks.Positive(EvaluationBatchSize, nameof(EvaluationBatchSize));
+        if (PrefetchBatches is < 0 or > MaxPrefetchBatches)
+            throw new ArgumentOutOfRangeException(nameof(PrefetchBatches), PrefetchBatches, $"PrefetchBatches must be in [0, {MaxPrefetchBatches}].");
         if (Cutoffs is null || Cutoffs.Count == 0 || Cutoffs.Any(c => c <= 0)) throw new ArgumentException("Cutoffs must be positive and not empty.", nameof(Cutoffs));
         if (BackwardFlows is null) throw new ArgumentNullException(nameof(BackwardFlows));
         BackwardFlows.Validate();

@@ -27,8 +27,12 @@ internal static class MainLoss
     {
         using var scope = NewDisposeScope();
         var u = SelectInterest(interests, table.index_select(0, targets));              // [B, d]
+        StepProfiler.Mark(StepPhase.InterestSelection);
         var logits = u.matmul(table.narrow(0, 1, table.shape[0] - 1).t());              // [B, N]
-        return nn.functional.cross_entropy(logits, targets.sub(TorchScalars.One)).MoveToOuterDisposeScope();
+        StepProfiler.Mark(StepPhase.Logits);
+        var loss = nn.functional.cross_entropy(logits, targets.sub(TorchScalars.One)).MoveToOuterDisposeScope();
+        StepProfiler.Mark(StepPhase.SoftmaxCrossEntropy);
+        return loss;
     }
 
     /// <summary>Sampled softmax with shared negatives.</summary>
@@ -43,14 +47,18 @@ internal static class MainLoss
         using var scope = NewDisposeScope();
         var targetEmb = table.index_select(0, targets);                                 // [B, d]
         var u = SelectInterest(interests, targetEmb);                                    // [B, d]
+        StepProfiler.Mark(StepPhase.InterestSelection);
         var positive = (u * targetEmb).sum(-1, keepdim: true);                           // [B, 1]
         var negative = u.matmul(table.index_select(0, negatives).t());                  // [B, S]
+        StepProfiler.Mark(StepPhase.Logits);
         if (targetLogQ is not null) positive = positive - targetLogQ.unsqueeze(1);
         if (negativeLogQ is not null) negative = negative - negativeLogQ.unsqueeze(0);
         // Accidental hits: a negative equal to the row's target is not a negative.
         var hits = negatives.unsqueeze(0).eq(targets.unsqueeze(1));                     // [B, S]
         negative = negative.masked_fill(hits, TorchScalars.MaskValue);
         var logits = cat([positive, negative], 1);                                       // [B, 1 + S]
-        return (-logits.log_softmax(1).select(1, 0)).mean().MoveToOuterDisposeScope();
+        var loss = (-logits.log_softmax(1).select(1, 0)).mean().MoveToOuterDisposeScope();
+        StepProfiler.Mark(StepPhase.SoftmaxCrossEntropy);
+        return loss;
     }
 }

@@ -70,6 +70,7 @@ public sealed class MultiInterestObjective : ITrainingObjective
         ArgumentNullException.ThrowIfNull(parts);
         var main = ComputeMainLoss(context, _hardNegatives);
         parts.Add("main", main);
+        StepProfiler.Mark(StepPhase.Objective);
         if (_flows.Length == 0) return main;
         var total = main;
         var flowContext = context.FlowContext();
@@ -77,6 +78,7 @@ public sealed class MultiInterestObjective : ITrainingObjective
         {
             var loss = flow.ComputeLoss(flowContext);
             parts.Add(flow.Name, loss);
+            StepProfiler.Mark(StepPhase.Flow, flow.Name);
             using var w = weight.ToScalar();   // owned: a temporary Scalar may be freed mid-call
             total = total.Plus(loss.mul(w));
         }
