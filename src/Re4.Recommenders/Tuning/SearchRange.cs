@@ -16,7 +16,7 @@ public sealed record SearchRange(double Low, double High, SearchScale Scale = Se
     public void Validate(string parameterName)
     {
         if (!double.IsFinite(Low) || !double.IsFinite(High))
-            throw new ArgumentOutOfRangeException(parameterName, $"The range {Low}..{High} must have finite ends.");
+            throw new ArgumentOutOfRangeException(parameterName, string.Create(CultureInfo.InvariantCulture, $"The range {Low}..{High} must have finite ends."));
         if (Low > High)
             throw new ArgumentOutOfRangeException(parameterName, string.Create(CultureInfo.InvariantCulture, $"The range {Low}..{High} has its low end above its high end."));
         if (Scale == SearchScale.Log && !(Low > 0))
