@@ -70,7 +70,8 @@ internal static class ComparePairs
         b.Append(CultureInfo.InvariantCulture, $"\n## Paired comparison with {paired.Baseline} ({paired.Users} test users)\n\n");
         b.Append(CultureInfo.InvariantCulture,
             $"Per user, each model's metric averaged over its runs; difference = model − {paired.Baseline}; {level} paired bootstrap interval ({paired.Resamples} resamples of the users); two-sided p-value of the paired sign-flip test ({paired.Permutations} random flips, +1 correction, or exact when every flip is enumerated); seed {paired.Seed}.\n\n");
-        b.Append("| model | metric | ").Append(paired.Baseline).Append(" | model | difference | relative | ").Append(level).Append(" CI | p |\n");
+        // Rows are named "M vs BASELINE", so that each "| M |" row of the main table stays the only one.
+        b.Append("| comparison | metric | baseline | model | difference | relative | ").Append(level).Append(" CI | p |\n");
         b.Append("|---|---|---:|---:|---:|---:|---|---:|\n");
         foreach (var model in paired.Models)
         {
@@ -78,7 +79,7 @@ internal static class ComparePairs
             {
                 var relative = s.RelativeDifference is { } r ? string.Create(CultureInfo.InvariantCulture, $"{r * 100:+0.0;-0.0;0.0} %") : "—";
                 b.Append(CultureInfo.InvariantCulture,
-                    $"| {model.Model} | {metric} | {s.Baseline:F4} | {s.Model:F4} | {s.MeanDifference:+0.0000;-0.0000;0.0000} | {relative} | [{s.CiLow:+0.0000;-0.0000;0.0000}, {s.CiHigh:+0.0000;-0.0000;0.0000}] | {s.PValue:F4}{(s.PExact ? " (exact)" : string.Empty)} |\n");
+                    $"| {model.Model} vs {paired.Baseline} | {metric} | {s.Baseline:F4} | {s.Model:F4} | {s.MeanDifference:+0.0000;-0.0000;0.0000} | {relative} | [{s.CiLow:+0.0000;-0.0000;0.0000}, {s.CiHigh:+0.0000;-0.0000;0.0000}] | {s.PValue:F4}{(s.PExact ? " (exact)" : string.Empty)} |\n");
             }
         }
 

@@ -47,7 +47,7 @@ public sealed class ComparePairedTests
         }
 
         var markdown = File.ReadAllText(Path.Combine(outDir, "compare.md"));
-        markdown.Should().Contain("## Paired comparison with comirec-sa").And.Contain("| most-popular | recall@50 |").And.Contain("| youtube-dnn | ndcg@50 |");
+        markdown.Should().Contain("## Paired comparison with comirec-sa").And.Contain("| most-popular vs comirec-sa | recall@50 |").And.Contain("| youtube-dnn vs comirec-sa | ndcg@50 |");
         output.Should().Contain("## Paired comparison with comirec-sa");
     }
 
