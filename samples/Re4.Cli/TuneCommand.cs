@@ -128,6 +128,9 @@ internal static class TuneCommand
         var (dataset, split) = source.Load(logger);
         if (split.Valid.Count == 0)
             throw new InvalidOperationException($"the split has no validation users to tune on ({split.TrainCount} training users); use more data or a looser --filter");
+        // As 'train' does: sizes the machine cannot hold are refused before the first trial.
+        if (MemoryEstimate.Problem(spec.Config(dataset, source.MaxLength), spec.Options, MemoryEstimate.AvailableBytes) is { } tooLarge)
+            throw new InvalidOperationException(tooLarge);
         var tuner = new SuccessiveHalvingTuner(split, spec.Config(dataset, source.MaxLength), spec.Options, space, schedule, outDir, logger, spec.Device);
         var progress = new ConsoleProgress(c.Error, !Console.IsErrorRedirected && ReferenceEquals(c.Error, Console.Error));
         var result = tuner.Run(progress, c.Cancellation);
