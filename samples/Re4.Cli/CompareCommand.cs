@@ -5,6 +5,8 @@ using System.CommandLine;
 using Microsoft.Extensions.Logging;
 using Re4.Recommenders.Baselines;
 using Re4.Recommenders.Data;
+using Re4.Recommenders.Evaluation;
+using Re4.Recommenders.Models;
 
 namespace Re4.Cli;
 
@@ -48,8 +50,11 @@ internal static class CompareCommand
         var flags = new TrainFlags();
         var outDir = CliOptions.Text("out", "DIR", "one subfolder per run, and the comparison files", required: true);
         var dump = CliOptions.Flag("dump", "each run also writes split.json and recommendations.tsv");
+        var baseline = CliOptions.Text("baseline", "NAME",
+            "the model every other one is compared with, user by user on the test users (paired bootstrap interval and\nsign-flip p-value of recall@50 and ndcg@50; default the first of --models)");
+        var resamples = CliOptions.Int("resamples", "N", "bootstrap resamples and random sign flips of the paired comparison", new PairedComparisonOptions().Resamples, min: 1);
         var verb = new Verb("compare", "train several models with several seeds on one split; the paper's table, mean ± std (compare.md/.json/.png)", Synopsis);
-        verb.AddOptions([.. data.All, models, seeds, .. flags.All, outDir, dump]);
+        verb.AddOptions([.. data.All, models, seeds, .. flags.All, outDir, dump, baseline, resamples]);
         Program.SetRun(verb, context, (parse, c) =>
         {
             var names = CliOptions.GivenValue(parse, models) ?? ParseModels(DefaultModels).Value!;
@@ -60,12 +65,16 @@ internal static class CompareCommand
                 if (flags.Problem(parse, model) is { } problem) return c.Usage(problem);
             }
 
-            return Run(c, parse, data.Read(parse), flags, names, seedList, parse.GetValue(outDir)!, parse.GetValue(dump));
+            var against = parse.GetValue(baseline)?.ToLowerInvariant() ?? names[0];
+            if (!names.Contains(against)) return c.Usage($"option --baseline: {against} is not one of --models ({string.Join(",", names)})");
+            var statistics = new PairedComparisonOptions { Resamples = parse.GetValue(resamples), Permutations = parse.GetValue(resamples) };
+            return Run(c, parse, data.Read(parse), flags, names, seedList, parse.GetValue(outDir)!, parse.GetValue(dump), against, statistics);
         });
         return verb;
     }
 
-    private static int Run(VerbContext c, ParseResult parse, DataSource source, TrainFlags flags, string[] models, int[] seeds, string outDir, bool dump)
+    private static int Run(VerbContext c, ParseResult parse, DataSource source, TrainFlags flags, string[] models, int[] seeds, string outDir, bool dump,
+        string baseline, PairedComparisonOptions statistics)
     {
         var logger = c.Loggers.CreateLogger("compare");
         var stdout = c.Out;
@@ -82,9 +91,10 @@ internal static class CompareCommand
             if (model == MostPopular)
             {
                 logger.LogInformation("Run {Done}/{Total}: {Model}", ++done, total, model);
-                var (_, test, _) = EvaluateCommand.EvaluateAndWrite(new MostPopularRecommender(split), model, dataset, split, source,
+                var popular = new MostPopularRecommender(split);
+                var (_, test, _) = EvaluateCommand.EvaluateAndWrite(popular, model, dataset, split, source,
                     excludeHistory: false, dump, Path.Combine(outDir, MostPopular), loadSeconds);
-                runs.Add(new RunRecord(null, MostPopular, test.Metrics, null));
+                runs.Add(new RunRecord(null, MostPopular, test.Metrics, null, ComparePairs.Of(EvaluateKeeping(popular, split.Test), split.Test)));
             }
             else
             {
@@ -96,7 +106,7 @@ internal static class CompareCommand
                     var run = TrainCommand.Train(spec, source with { Seed = seed }, dataset, split, Path.Combine(outDir, folder), resume: false, dump,
                         logger, c.Error, c.Cancellation);
                     var result = run.Result;
-                    runs.Add(new RunRecord(seed, folder, result.Test!, result));
+                    runs.Add(new RunRecord(seed, folder, result.Test!, result, PerUser(Path.Combine(outDir, folder), dataset, split.Test, spec.Device, result.Test!, logger)));
                     stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
                         $"{model} seed {seed}: test recall@50 {result.Test![Recommenders.Evaluation.MetricNames.Recall(50)]:F4}, ndcg@50 {result.Test[Recommenders.Evaluation.MetricNames.Ndcg(50)]:F4} ({result.Steps} steps, best at {result.BestStep}, {result.TrainSeconds:F1} s)"));
                 }
@@ -105,9 +115,11 @@ internal static class CompareCommand
             rows.Add(new ModelRow(model, runs));
         }
 
-        var table = Table(rows, dataset.Name, source, seeds, split.Test.Count);
+        var paired = ComparePairs.Compare(rows.Select(r => (r.Model, (IReadOnlyList<ComparePairs.UserValues>)r.Runs.Select(run => run.PerUser).ToList())).ToList(),
+            baseline, statistics);
+        var table = Table(rows, dataset.Name, source, seeds, split.Test.Count) + (paired.Models.Count > 0 ? ComparePairs.Table(paired) : string.Empty);
         AtomicFile.WriteText(Path.Combine(outDir, "compare.md"), w => w.Write(table));
-        WriteJson(Path.Combine(outDir, "compare.json"), rows, dataset.Name, source, seeds, split.Test.Count);
+        WriteJson(Path.Combine(outDir, "compare.json"), rows, dataset.Name, source, seeds, split.Test.Count, paired);
         Plots.TryDraw(logger, Path.Combine(outDir, "compare.png"), path => Plots.Compare(path, $"{dataset.Name}, test users: mean ± std over training seeds {string.Join(", ", seeds)}",
             rows.Select(r => (r.Model, PlotMetrics.Select(r.Mean).ToArray(), PlotMetrics.Select(r.Std).ToArray())).ToList(), PlotMetrics));
         stdout.WriteLine();
@@ -158,7 +170,7 @@ internal static class CompareCommand
         return b.ToString();
     }
 
-    private static void WriteJson(string path, IReadOnlyList<ModelRow> rows, string dataset, DataSource source, int[] seeds, int testUsers)
+    private static void WriteJson(string path, IReadOnlyList<ModelRow> rows, string dataset, DataSource source, int[] seeds, int testUsers, ComparePaired paired)
     {
         var file = new CompareFile
         {
@@ -180,12 +192,36 @@ internal static class CompareCommand
                 }).ToList(),
                 TableMetrics.ToDictionary(m => m, row.Mean),
                 TableMetrics.ToDictionary(m => m, row.Std))).ToList(),
+            Paired = paired.Models.Count > 0 ? paired : null,
         };
         CliJsonContext.Write(path, file, CliJsonContext.Default.CompareFile);
     }
 
-    /// <summary>One run of a model: its seed (null for most-popular), its folder under DIR, its test metrics.</summary>
-    private sealed record RunRecord(int? Seed, string Folder, IReadOnlyDictionary<string, double> Test, Recommenders.Training.TrainingResult? Training);
+    /// <summary>The test users' ranked lists of <paramref name="recommender"/>, kept for their per-user metrics.</summary>
+    private static EvaluationResult EvaluateKeeping(IRecommender recommender, EvaluationSet users) =>
+        RetrievalEvaluator.Evaluate(recommender, users, new EvaluationOptions { Cutoffs = EvaluateCommand.Cutoffs, KeepRecommendations = true });
+
+    /// <summary>The per-user test metrics of the model a run selected, from its run folder (the trainer that made it is
+    /// gone): the same model, so their means are the run's test metrics, which is checked.</summary>
+    private static ComparePairs.UserValues PerUser(string runFolder, SequenceDataset dataset, EvaluationSet users, TorchSharp.torch.Device device,
+        IReadOnlyDictionary<string, double> test, ILogger logger)
+    {
+        using var loaded = CliModels.LoadCheckpoint(runFolder, dataset, device);
+        using var recommender = new MultiInterestRecommender(loaded.Model, CliModels.Name(loaded.Model.Config));
+        var values = ComparePairs.Of(EvaluateKeeping(recommender, users), users);
+        foreach (var (metric, perUser) in values.Values)
+        {
+            if (Math.Abs(perUser.Average() - test[metric]) > 1e-9)
+                logger.LogWarning("{Folder}: the saved model's test {Metric} is {Saved:F6}, the run reported {Run:F6}", runFolder, metric, perUser.Average(), test[metric]);
+        }
+
+        return values;
+    }
+
+    /// <summary>One run of a model: its seed (null for most-popular), its folder under DIR, its test metrics, its test
+    /// users' values of the paired metrics.</summary>
+    private sealed record RunRecord(int? Seed, string Folder, IReadOnlyDictionary<string, double> Test, Recommenders.Training.TrainingResult? Training,
+        ComparePairs.UserValues PerUser);
 
     private sealed record ModelRow(string Model, IReadOnlyList<RunRecord> Runs)
     {

@@ -5,7 +5,7 @@ using Re4.Recommenders.Data;
 
 namespace Re4.Cli;
 
-/// <summary>The <c>re4</c> command line: whole jobs (train, evaluate, recommend, compare, diagnostics, bench scoring, bench train).</summary>
+/// <summary>The <c>re4</c> command line: whole jobs (train, evaluate, recommend, compare, tune, diagnostics, bench scoring, bench train).</summary>
 public static class Program
 {
     private const string Intro =
@@ -160,6 +160,7 @@ public static class Program
         root.Subcommands.Add(RecommendCommand.Create(context));
         root.Subcommands.Add(ExportCommand.Create(context));
         root.Subcommands.Add(CompareCommand.Create(context));
+        root.Subcommands.Add(TuneCommand.Create(context));
         root.Subcommands.Add(DiagnosticsCommand.Create(context));
         root.Subcommands.Add(BenchCommand.Create(context));
         return root;

@@ -9,6 +9,7 @@ namespace Re4.Cli;
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(RunMetrics))]
 [JsonSerializable(typeof(CompareFile))]
+[JsonSerializable(typeof(TuneFile))]
 [JsonSerializable(typeof(BenchReport))]
 [JsonSerializable(typeof(TrainBenchReport))]
 [JsonSerializable(typeof(DiagnosticsSummary))]

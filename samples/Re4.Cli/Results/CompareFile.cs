@@ -17,4 +17,7 @@ internal sealed class CompareFile
     public string Std { get; init; } = "sample (n - 1); 0 for a single run";
 
     public required IReadOnlyList<CompareModel> Models { get; init; }
+
+    /// <summary>Every model against the baseline, user by user (absent with a single model).</summary>
+    public ComparePaired? Paired { get; init; }
 }
