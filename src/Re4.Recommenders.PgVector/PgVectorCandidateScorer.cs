@@ -124,20 +124,7 @@ public sealed class PgVectorCandidateScorer : ICandidateScorer, IDisposable, IAs
         }
 
         await using var connection = await _source.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        // One round trip: the settings (local to the batch's implicit transaction) and the query.
-        await using var batch = new NpgsqlBatch(connection);
-        var settings = new NpgsqlBatchCommand("SELECT set_config('hnsw.ef_search', $1, true), set_config('hnsw.iterative_scan', 'relaxed_order', true)");
-        settings.Parameters.Add(new NpgsqlParameter { Value = _options.EfSearch.ToString(CultureInfo.InvariantCulture) });
-        batch.BatchCommands.Add(settings);
-        var select = new NpgsqlBatchCommand(_sql);
-        select.Parameters.Add(new NpgsqlParameter { Value = users, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Integer });
-        select.Parameters.Add(new NpgsqlParameter { Value = interestIds, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Integer });
-        select.Parameters.Add(new NpgsqlParameter { Value = vectors, DataTypeName = "vector[]" });
-        select.Parameters.Add(new NpgsqlParameter { Value = excludedUsers.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Integer });
-        select.Parameters.Add(new NpgsqlParameter { Value = excludedItems.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Integer });
-        select.Parameters.Add(new NpgsqlParameter { Value = topN, NpgsqlDbType = NpgsqlDbType.Integer });
-        batch.BatchCommands.Add(select);
-
+        await using var batch = CreateBatch(connection, users, interestIds, vectors, excludedUsers.ToArray(), excludedItems.ToArray(), topN, explain: false);
         var merges = new CandidateMerge[count];
         for (var u = 0; u < count; u++) merges[u] = new CandidateMerge();
         await using (var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
@@ -152,5 +139,40 @@ public sealed class PgVectorCandidateScorer : ICandidateScorer, IDisposable, IAs
             var at = (first + u) * topN;
             merges[u].Drain(items.AsSpan(at, topN), scores.AsSpan(at, topN), interests.AsSpan(at, topN));
         }
+    }
+
+    /// <summary>The server's plan for the first <paramref name="users"/> users of <paramref name="query"/> (tests check
+    /// that the index is used).</summary>
+    internal async Task<string> ExplainAsync(CandidateQuery query, int users, int topN, CancellationToken cancellationToken = default)
+    {
+        int k = query.InterestCount, d = query.Dimension;
+        var rows = Enumerable.Range(0, users * k).ToArray();
+        var vectors = rows.Select(r => new Pgvector.Vector(query.Interests.Slice(r * d, d))).ToArray();
+        await using var connection = await _source.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var batch = CreateBatch(connection, rows.Select(r => r / k).ToArray(), rows.Select(r => r % k).ToArray(), vectors, [], [], topN, explain: true);
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+        var plan = new System.Text.StringBuilder();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) plan.AppendLine(reader.GetString(0));
+        return plan.ToString();
+    }
+
+    /// <summary>One round trip: the settings (local to the batch's implicit transaction) and the query.</summary>
+    private NpgsqlBatch CreateBatch(
+        NpgsqlConnection connection, int[] users, int[] interestIds, Pgvector.Vector[] vectors, int[] excludedUsers, int[] excludedItems, int topN, bool explain)
+    {
+        var batch = new NpgsqlBatch(connection);
+        var settings = new NpgsqlBatchCommand("SELECT set_config('hnsw.ef_search', $1, true), set_config('hnsw.iterative_scan', 'relaxed_order', true)");
+        settings.Parameters.Add(new NpgsqlParameter { Value = _options.EfSearch.ToString(CultureInfo.InvariantCulture) });
+        batch.BatchCommands.Add(settings);
+        var select = new NpgsqlBatchCommand(explain ? "EXPLAIN " + _sql : _sql);
+        select.Parameters.Add(new NpgsqlParameter { Value = users, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Integer });
+        select.Parameters.Add(new NpgsqlParameter { Value = interestIds, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Integer });
+        select.Parameters.Add(new NpgsqlParameter { Value = vectors, DataTypeName = "vector[]" });
+        select.Parameters.Add(new NpgsqlParameter { Value = excludedUsers, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Integer });
+        select.Parameters.Add(new NpgsqlParameter { Value = excludedItems, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Integer });
+        select.Parameters.Add(new NpgsqlParameter { Value = topN, NpgsqlDbType = NpgsqlDbType.Integer });
+        batch.BatchCommands.Add(select);
+        return batch;
     }
 }
