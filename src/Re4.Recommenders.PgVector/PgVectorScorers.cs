@@ -4,9 +4,10 @@ using Re4.Recommenders.Scoring;
 
 namespace Re4.Recommenders.PgVector;
 
-/// <summary>Opens scorers on published versions: one <see cref="PgVectorCandidateScorer"/> for one server, a
-/// <see cref="ShardedCandidateScorer"/> over one per server for several. A scorer is bound to one version, checked on
-/// every server when it opens, so the servers never mix versions whatever order their current pointers switch in.</summary>
+/// <summary>Opens scorers on published versions: a <see cref="ShardedCandidateScorer"/> over one
+/// <see cref="PgVectorCandidateScorer"/> per server (one server is one shard). A scorer is bound to one version, checked
+/// on every server when it opens, so the servers never mix versions whatever order their current pointers switch
+/// in. Dispose the scorer to close its connection pools.</summary>
 public static class PgVectorScorers
 {
     /// <summary>The version a model's item table is (or would be) published as: the content hash of the table.</summary>
@@ -26,7 +27,7 @@ public static class PgVectorScorers
 
     /// <summary>Opens a scorer on the catalog's current version (as the first server records it).</summary>
     /// <exception cref="InvalidOperationException">A server is unreachable, or nothing is published.</exception>
-    public static async Task<ICandidateScorer> OpenCurrentAsync(PgVectorOptions options, CancellationToken cancellationToken = default)
+    public static async Task<ShardedCandidateScorer> OpenCurrentAsync(PgVectorOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         var connections = options.ResolveConnectionStrings();
@@ -57,7 +58,7 @@ public static class PgVectorScorers
     /// <paramref name="options"/> with the same server order.</summary>
     /// <exception cref="InvalidOperationException">A server is unreachable, lacks the version, or holds another shard of
     /// it.</exception>
-    public static async Task<ICandidateScorer> OpenAsync(PgVectorOptions options, string version, CancellationToken cancellationToken = default)
+    public static async Task<ShardedCandidateScorer> OpenAsync(PgVectorOptions options, string version, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         if (!PgVectorLayout.IsVersion(version))
@@ -76,7 +77,7 @@ public static class PgVectorScorers
             throw;
         }
 
-        return scorers.Count == 1 ? scorers[0] : new ShardedCandidateScorer(scorers);
+        return new ShardedCandidateScorer(scorers);
     }
 
     private static async Task<PgVectorCandidateScorer> OpenShardAsync(

@@ -5,7 +5,8 @@ namespace Re4.Recommenders.PgVector;
 /// <summary>
 /// Retrieval over a gallery split into shards, each behind its own scorer (e.g. one
 /// <see cref="PgVectorCandidateScorer"/> per PostgreSQL server): every shard answers the whole query in parallel, and
-/// each user's lists are merged by max in the client. The shards share one id space 1..N and hold disjoint items.
+/// each user's lists are merged by max in the client. The shards share one id space 1..N and hold disjoint items. A
+/// single shard is passed through unchanged.
 /// </summary>
 /// <remarks>Each shard returns its own top N, which contains every item of the merged top N that it holds, so the
 /// merge is exact whenever the shards are. Thread-safe when the shards are.</remarks>
@@ -56,6 +57,13 @@ public sealed class ShardedCandidateScorer : ICandidateScorer, IDisposable
     {
         ArgumentNullException.ThrowIfNull(query);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(topN);
+        if (_shards.Length == 1)
+        {
+            return _shards[0] is PgVectorCandidateScorer single
+                ? await single.RetrieveAsync(query, topN, cancellationToken).ConfigureAwait(false)
+                : _shards[0].Retrieve(query, topN, cancellationToken);
+        }
+
         var parts = await Task.WhenAll(_shards.Select(shard => shard is PgVectorCandidateScorer pg
             ? pg.RetrieveAsync(query, topN, cancellationToken)
             : Task.Run(() => shard.Retrieve(query, topN, cancellationToken), cancellationToken))).ConfigureAwait(false);

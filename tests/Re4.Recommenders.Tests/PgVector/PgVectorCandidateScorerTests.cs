@@ -32,7 +32,7 @@ public sealed class PgVectorCandidateScorerTests
 
         // 12 users in statements of 5: three statements, the last one short.
         var interests = PgVectorTestData.Interests(12, K, D, seed: 2);
-        using var scorer = (PgVectorCandidateScorer)await PgVectorScorers.OpenAsync(options, PgVectorScorers.VersionOf(table));
+        using var scorer = (PgVectorCandidateScorer)(await PgVectorScorers.OpenAsync(options, PgVectorScorers.VersionOf(table))).Shards[0];
         var result = scorer.Retrieve(new CandidateQuery(interests, 12, K), topN: 10);
 
         PgVectorTestData.ShouldMatchNaive(result, table, interests, K, 10);
@@ -54,7 +54,7 @@ public sealed class PgVectorCandidateScorerTests
         var histories = Re4.Recommenders.Data.HistoryBatch.FromHistories(Enumerable.Range(0, 6)
             .Select(u => Scoring.ManagedCandidateScorerTests.Naive(flat, D, interests, u, K, 40).Select(x => x.Item).ToArray()).ToArray());
 
-        using var scorer = (PgVectorCandidateScorer)await PgVectorScorers.OpenAsync(options, PgVectorScorers.VersionOf(table));
+        using var scorer = (PgVectorCandidateScorer)(await PgVectorScorers.OpenAsync(options, PgVectorScorers.VersionOf(table))).Shards[0];
         var result = scorer.Retrieve(new CandidateQuery(interests, 6, K, histories), topN: 10);
 
         for (var u = 0; u < 6; u++)
@@ -75,7 +75,7 @@ public sealed class PgVectorCandidateScorerTests
         var interests = PgVectorTestData.Interests(2, K, D, seed: 6);
         var histories = Re4.Recommenders.Data.HistoryBatch.FromHistories([Enumerable.Range(1, 27).ToArray(), [5]]);
 
-        using var scorer = (PgVectorCandidateScorer)await PgVectorScorers.OpenAsync(options, PgVectorScorers.VersionOf(table));
+        using var scorer = (PgVectorCandidateScorer)(await PgVectorScorers.OpenAsync(options, PgVectorScorers.VersionOf(table))).Shards[0];
         var result = scorer.Retrieve(new CandidateQuery(interests, 2, K, histories), topN: 5);
 
         result.ItemsOf(0).ToArray().Where(i => i != 0).Should().BeEquivalentTo([28, 29, 30]);
@@ -105,7 +105,7 @@ public sealed class PgVectorCandidateScorerTests
 
             var interests = PgVectorTestData.Interests(8, K, D, seed: 8);
             var histories = PgVectorTestData.Histories(8, 20, 2 * N, seed: 9);
-            using var scorer = (ShardedCandidateScorer)await PgVectorScorers.OpenAsync(options, published.Version);
+            using var scorer = await PgVectorScorers.OpenAsync(options, published.Version);
             scorer.Shards.Should().HaveCount(2);
             var result = scorer.Retrieve(new CandidateQuery(interests, 8, K, histories), topN: 15);
 
@@ -125,7 +125,7 @@ public sealed class PgVectorCandidateScorerTests
         var options = Options(database.ConnectionString);
         await using (var publisher = new PgVectorPublisher(options))
             await publisher.PublishAsync(table, PgVectorTestData.Ids(N));
-        await using var scorer = (PgVectorCandidateScorer)await PgVectorScorers.OpenAsync(options, PgVectorScorers.VersionOf(table));
+        await using var scorer = (PgVectorCandidateScorer)(await PgVectorScorers.OpenAsync(options, PgVectorScorers.VersionOf(table))).Shards[0];
 
         var plan = await scorer.ExplainAsync(new CandidateQuery(PgVectorTestData.Interests(4, K, D, 13), 4, K), users: 4, topN: 10);
 
@@ -140,7 +140,7 @@ public sealed class PgVectorCandidateScorerTests
         var options = Options(database.ConnectionString);
         await using (var publisher = new PgVectorPublisher(options))
             await publisher.PublishAsync(table, PgVectorTestData.Ids(50));
-        await using var scorer = (PgVectorCandidateScorer)await PgVectorScorers.OpenAsync(options, PgVectorScorers.VersionOf(table));
+        await using var scorer = (PgVectorCandidateScorer)(await PgVectorScorers.OpenAsync(options, PgVectorScorers.VersionOf(table))).Shards[0];
         using var cancelled = new CancellationTokenSource();
         await cancelled.CancelAsync();
 
