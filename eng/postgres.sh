@@ -11,7 +11,8 @@
 # `apt-get download` into a cache folder ($RE4_PG_CACHE, else ~/.cache/re4/postgres-17, else /tmp), unpacked with
 # `dpkg-deb -x` into a temporary folder, and run from there with LD_LIBRARY_PATH. Set RE4_PG_BINDIR to the bin folder
 # of an existing PostgreSQL 17 with pgvector to use it instead. Each server is a fresh cluster (initdb) in a temporary
-# folder, trust authentication for user re4 on 127.0.0.1 only, jit=off, fsync=off (the data is disposable); the
+# folder, trust authentication for user re4 on 127.0.0.1 only, jit=off, fsync=off (the data is disposable),
+# shared_buffers 256MB (RE4_PG_SHARED_BUFFERS); the
 # extension `vector` is created in the databases postgres and template1. initdb refuses to run as root, so under root
 # the servers run as the unprivileged user nobody.
 #
@@ -143,7 +144,7 @@ start() {
     started=""
     for attempt in 1 2 3 4 5; do
       port=$(free_port)
-      if as_server_user "$bindir/pg_ctl" -D "$data" -l "$log" -w -t 60 -o "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c jit=off -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" start >/dev/null 2>&1; then
+      if as_server_user "$bindir/pg_ctl" -D "$data" -l "$log" -w -t 60 -o "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c jit=off -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 -c shared_buffers=${RE4_PG_SHARED_BUFFERS:-256MB}" start >/dev/null 2>&1; then
         started=1
         break
       fi

@@ -66,6 +66,7 @@ internal static class BenchCommand
         });
         var bench = new Command("bench", "bench scoring: exact top-N retrieval throughput against this machine's matmul and memory speed");
         bench.Subcommands.Add(scoring);
+        bench.Subcommands.Add(BenchPgVectorCommand.Create(context));
         return bench;
     }
 

@@ -10,6 +10,7 @@ namespace Re4.Cli;
 [JsonSerializable(typeof(RunMetrics))]
 [JsonSerializable(typeof(CompareFile))]
 [JsonSerializable(typeof(BenchReport))]
+[JsonSerializable(typeof(PgVectorBenchReport))]
 [JsonSerializable(typeof(DiagnosticsSummary))]
 [JsonSerializable(typeof(double))]
 internal sealed partial class CliJsonContext : JsonSerializerContext
