@@ -10,6 +10,20 @@ bash eng/install-prereqs.sh
 # The tests use tiny tensors: one libtorch thread is faster than two, and never oversubscribes a small machine.
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}" MKL_NUM_THREADS="${MKL_NUM_THREADS:-1}"
 
+# Throwaway PostgreSQL 17 + pgvector servers for the database tests (two, for the sharding test), stopped on exit unless
+# they were already running. If they cannot start, the tests still run and the database tests fail naming
+# eng/postgres.sh.
+if bash eng/postgres.sh status 2>/dev/null; then
+  eval "$(bash eng/postgres.sh env)"
+elif pg_env=$(bash eng/postgres.sh start 2); then
+  trap 'bash eng/postgres.sh stop' EXIT
+  eval "$pg_env"
+else
+  echo "test.sh: the PostgreSQL servers did not start (reason above); the database tests will fail." >&2
+  unset RE4_PG_CONNECTION RE4_PG_SHARD_CONNECTIONS
+  export RE4_PG_START_FAILED=1
+fi
+
 results=artifacts/test-results
 rm -rf "$results"
 status=0

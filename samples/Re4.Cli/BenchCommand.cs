@@ -64,9 +64,10 @@ internal static class BenchCommand
             return Run(c.Out, n, d, parse.GetValue(interests), parse.GetValue(users), parse.GetValue(top), parse.GetValue(device)!,
                 parse.GetValue(scorer)!, parse.GetValue(threads) ?? Environment.ProcessorCount, parse.GetValue(repeat), parse.GetValue(seed), parse.GetValue(json));
         });
-        var bench = new Command("bench", "bench scoring: exact top-N retrieval throughput against this machine's matmul and memory speed; bench train: a training step's breakdown");
+        var bench = new Command("bench", "bench scoring: exact top-N retrieval throughput against this machine's matmul and memory speed; bench train: a training step's breakdown; bench pgvector: pgvector retrieval against exact");
         bench.Subcommands.Add(scoring);
         bench.Subcommands.Add(BenchTrainCommand.Create(context));
+        bench.Subcommands.Add(BenchPgVectorCommand.Create(context));
         return bench;
     }
 

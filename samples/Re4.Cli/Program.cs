@@ -159,6 +159,7 @@ public static class Program
         root.Subcommands.Add(EvaluateCommand.Create(context));
         root.Subcommands.Add(RecommendCommand.Create(context));
         root.Subcommands.Add(ExportCommand.Create(context));
+        root.Subcommands.Add(PublishCommand.Create(context));
         root.Subcommands.Add(CompareCommand.Create(context));
         root.Subcommands.Add(TuneCommand.Create(context));
         root.Subcommands.Add(DiagnosticsCommand.Create(context));

@@ -3,6 +3,7 @@ using System.Net;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Primitives;
 using Re4.Recommenders.Hosting;
+using Re4.Recommenders.PgVector;
 
 namespace Re4.Serving;
 
@@ -78,6 +79,11 @@ public static class ServingApp
             builder.Services.AddKeyedRe4Recommender(name, config.GetSection($"Re4:Models:{name}"));
             health.Add(Re4RecommenderHealthCheck.Registration(name));
         }
+
+        // A section Re4PgVector serves every model's retrieval from PostgreSQL + pgvector (each model published first
+        // with `re4 publish`); its connection strings come from the section or the environment (RE4_PG_CONNECTION).
+        if (config.GetSection(PgVectorServingExtensions.DefaultSection).Exists())
+            builder.Services.AddRe4PgVectorScorer(config.GetSection(PgVectorServingExtensions.DefaultSection));
 
         var app = builder.Build();
         Re4RecommenderService Model(string name) => app.Services.GetRequiredKeyedService<Re4RecommenderService>(name);

@@ -20,8 +20,10 @@ internal static class CliErrors
         var stray = parse.UnmatchedTokens.FirstOrDefault();
         if (stray is not null) return $"unexpected argument '{stray}': options look like --name value";
 
-        // System.CommandLine lets a switch repeat; re4 never did (a repeated option is a mistake in a script).
-        var twice = parse.Tokens.Where(t => t.Type == TokenType.Option).GroupBy(t => t.Value).FirstOrDefault(g => g.Count() > 1);
+        // System.CommandLine lets a switch repeat; re4 never did (a repeated option is a mistake in a script), except for
+        // the options that take a list (re4 publish --connection, once per shard).
+        var lists = parse.CommandResult.Command.Options.Where(o => o.Arity.MaximumNumberOfValues > 1).Select(o => o.Name).ToHashSet();
+        var twice = parse.Tokens.Where(t => t.Type == TokenType.Option && !lists.Contains(t.Value)).GroupBy(t => t.Value).FirstOrDefault(g => g.Count() > 1);
         if (twice is not null) return $"option {twice.Key} is given twice";
         if (parse.Errors.Count == 0) return null;
 

@@ -12,6 +12,7 @@ namespace Re4.Cli;
 [JsonSerializable(typeof(TuneFile))]
 [JsonSerializable(typeof(BenchReport))]
 [JsonSerializable(typeof(TrainBenchReport))]
+[JsonSerializable(typeof(PgVectorBenchReport))]
 [JsonSerializable(typeof(DiagnosticsSummary))]
 [JsonSerializable(typeof(double))]
 internal sealed partial class CliJsonContext : JsonSerializerContext
