@@ -161,6 +161,7 @@ public static class Program
         root.Subcommands.Add(CompareCommand.Create(context));
         root.Subcommands.Add(DiagnosticsCommand.Create(context));
         root.Subcommands.Add(BenchCommand.Create(context));
+        root.Subcommands.Add(GenerateCommand.Create(context));
         return root;
     }
 
