@@ -33,15 +33,20 @@ public static class FootprintReport
         GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
         var before = GC.GetTotalMemory(forceFullCollection: true);
         var baseline = ResetPeak();
+        var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var clock = Stopwatch.StartNew();
         var dataset = InteractionFileReader.Load(path, new LoadOptions { Reader = InteractionReaderRegistry.BuiltIn.Get("comirec-csv") });
         var seconds = clock.Elapsed.TotalSeconds;
+        var cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds;
         var after = GC.GetTotalMemory(forceFullCollection: true);
         var peak = Process.GetCurrentProcess().PeakWorkingSet64;
         var perInteraction = (double)(after - before) / dataset.InteractionCount;
         if (file is not null) lines = dataset.InteractionCount;
         Console.WriteLine($"lines: {lines:N0}; users {dataset.UserCount:N0}, items {dataset.ItemCount:N0}, interactions {dataset.InteractionCount:N0}");
         Console.WriteLine($"load: {seconds:F2} s = {lines / seconds / 1e6:F2} M lines/s (one thread)");
+        // CPU time (this process, all threads: the loader's one plus the runtime's) tells the loader's cost when other
+        // processes share the cores and stretch the wall time.
+        Console.WriteLine($"cpu: {cpuSeconds:F2} s = {lines / cpuSeconds / 1e6:F2} M lines per CPU second");
         Console.WriteLine($"kept in memory: {(after - before) / 1e6:F1} MB = {perInteraction:F2} bytes per interaction");
         Console.WriteLine($"peak working set of the process: {peak / 1e6:F1} MB = {(double)peak / dataset.InteractionCount:F2} bytes per interaction");
         if (baseline > 0)

@@ -5,7 +5,7 @@ using Re4.Recommenders.Data;
 
 namespace Re4.Cli;
 
-/// <summary>The <c>re4</c> command line: whole jobs (train, evaluate, recommend, compare, diagnostics, bench scoring).</summary>
+/// <summary>The <c>re4</c> command line: whole jobs (train, evaluate, recommend, compare, diagnostics, bench scoring, generate).</summary>
 public static class Program
 {
     private const string Intro =
