@@ -5,7 +5,7 @@ using Re4.Recommenders.Data;
 
 namespace Re4.Cli;
 
-/// <summary>The <c>re4</c> command line: whole jobs (train, evaluate, recommend, compare, tune, diagnostics, bench scoring, bench train).</summary>
+/// <summary>The <c>re4</c> command line: whole jobs (train, evaluate, recommend, export, publish, compare, tune, diagnostics, bench, generate).</summary>
 public static class Program
 {
     private const string Intro =
@@ -164,6 +164,7 @@ public static class Program
         root.Subcommands.Add(TuneCommand.Create(context));
         root.Subcommands.Add(DiagnosticsCommand.Create(context));
         root.Subcommands.Add(BenchCommand.Create(context));
+        root.Subcommands.Add(GenerateCommand.Create(context));
         return root;
     }
 

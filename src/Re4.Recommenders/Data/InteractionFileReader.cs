@@ -351,7 +351,7 @@ public static class InteractionFileReader
 
     private static SequenceDataset ReadInteractions(ByteLineReader lines, ParseState state, string name, InteractionLogReader format)
     {
-        var table = new InteractionTableBuilder();
+        using var table = new InteractionTableBuilder();
         while (lines.TryReadLine(out var line))
         {
             if (line.IsEmpty) continue;

@@ -91,7 +91,7 @@ public static class PlantedInterestGenerator
         File.Move(temp, path, overwrite: true);
     }
 
-    private static int ItemOfTopic(Random rng, int topic, SyntheticDataOptions o)
+    internal static int ItemOfTopic(Random rng, int topic, SyntheticDataOptions o)
     {
         // Items of topic t are t+1, t+1+T, t+1+2T, ...: the topic's rank r item is t + 1 + r·T.
         var inTopic = (o.Items - topic + o.Topics - 1) / o.Topics;
@@ -110,7 +110,7 @@ public static class PlantedInterestGenerator
         return topic + 1 + rank * o.Topics;
     }
 
-    private static void PickDistinct(Random rng, int n, Span<int> result)
+    internal static void PickDistinct(Random rng, int n, Span<int> result)
     {
         for (var i = 0; i < result.Length; i++)
         {
@@ -121,7 +121,7 @@ public static class PlantedInterestGenerator
         }
     }
 
-    private static int Draw(Random rng, ReadOnlySpan<double> weights, double total)
+    internal static int Draw(Random rng, ReadOnlySpan<double> weights, double total)
     {
         var x = rng.NextDouble() * total;
         for (var i = 0; i < weights.Length; i++)

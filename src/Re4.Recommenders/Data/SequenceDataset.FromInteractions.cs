@@ -35,7 +35,7 @@ public sealed partial class SequenceDataset
         ArgumentNullException.ThrowIfNull(user);
         ArgumentNullException.ThrowIfNull(item);
         ArgumentNullException.ThrowIfNull(timestamp);
-        var table = new InteractionTableBuilder();
+        using var table = new InteractionTableBuilder();
         foreach (var record in records) Add(table, record, user, item, timestamp);
         return Finish(table, name);
     }
@@ -59,7 +59,7 @@ public sealed partial class SequenceDataset
         ArgumentNullException.ThrowIfNull(item);
         ArgumentNullException.ThrowIfNull(timestamp);
         cancellationToken.ThrowIfCancellationRequested();
-        var table = new InteractionTableBuilder();
+        using var table = new InteractionTableBuilder();
         await foreach (var record in records.WithCancellation(cancellationToken).ConfigureAwait(false))
         {
             cancellationToken.ThrowIfCancellationRequested();

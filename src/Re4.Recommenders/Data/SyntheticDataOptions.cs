@@ -38,6 +38,21 @@ public sealed class SyntheticDataOptions
     /// <summary>Random seed (default 42).</summary>
     public int Seed { get; set; } = 42;
 
+    /// <summary>The shape of ComiRec's Taobao data set (about 1 M users, 1.7 M items, 85 M interactions): 1,000,000
+    /// users with 20 to 150 interactions each (85 on average), 1,700,000 items in 1,000 planted topics, 2 to 6 topics per
+    /// user. Meant for <see cref="SyntheticLogWriter"/>, which streams it to a file; in memory
+    /// (<see cref="PlantedInterestGenerator.Generate"/>) it holds 4 bytes per interaction.</summary>
+    public static SyntheticDataOptions TaobaoShape() => new()
+    {
+        Users = 1_000_000,
+        Items = 1_700_000,
+        Topics = 1_000,
+        MinTopicsPerUser = 2,
+        MaxTopicsPerUser = 6,
+        MinLength = 20,
+        MaxLength = 150,
+    };
+
     internal void Validate()
     {
         OptionChecks.Positive(Users, nameof(Users));
