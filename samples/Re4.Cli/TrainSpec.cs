@@ -9,6 +9,7 @@ namespace Re4.Cli;
 /// per model and seed so that <c>compare</c> applies the same flags to every run.</summary>
 /// <param name="ModelName">The --model name (a preset of <see cref="ModelPreset.All"/>).</param>
 /// <param name="Preset">What the name sets.</param>
+/// <param name="Recipe">The training recipe (the preset's, or <c>--recipe</c>'s).</param>
 /// <param name="Interests">K.</param>
 /// <param name="Dimension">d.</param>
 /// <param name="SaFlavor">comirec or re4.</param>
@@ -17,7 +18,7 @@ namespace Re4.Cli;
 /// <param name="Options">The trainer's options (seeded).</param>
 /// <param name="MaxStepsGiven">Whether --max-steps was given (a resumed run keeps its saved limit otherwise).</param>
 /// <param name="Device">Where to train.</param>
-internal sealed record TrainSpec(string ModelName, ModelPreset Preset, int Interests, int Dimension, string SaFlavor, EmbeddingInitialization Init,
+internal sealed record TrainSpec(string ModelName, ModelPreset Preset, TrainingRecipe Recipe, int Interests, int Dimension, string SaFlavor, EmbeddingInitialization Init,
     bool ReverseHistory, TrainerOptions Options, bool MaxStepsGiven, TorchSharp.torch.Device Device)
 {
     /// <summary>The architecture for <paramref name="dataset"/>.</summary>
@@ -31,6 +32,7 @@ internal sealed record TrainSpec(string ModelName, ModelPreset Preset, int Inter
         MaxLength = maxLength,
         ReverseHistory = ReverseHistory,
         ItemInitialization = Init,
+        MatrixInitialization = Recipe.Matrices,
         EncoderOptions = SaFlavor == "re4" ? SelfAttentiveOptions.Re4Reference() : null,
     };
 }

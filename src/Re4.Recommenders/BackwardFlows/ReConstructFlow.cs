@@ -11,7 +11,7 @@ namespace Re4.Recommenders.BackwardFlows;
 /// X̃ = G·(Q·W₃). The loss is the squared error between X̃<sub>k,l</sub> and x<sub>l</sub> on the positive cells.
 /// </summary>
 /// <remarks>A TorchSharp module with its own parameters: the trainer optimises and checkpoints them with the model.</remarks>
-public sealed class ReConstructFlow : nn.Module, IBackwardFlow
+public sealed class ReConstructFlow : nn.Module, IBackwardFlow, Extractors.IStandardNormalInitializable
 {
     private readonly Linear expand;   // d → L·d, Q
     private readonly Linear w_1;      // d → d
@@ -37,6 +37,16 @@ public sealed class ReConstructFlow : nn.Module, IBackwardFlow
         w_2 = nn.Linear(dimension, maxLength, hasBias: false);
         w_3 = nn.Linear(dimension, dimension, hasBias: false);
         RegisterComponents();
+    }
+
+    /// <summary>The Re4 reference code's W3, W3_2 and W5 (inferred: the slot attention's W₁ and W₂ and the value map W₃)
+    /// from N(0, 1); the expansion to L slots keeps its initialisation.</summary>
+    void Extractors.IStandardNormalInitializable.InitializeStandardNormal()
+    {
+        using var noGrad = no_grad();
+        nn.init.normal_(w_1.weight!, 0, 1);   // W3: [d, d]
+        nn.init.normal_(w_2.weight!, 0, 1);   // W3_2: [L, d]
+        nn.init.normal_(w_3.weight!, 0, 1);   // W5: [d, d]
     }
 
     /// <inheritdoc />

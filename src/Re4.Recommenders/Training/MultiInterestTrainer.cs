@@ -46,6 +46,7 @@ public sealed partial class MultiInterestTrainer : IDisposable
     private readonly ITrainingSampler _sampler;
     private readonly Re4Random _negativeRandom;
     private readonly NegativeSampler? _negatives;
+    private readonly NegativeSampling _softmax;          // TrainerOptions.Negatives with Auto resolved for this catalogue
     private readonly RunCheckpointer? _checkpointer;
     private readonly IdMap _originalItemIds;
     private readonly ObjectiveModules _objectiveModules;   // optimised and saved with the model
@@ -168,8 +169,9 @@ public sealed partial class MultiInterestTrainer : IDisposable
             ? new RandomCutSampler(split, options.BatchSize, options.Seed, reverseHistory: config.ReverseHistory)
             : new EveryPrefixSampler(split, options.BatchSize, options.Seed, reverseHistory: config.ReverseHistory);
         _negativeRandom = new Re4Random(options.Seed ^ 0x5EED_0F_4E6L);
-        if (options.Negatives != NegativeSampling.Full)
-            _negatives = new NegativeSampler(options.Negatives, config.ItemCount, options.ResolvedNegativeCount, _negativeRandom);
+        _softmax = options.ResolveNegatives(config.ItemCount);   // Auto: full softmax up to the item limit, log-uniform beyond
+        if (_softmax != NegativeSampling.Full)
+            _negatives = new NegativeSampler(_softmax, config.ItemCount, options.ResolvedNegativeCount, _negativeRandom);
         if (options.CheckpointDirectory is { } dir) _checkpointer = new RunCheckpointer(dir);
     }
 
@@ -181,6 +183,10 @@ public sealed partial class MultiInterestTrainer : IDisposable
 
     /// <summary>The backward flows added to the main loss, with their weights (the objective's).</summary>
     public IReadOnlyList<WeightedBackwardFlow> Flows => _objective.Flows;
+
+    /// <summary>The softmax this run trains with: <see cref="TrainerOptions.Negatives"/>, with
+    /// <see cref="NegativeSampling.Auto"/> resolved for the catalogue (<see cref="TrainerOptions.ResolveNegatives"/>).</summary>
+    public NegativeSampling Softmax => _softmax;
 
     /// <summary>Steps taken so far.</summary>
     public long Step => _step;
@@ -195,10 +201,11 @@ public sealed partial class MultiInterestTrainer : IDisposable
         StopReason reason;
         var clock = new Stopwatch();
         var parts = new Dictionary<string, double>();
+        if (_options.Negatives == NegativeSampling.Auto) TrainerLog.SoftmaxResolved(_logger, _softmax, _model.Config.ItemCount, _options.FullSoftmaxItemLimit);
         if (_logger.IsEnabled(LogLevel.Information))
         {
             TrainerLog.TrainingStarted(_logger, _model.Config.Encoder, _model.Config.EffectiveInterests, _model.Config.Dimension, _split.TrainCount, _model.Config.ItemCount,
-                _options.BatchSize, _options.LearningRate, _options.Negatives == NegativeSampling.Full ? "full softmax" : $"{_options.ResolvedNegativeCount} {_options.Negatives}",
+                _options.BatchSize, _options.LearningRate, _softmax == NegativeSampling.Full ? "full softmax" : $"{_options.ResolvedNegativeCount} {_softmax}",
                 string.Join(", ", Flows.Select(f => $"{f.Flow.Name} x{f.Weight}")), _device.ToString());
         }
         while (true)
