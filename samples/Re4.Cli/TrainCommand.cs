@@ -237,7 +237,7 @@ internal static class TrainCommand
             Softmax = CliOptions.NameOf(Samplers, trainer.Softmax),
             Recipe = spec.Recipe.Name,
             TrainSampler = CliOptions.NameOf(TrainSamplers, options.Sampler),
-            HistoryOrder = CliOptions.NameOf(TrainFlags.HistoryOrders, model.Config.ReverseHistory),
+            HistoryOrder = CliOptions.NameOf(TrainFlags.HistoryOrders, model.Config.ReverseHistory ? Cli.HistoryOrder.MostRecentFirst : Cli.HistoryOrder.OldestFirst),
             Flows = trainer.Flows.ToDictionary(f => f.Flow.Name, f => f.Weight),
             Diagnostics = diagnostics is null ? null : DiagnosticsSummary.From(diagnostics),
             History = result.History.Select(HistoryEntry.From).ToList(),

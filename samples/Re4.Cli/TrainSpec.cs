@@ -21,6 +21,9 @@ namespace Re4.Cli;
 internal sealed record TrainSpec(string ModelName, ModelPreset Preset, TrainingRecipe Recipe, int Interests, int Dimension, string SaFlavor, EmbeddingInitialization Init,
     bool ReverseHistory, TrainerOptions Options, bool MaxStepsGiven, TorchSharp.torch.Device Device)
 {
+    /// <summary>--attend-routing: the routing encoders' <see cref="DynamicRoutingOptions.AttentionGradient"/>.</summary>
+    public bool AttentionGradient { get; init; }
+
     /// <summary>The architecture for <paramref name="dataset"/>.</summary>
     public ModelConfig Config(SequenceDataset dataset, int maxLength) => new()
     {
@@ -33,6 +36,11 @@ internal sealed record TrainSpec(string ModelName, ModelPreset Preset, TrainingR
         ReverseHistory = ReverseHistory,
         ItemInitialization = Init,
         MatrixInitialization = Recipe.Matrices,
-        EncoderOptions = SaFlavor == "re4" ? SelfAttentiveOptions.Re4Reference() : null,
+        EncoderOptions = SaFlavor == "re4" ? SelfAttentiveOptions.Re4Reference()
+            : AttentionGradient ? RoutingOptions() with { AttentionGradient = true }
+            : null,
     };
+
+    // The preset's routing flavour (MIND or ComiRec-DR), as its descriptor defaults it; TrainFlags refuses other encoders.
+    private DynamicRoutingOptions RoutingOptions() => ((EncoderDescriptor<DynamicRoutingOptions>)Preset.Kind).CreateDefaultOptions();
 }

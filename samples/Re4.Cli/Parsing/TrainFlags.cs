@@ -59,6 +59,11 @@ internal sealed class TrainFlags
             ParseThreshold);
         FlowAverage = CliOptions.Choice("flow-average", "all-cells (reference code) | positives", TrainCommand.Averages, contrast.Normalization, "A");
         DetachAttend = CliOptions.Flag("detach-attend", "stop the gradient through the re-attention target");
+        FlowScale = CliOptions.Choice("flow-scaling",
+            "reference (raw Z, X: the flows' strength follows the embeddings' scale) | normalized (Z, X rescaled to norm sqrt(d)\nfor re-attend and re-construct)",
+            FlowScalings, attend.Scaling, "S");
+        RoutingAttention = CliOptions.Flag("attend-routing",
+            "comirec-dr, mind: give the attention a gradient into the routing (bilinear maps), so re-attend can change it");
         SaFlavor = CliOptions.Parsed<string>("sa-flavor", "F",
             $"comirec (position embedding, biases) | re4 (reference code: value projection, tanh head) (default {comiRec.SaFlavor}; re4-reference {reference.SaFlavor})",
             text => TrainCommand.SaFlavors.TryGetValue(text.ToLowerInvariant(), out var flavor)
@@ -80,11 +85,11 @@ internal sealed class TrainFlags
         Device = CliOptions.DeviceOption(string.Empty);
     }
 
-    /// <summary>The names of <c>--history-order</c>: true means most recent item first.</summary>
-    internal static readonly IReadOnlyDictionary<string, bool> HistoryOrders = new Dictionary<string, bool>
+    /// <summary>The names of <c>--history-order</c>.</summary>
+    internal static readonly IReadOnlyDictionary<string, HistoryOrder> HistoryOrders = new Dictionary<string, HistoryOrder>
     {
-        ["most-recent-first"] = true,
-        ["oldest-first"] = false,
+        ["most-recent-first"] = Cli.HistoryOrder.MostRecentFirst,
+        ["oldest-first"] = Cli.HistoryOrder.OldestFirst,
     };
 
     public Option<TrainingRecipe?> Recipe { get; }
@@ -121,13 +126,24 @@ internal sealed class TrainFlags
 
     public Option<bool> DetachAttend { get; }
 
+    /// <summary>The names of <c>--flow-scaling</c>.</summary>
+    internal static readonly IReadOnlyDictionary<string, FlowScaling> FlowScalings = new Dictionary<string, FlowScaling>
+    {
+        ["reference"] = FlowScaling.Reference,
+        ["normalized"] = FlowScaling.Normalized,
+    };
+
+    public Option<FlowScaling> FlowScale { get; }
+
+    public Option<bool> RoutingAttention { get; }
+
     public Option<string?> SaFlavor { get; }
 
     public Option<EmbeddingInitialization?> Init { get; }
 
     public Option<bool> ReverseHistory { get; }
 
-    public Option<bool?> HistoryOrder { get; }
+    public Option<HistoryOrder?> HistoryOrder { get; }
 
     public Option<int> MaxSteps { get; }
 
@@ -145,7 +161,7 @@ internal sealed class TrainFlags
     public Option[] All =>
     [
         Recipe, Interests, Dimension, BatchSize, LearningRate, WeightDecay, Sampler, Negatives, TrainSampler, Flows, LambdaContrast, LambdaAttend,
-        LambdaConstruct, Tau, Threshold, FlowAverage, DetachAttend, SaFlavor, Init, ReverseHistory, HistoryOrder, MaxSteps, MaxEpochs, MaxMinutes,
+        LambdaConstruct, Tau, Threshold, FlowAverage, DetachAttend, FlowScale, RoutingAttention, SaFlavor, Init, ReverseHistory, HistoryOrder, MaxSteps, MaxEpochs, MaxMinutes,
         EvaluateEvery, Patience, Device,
     ];
 
@@ -181,8 +197,10 @@ internal sealed class TrainFlags
         // A recipe's flavour applies to the self-attentive encoder only; a flavour given for another encoder is an error.
         if (preset.Kind.OptionsType != typeof(SelfAttentiveOptions) && parse.GetValue(SaFlavor) is { } saFlavor && saFlavor != "comirec")
             return $"option --sa-flavor applies to the self-attentive encoder, not to {modelName}";
-        if (parse.GetResult(ReverseHistory) is { Implicit: false } && parse.GetValue(ReverseHistory) && parse.GetValue(HistoryOrder) == false)
+        if (parse.GetResult(ReverseHistory) is { Implicit: false } && parse.GetValue(ReverseHistory) && parse.GetValue(HistoryOrder) == Cli.HistoryOrder.OldestFirst)
             return "options --reverse-history and --history-order oldest-first contradict each other";
+        if (parse.GetValue(RoutingAttention) && preset.Kind.OptionsType != typeof(DynamicRoutingOptions))
+            return $"option --attend-routing applies to the routing encoders (comirec-dr, mind), not to {modelName}";
         // TimeSpan holds about 15 million years of minutes; more would throw while reading the options.
         if (parse.GetValue(MaxMinutes) is { } minutes && (minutes <= 0 || minutes > TimeSpan.MaxValue.TotalMinutes / 2))
             return string.Create(CultureInfo.InvariantCulture, $"option --max-minutes must be positive and at most {TimeSpan.MaxValue.TotalMinutes / 2:0e0}, not {CliOptions.Format(minutes)}");
@@ -231,10 +249,13 @@ internal sealed class TrainFlags
             Cutoffs = EvaluateCommand.Cutoffs,
             BackwardFlows = ReadFlows(parse, preset),
         };
-        var reverse = parse.GetValue(ReverseHistory) || (parse.GetValue(HistoryOrder) ?? recipe.ReverseHistory);
+        var reverse = parse.GetValue(ReverseHistory) || (parse.GetValue(HistoryOrder) is { } order ? order == Cli.HistoryOrder.MostRecentFirst : recipe.ReverseHistory);
         var saFlavor = parse.GetValue(SaFlavor) ?? (preset.Kind.OptionsType == typeof(SelfAttentiveOptions) ? recipe.SaFlavor : "comirec");
         return new TrainSpec(modelName, preset, recipe, parse.GetValue(Interests) ?? recipe.Interests, parse.GetValue(Dimension), saFlavor,
-            parse.GetValue(Init) ?? recipe.Init, reverse, options, parse.GetResult(MaxSteps) is { Implicit: false }, parse.GetValue(Device)!);
+            parse.GetValue(Init) ?? recipe.Init, reverse, options, parse.GetResult(MaxSteps) is { Implicit: false }, parse.GetValue(Device)!)
+        {
+            AttentionGradient = parse.GetValue(RoutingAttention),
+        };
     }
 
     private BackwardFlowOptions ReadFlows(ParseResult parse, ModelPreset preset)
@@ -245,14 +266,15 @@ internal sealed class TrainFlags
         // Ignored under the adaptive threshold; the library's default keeps the options what they were before.
         var fixedThreshold = threshold ?? new ReContrastOptions().FixedThreshold;
         var average = parse.GetValue(FlowAverage);
+        var scaling = parse.GetValue(FlowScale);
         return new BackwardFlowOptions
         {
             Contrast = names.Contains("contrast")
                 ? new ReContrastOptions { Weight = parse.GetValue(LambdaContrast), Temperature = parse.GetValue(Tau), Threshold = kind, FixedThreshold = fixedThreshold, Normalization = average }
                 : null,
-            Attend = names.Contains("attend") ? new ReAttendOptions { Weight = parse.GetValue(LambdaAttend), DetachTarget = parse.GetValue(DetachAttend) } : null,
+            Attend = names.Contains("attend") ? new ReAttendOptions { Weight = parse.GetValue(LambdaAttend), DetachTarget = parse.GetValue(DetachAttend), Scaling = scaling } : null,
             Construct = names.Contains("construct")
-                ? new ReConstructOptions { Weight = parse.GetValue(LambdaConstruct), Threshold = kind, FixedThreshold = fixedThreshold, Normalization = average }
+                ? new ReConstructOptions { Weight = parse.GetValue(LambdaConstruct), Threshold = kind, FixedThreshold = fixedThreshold, Normalization = average, Scaling = scaling }
                 : null,
         };
     }

@@ -9,6 +9,7 @@ namespace Re4.Recommenders.BackwardFlows;
 /// expands z<sub>k</sub> into L slots Q = Linear<sub>d→L·d</sub>(z<sub>k</sub>), attends over the slots with
 /// G = softmax(W₂·tanh(W₁·Qᵀ)) (slot j tied to history position j, so padded positions are masked), and reconstructs
 /// X̃ = G·(Q·W₃). The loss is the squared error between X̃<sub>k,l</sub> and x<sub>l</sub> on the positive cells.
+/// With <see cref="FlowScaling.Normalized"/>, z and x are first rescaled to norm √d, so the error no longer scales with ‖x‖².
 /// </summary>
 /// <remarks>A TorchSharp module with its own parameters: the trainer optimises and checkpoints them with the model.</remarks>
 public sealed class ReConstructFlow : nn.Module, IBackwardFlow, Extractors.IStandardNormalInitializable
@@ -69,8 +70,8 @@ public sealed class ReConstructFlow : nn.Module, IBackwardFlow, Extractors.IStan
     {
         ArgumentNullException.ThrowIfNull(context);
         using var scope = NewDisposeScope();
-        var z = context.Interests;                                                    // [B, K, d]
-        var x = context.History;                                                      // [B, L, d]
+        var z = FlowVectors.Scaled(context.Interests, _options.Scaling);               // [B, K, d]
+        var x = FlowVectors.Scaled(context.History, _options.Scaling);                 // [B, L, d]
         long b = z.shape[0], k = z.shape[1], l = x.shape[1], d = _dimension;
         if (l > _maxLength) throw new ArgumentException($"History length {l} exceeds the generator's {_maxLength} slots.", nameof(context));
         var q = expand.forward(z).view(b, k, _maxLength, d).narrow(2, 0, l);           // Q: [B, K, L, d]

@@ -201,11 +201,10 @@ public sealed partial class MultiInterestTrainer : IDisposable
         StopReason reason;
         var clock = new Stopwatch();
         var parts = new Dictionary<string, double>();
-        if (_options.Negatives == NegativeSampling.Auto) TrainerLog.SoftmaxResolved(_logger, _softmax, _model.Config.ItemCount, _options.FullSoftmaxItemLimit);
         if (_logger.IsEnabled(LogLevel.Information))
         {
             TrainerLog.TrainingStarted(_logger, _model.Config.Encoder, _model.Config.EffectiveInterests, _model.Config.Dimension, _split.TrainCount, _model.Config.ItemCount,
-                _options.BatchSize, _options.LearningRate, _softmax == NegativeSampling.Full ? "full softmax" : $"{_options.ResolvedNegativeCount} {_softmax}",
+                _options.BatchSize, _options.LearningRate, SoftmaxDescription(),
                 string.Join(", ", Flows.Select(f => $"{f.Flow.Name} x{f.Weight}")), _device.ToString());
         }
         while (true)
@@ -245,6 +244,15 @@ public sealed partial class MultiInterestTrainer : IDisposable
         RestoreBest();
         var test = _split.Test.Count > 0 ? Evaluate(_split.Test) : null;
         return new TrainingResult(_step, _bestStep, reason, _trainSeconds, SamplesPerSecond, _bestValidation!, test?.Metrics, _history.ToArray());
+    }
+
+    /// <summary>The softmax for the start line; an automatic choice says why it was made.</summary>
+    private string SoftmaxDescription()
+    {
+        var kind = _softmax == NegativeSampling.Full ? "full softmax" : $"{_options.ResolvedNegativeCount} {_softmax}";
+        if (_options.Negatives != NegativeSampling.Auto) return kind;
+        var rule = _softmax == NegativeSampling.Full ? "≤" : ">";
+        return string.Create(CultureInfo.InvariantCulture, $"{kind} (auto: {_model.Config.ItemCount} items {rule} {_options.FullSoftmaxItemLimit})");
     }
 
     /// <summary>Evaluates the current model on a set of users.</summary>

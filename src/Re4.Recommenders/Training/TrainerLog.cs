@@ -25,8 +25,4 @@ internal static partial class TrainerLog
     [LoggerMessage(EventId = 4, EventName = "LossExploding", Level = LogLevel.Warning,
         Message = "step {Step}: the loss {Loss:G3} is over {Factor}x the first step's ({First:G3}): training is diverging; lower the learning rate or the loss weights")]
     public static partial void LossExploding(ILogger logger, long step, double loss, double factor, double first);
-
-    [LoggerMessage(EventId = 13, EventName = "SoftmaxResolved", Level = LogLevel.Information,
-        Message = "Softmax auto: {Softmax} for {Items} items (full softmax up to {Limit} items, log-uniform beyond)")]
-    public static partial void SoftmaxResolved(ILogger logger, NegativeSampling softmax, int items, int limit);
 }
