@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Re4.Recommenders.Extractors;
 
 /// <summary>Options of <see cref="DynamicRoutingExtractor"/>. Defaults are ComiRec-DR; <see cref="Mind"/> gives MIND.</summary>
@@ -29,6 +31,7 @@ public sealed record DynamicRoutingOptions
     /// embeddings. Same values, same interests; only the gradient differs. Default false: A from the routing logits
     /// without gradient (as before 0.3), so re-attend reaches only the interests, through its target R, and nothing
     /// with a detached target.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]   // off: a checkpoint is written as before the option existed
     public bool AttentionGradient { get; init; }
 
     /// <summary>MIND: a shared bilinear map, random initial routing logits and a relu head.</summary>
