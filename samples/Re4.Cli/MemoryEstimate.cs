@@ -20,7 +20,8 @@ public static class MemoryEstimate
     {
         double n = config.ItemCount + 1, d = config.Dimension, k = config.EffectiveInterests, l = config.MaxLength, b = options.BatchSize;
         double e = options.EvaluationBatchSize;
-        var negatives = options.Negatives == NegativeSampling.Full ? n : options.NegativeCount ?? (options.Negatives == NegativeSampling.Uniform ? 5000 : 10 * b);
+        var softmax = options.ResolveNegatives(config.ItemCount);
+        var negatives = softmax == NegativeSampling.Full ? n : options.NegativeCount ?? (softmax == NegativeSampling.Uniform ? 5000 : 10 * b);
         var table = n * d * Float * 5;                                   // weights, gradient, Adam's m and v, the scorer's copy
         var step = b * k * l * Float * 8                                 // attention logits, A, log A and their gradients
             + b * k * d * Float * 8                                      // interests, retrieval vectors and gradients

@@ -23,6 +23,7 @@ internal static class TrainCommand
         ["uniform"] = NegativeSampling.Uniform,
         ["log-uniform"] = NegativeSampling.LogUniform,
         ["full"] = NegativeSampling.Full,
+        ["auto"] = NegativeSampling.Auto,
     };
 
     internal static readonly IReadOnlyDictionary<string, TrainingSamplerKind> TrainSamplers = new Dictionary<string, TrainingSamplerKind>
@@ -233,6 +234,10 @@ internal static class TrainCommand
             BatchSize = options.BatchSize,
             Lr = options.LearningRate,
             Sampler = CliOptions.NameOf(Samplers, options.Negatives),
+            Softmax = CliOptions.NameOf(Samplers, trainer.Softmax),
+            Recipe = spec.Recipe.Name,
+            TrainSampler = CliOptions.NameOf(TrainSamplers, options.Sampler),
+            HistoryOrder = CliOptions.NameOf(TrainFlags.HistoryOrders, model.Config.ReverseHistory ? Cli.HistoryOrder.MostRecentFirst : Cli.HistoryOrder.OldestFirst),
             Flows = trainer.Flows.ToDictionary(f => f.Flow.Name, f => f.Weight),
             HardNegatives = options.HardNegatives?.Beta,
             Diagnostics = diagnostics is null ? null : DiagnosticsSummary.From(diagnostics),

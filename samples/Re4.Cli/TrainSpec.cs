@@ -9,6 +9,7 @@ namespace Re4.Cli;
 /// per model and seed so that <c>compare</c> applies the same flags to every run.</summary>
 /// <param name="ModelName">The --model name (a preset of <see cref="ModelPreset.All"/>).</param>
 /// <param name="Preset">What the name sets.</param>
+/// <param name="Recipe">The training recipe (the preset's, or <c>--recipe</c>'s).</param>
 /// <param name="Interests">K.</param>
 /// <param name="Dimension">d.</param>
 /// <param name="SaFlavor">comirec or re4.</param>
@@ -17,9 +18,12 @@ namespace Re4.Cli;
 /// <param name="Options">The trainer's options (seeded).</param>
 /// <param name="MaxStepsGiven">Whether --max-steps was given (a resumed run keeps its saved limit otherwise).</param>
 /// <param name="Device">Where to train.</param>
-internal sealed record TrainSpec(string ModelName, ModelPreset Preset, int Interests, int Dimension, string SaFlavor, EmbeddingInitialization Init,
+internal sealed record TrainSpec(string ModelName, ModelPreset Preset, TrainingRecipe Recipe, int Interests, int Dimension, string SaFlavor, EmbeddingInitialization Init,
     bool ReverseHistory, TrainerOptions Options, bool MaxStepsGiven, TorchSharp.torch.Device Device)
 {
+    /// <summary>--attend-routing: the routing encoders' <see cref="DynamicRoutingOptions.AttentionGradient"/>.</summary>
+    public bool AttentionGradient { get; init; }
+
     /// <summary>The architecture for <paramref name="dataset"/>.</summary>
     public ModelConfig Config(SequenceDataset dataset, int maxLength) => new()
     {
@@ -31,6 +35,12 @@ internal sealed record TrainSpec(string ModelName, ModelPreset Preset, int Inter
         MaxLength = maxLength,
         ReverseHistory = ReverseHistory,
         ItemInitialization = Init,
-        EncoderOptions = SaFlavor == "re4" ? SelfAttentiveOptions.Re4Reference() : null,
+        MatrixInitialization = Recipe.Matrices,
+        EncoderOptions = SaFlavor == "re4" ? SelfAttentiveOptions.Re4Reference()
+            : AttentionGradient ? RoutingOptions() with { AttentionGradient = true }
+            : null,
     };
+
+    // The preset's routing flavour (MIND or ComiRec-DR), as its descriptor defaults it; TrainFlags refuses other encoders.
+    private DynamicRoutingOptions RoutingOptions() => ((EncoderDescriptor<DynamicRoutingOptions>)Preset.Kind).CreateDefaultOptions();
 }

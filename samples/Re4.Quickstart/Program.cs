@@ -105,7 +105,9 @@ return 0;
 
 (TrainingResult Result, InterestDiagnosticsReport Diagnostics) Train(string name, BackwardFlowOptions flows)
 {
-    // K and d are the library's defaults (ModelConfig): 4 interests of 64 dimensions, as in the papers.
+    // K and d are the library's defaults (ModelConfig): 4 interests of 64 dimensions, as in the papers. So is the training
+    // recipe (0.3): every prefix of every user, most recent item first, and a full softmax for a catalogue this small
+    // (NegativeSampling.Auto); TrainerOptions.ComiRec() with ReverseHistory = false would give ComiRec's recipe instead.
     var config = new ModelConfig { Encoder = ComiRecSaDescriptor.EncoderName, ItemCount = dataset.ItemCount, MaxLength = split.MaxLength };
     var options = new TrainerOptions
     {
@@ -114,7 +116,7 @@ return 0;
     var clock = Stopwatch.StartNew();
     using var trainer = new MultiInterestTrainer(split, config, options, logger);
     var result = trainer.Fit();
-    Console.WriteLine($"{name}: trained {result.Steps} steps in {clock.Elapsed.TotalSeconds:F0} s ({result.StopReason.ToIdentifier()}), best validation at step {result.BestStep}");
+    Console.WriteLine($"{name}: trained {result.Steps} steps in {clock.Elapsed.TotalSeconds:F0} s ({result.StopReason.ToIdentifier()}, {trainer.Softmax} softmax), best validation at step {result.BestStep}");
     Func<int, int>? topicOf = dataPath is null
         ? item => PlantedInterestGenerator.TopicOf(dataset.OriginalItemId(item), new SyntheticDataOptions().Topics)
         : null;

@@ -8,9 +8,9 @@ using static TorchSharp.torch;
 
 namespace Re4.Cli;
 
-/// <summary>The training options <c>train</c> and <c>compare</c> share. Those a model preset sets (<c>--lr</c>,
-/// <c>--sampler</c>, <c>--flows</c>, ...) have no parser default: absent, the preset's value applies, and the help names
-/// the presets' values. Every other default is the library's (<see cref="TrainerOptions"/>, <see cref="ModelConfig"/>,
+/// <summary>The training options <c>train</c> and <c>compare</c> share. Those a model preset or its recipe sets
+/// (<c>--lr</c>, <c>--sampler</c>, <c>--flows</c>, ...) have no parser default: absent, the recipe's (or the preset's)
+/// value applies, and the help names the recipes' values. Every other default is the library's (<see cref="TrainerOptions"/>, <see cref="ModelConfig"/>,
 /// the flows' option records), read here once.</summary>
 internal sealed class TrainFlags
 {
@@ -24,11 +24,15 @@ internal sealed class TrainFlags
         var attend = new ReAttendOptions();
         var construct = new ReConstructOptions();
         var routing = new RoutingRegularizationOptions();
-        var comiRec = ModelPreset.All["comirec-sa"];
-        var reference = ModelPreset.All["re4-reference"];
-        Interests = CliOptions.Int("interests", "K", "interests per user (default {default}; 1 for youtube-dnn and gru4rec)", config.Interests, min: 1);
+        var comiRec = TrainingRecipe.Default;
+        var reference = TrainingRecipe.Re4Reference;
+        Recipe = CliOptions.Parsed("recipe", "R",
+            $"{TrainingRecipe.Names}: the training setup the flags below override (default: the model's, {comiRec.Name} for all but\n" +
+            $"re4-reference; comirec = ComiRec's random cut, oldest item first, log-uniform negatives, the defaults before 0.3)", TrainingRecipe.Parse);
+        Interests = CliOptions.OptionalInt("interests", "K",
+            $"interests per user (default {comiRec.Interests}; re4-reference {reference.Interests}; 1 for youtube-dnn and gru4rec)", min: 1);
         Dimension = CliOptions.Int("dim", "D", "embedding size", config.Dimension, min: 1);
-        BatchSize = CliOptions.Int("batch-size", "B", string.Empty, trainer.BatchSize, min: 1);
+        BatchSize = CliOptions.OptionalInt("batch-size", "B", $"(default {comiRec.BatchSize}; re4-reference {reference.BatchSize})", min: 1);
         LearningRate = CliOptions.OptionalDouble("lr", "X",
             $"Adam learning rate (default {CliOptions.Format(comiRec.LearningRate)}; re4-reference {CliOptions.Format(reference.LearningRate)})");
         WeightDecay = CliOptions.OptionalDouble("weight-decay", "X",
@@ -37,15 +41,16 @@ internal sealed class TrainFlags
             $"negatives of the sampled softmax (default {CliOptions.NameOf(TrainCommand.Samplers, comiRec.Sampler)}; re4-reference {CliOptions.NameOf(TrainCommand.Samplers, reference.Sampler)})",
             TrainCommand.Samplers);
         Sampler.HelpName = "S";
-        Sampler.Description = $"{string.Join('|', TrainCommand.Samplers.Keys)}: {Sampler.Description}";
+        Sampler.Description = $"{string.Join('|', TrainCommand.Samplers.Keys)}: {Sampler.Description}; auto = full softmax up to\n" +
+            $"{trainer.FullSoftmaxItemLimit} items, log-uniform beyond (the choice is logged and written to metrics.json as softmax)";
         Negatives = CliOptions.OptionalInt("negatives", "N", "negatives per batch (default: the trainer's, 10*B for log-uniform, 5000 for uniform)", min: 1);
         TrainSampler = CliOptions.OptionalChoice("train-sampler",
-            $"(default {CliOptions.NameOf(TrainCommand.TrainSamplers, comiRec.TrainSampler)}, ComiRec's; re4-reference {CliOptions.NameOf(TrainCommand.TrainSamplers, reference.TrainSampler)})",
+            $"(default {CliOptions.NameOf(TrainCommand.TrainSamplers, comiRec.TrainSampler)}; comirec {CliOptions.NameOf(TrainCommand.TrainSamplers, TrainingRecipe.ComiRec.TrainSampler)}; re4-reference {CliOptions.NameOf(TrainCommand.TrainSamplers, reference.TrainSampler)})",
             TrainCommand.TrainSamplers);
         TrainSampler.HelpName = "S";
         TrainSampler.Description = $"{string.Join('|', TrainCommand.TrainSamplers.Keys)} {TrainSampler.Description}";
         Flows = CliOptions.Parsed("flows", "F",
-            $"backward flows: none or a list of {string.Join(',', FlowNames)} (default {comiRec.Flows}; re4*: {ModelPreset.All["re4"].Flows})", ParseFlowNames);
+            $"backward flows: none or a list of {string.Join(',', FlowNames)} (default {ModelPreset.All["comirec-sa"].Flows}; re4*: {ModelPreset.All["re4"].Flows})", ParseFlowNames);
         LambdaContrast = CliOptions.Double("lambda-contrast", "X", "re-contrast weight", contrast.Weight);
         LambdaAttend = CliOptions.Double("lambda-attend", "X", "re-attend weight", attend.Weight);
         LambdaConstruct = CliOptions.Double("lambda-construct", "X", "re-construct weight", construct.Weight);
@@ -58,6 +63,11 @@ internal sealed class TrainFlags
             ParseThreshold);
         FlowAverage = CliOptions.Choice("flow-average", "all-cells (reference code) | positives", TrainCommand.Averages, contrast.Normalization, "A");
         DetachAttend = CliOptions.Flag("detach-attend", "stop the gradient through the re-attention target");
+        FlowScale = CliOptions.Choice("flow-scaling",
+            "reference (raw Z, X: the flows' strength follows the embeddings' scale) | normalized (Z, X rescaled to norm sqrt(d)\nfor re-attend and re-construct)",
+            FlowScalings, attend.Scaling, "S");
+        RoutingAttention = CliOptions.Flag("attend-routing",
+            "comirec-dr, mind: give the attention a gradient into the routing (bilinear maps), so re-attend can change it");
         SaFlavor = CliOptions.Parsed<string>("sa-flavor", "F",
             $"comirec (position embedding, biases) | re4 (reference code: value projection, tanh head) (default {comiRec.SaFlavor}; re4-reference {reference.SaFlavor})",
             text => TrainCommand.SaFlavors.TryGetValue(text.ToLowerInvariant(), out var flavor)
@@ -67,7 +77,10 @@ internal sealed class TrainFlags
             $"xavier | normal (std 1, the Re4 reference code) (default {CliOptions.NameOf(TrainCommand.Inits, comiRec.Init)}; re4-reference {CliOptions.NameOf(TrainCommand.Inits, reference.Init)})",
             TrainCommand.Inits);
         Init.HelpName = "I";
-        ReverseHistory = CliOptions.Flag("reverse-history", "feed histories most recent first (the Re4 reference code; re4-reference does)");
+        ReverseHistory = CliOptions.Flag("reverse-history", "feed histories most recent first (the default since 0.3; same as --history-order most-recent-first)");
+        HistoryOrder = CliOptions.OptionalChoice("history-order",
+            $"most-recent-first (default) | oldest-first (ComiRec's order; the comirec recipe's)", HistoryOrders);
+        HistoryOrder.HelpName = "O";
         MaxSteps = CliOptions.Int("max-steps", "S", string.Empty, checked((int)trainer.MaxSteps), min: 1);
         MaxEpochs = CliOptions.OptionalInt("max-epochs", "E", "stop after E sampler epochs", min: 1);
         MaxMinutes = CliOptions.OptionalDouble("max-minutes", "M", "stop after M minutes of training (not deterministic; prefer --max-steps)");
@@ -76,11 +89,20 @@ internal sealed class TrainFlags
         Device = CliOptions.DeviceOption(string.Empty);
     }
 
-    public Option<int> Interests { get; }
+    /// <summary>The names of <c>--history-order</c>.</summary>
+    internal static readonly IReadOnlyDictionary<string, HistoryOrder> HistoryOrders = new Dictionary<string, HistoryOrder>
+    {
+        ["most-recent-first"] = Cli.HistoryOrder.MostRecentFirst,
+        ["oldest-first"] = Cli.HistoryOrder.OldestFirst,
+    };
+
+    public Option<TrainingRecipe?> Recipe { get; }
+
+    public Option<int?> Interests { get; }
 
     public Option<int> Dimension { get; }
 
-    public Option<int> BatchSize { get; }
+    public Option<int?> BatchSize { get; }
 
     public Option<double?> LearningRate { get; }
 
@@ -112,11 +134,24 @@ internal sealed class TrainFlags
 
     public Option<bool> DetachAttend { get; }
 
+    /// <summary>The names of <c>--flow-scaling</c>.</summary>
+    internal static readonly IReadOnlyDictionary<string, FlowScaling> FlowScalings = new Dictionary<string, FlowScaling>
+    {
+        ["reference"] = FlowScaling.Reference,
+        ["normalized"] = FlowScaling.Normalized,
+    };
+
+    public Option<FlowScaling> FlowScale { get; }
+
+    public Option<bool> RoutingAttention { get; }
+
     public Option<string?> SaFlavor { get; }
 
     public Option<EmbeddingInitialization?> Init { get; }
 
     public Option<bool> ReverseHistory { get; }
+
+    public Option<HistoryOrder?> HistoryOrder { get; }
 
     public Option<int> MaxSteps { get; }
 
@@ -133,8 +168,8 @@ internal sealed class TrainFlags
     /// <summary>The options in help order (after <c>--model</c> or <c>--models</c>).</summary>
     public Option[] All =>
     [
-        Interests, Dimension, BatchSize, LearningRate, WeightDecay, Sampler, Negatives, TrainSampler, Flows, LambdaContrast, LambdaAttend,
-        LambdaConstruct, LambdaRouting, HardNegatives, Tau, Threshold, FlowAverage, DetachAttend, SaFlavor, Init, ReverseHistory, MaxSteps, MaxEpochs, MaxMinutes,
+        Recipe, Interests, Dimension, BatchSize, LearningRate, WeightDecay, Sampler, Negatives, TrainSampler, Flows, LambdaContrast, LambdaAttend,
+        LambdaConstruct, LambdaRouting, HardNegatives, Tau, Threshold, FlowAverage, DetachAttend, FlowScale, RoutingAttention, SaFlavor, Init, ReverseHistory, HistoryOrder, MaxSteps, MaxEpochs, MaxMinutes,
         EvaluateEvery, Patience, Device,
     ];
 
@@ -169,9 +204,13 @@ internal sealed class TrainFlags
     public string? Problem(ParseResult parse, string modelName)
     {
         var preset = ModelPreset.All[modelName];
-        var saFlavor = parse.GetValue(SaFlavor) ?? preset.SaFlavor;
-        if (preset.Kind.OptionsType != typeof(SelfAttentiveOptions) && saFlavor != "comirec")
+        // A recipe's flavour applies to the self-attentive encoder only; a flavour given for another encoder is an error.
+        if (preset.Kind.OptionsType != typeof(SelfAttentiveOptions) && parse.GetValue(SaFlavor) is { } saFlavor && saFlavor != "comirec")
             return $"option --sa-flavor applies to the self-attentive encoder, not to {modelName}";
+        if (parse.GetResult(ReverseHistory) is { Implicit: false } && parse.GetValue(ReverseHistory) && parse.GetValue(HistoryOrder) == Cli.HistoryOrder.OldestFirst)
+            return "options --reverse-history and --history-order oldest-first contradict each other";
+        if (parse.GetValue(RoutingAttention) && preset.Kind.OptionsType != typeof(DynamicRoutingOptions))
+            return $"option --attend-routing applies to the routing encoders (comirec-dr, mind), not to {modelName}";
         // TimeSpan holds about 15 million years of minutes; more would throw while reading the options.
         if (parse.GetValue(MaxMinutes) is { } minutes && (minutes <= 0 || minutes > TimeSpan.MaxValue.TotalMinutes / 2))
             return string.Create(CultureInfo.InvariantCulture, $"option --max-minutes must be positive and at most {TimeSpan.MaxValue.TotalMinutes / 2:0e0}, not {CliOptions.Format(minutes)}");
@@ -200,14 +239,17 @@ internal sealed class TrainFlags
     public TrainSpec Read(ParseResult parse, string modelName, int seed)
     {
         var preset = ModelPreset.All[modelName];
+        var recipe = parse.GetValue(Recipe) ?? preset.Recipe;
+        var negatives = parse.GetValue(Sampler) ?? preset.Sampler ?? recipe.Sampler;
         var options = new TrainerOptions
         {
-            BatchSize = parse.GetValue(BatchSize),
-            LearningRate = parse.GetValue(LearningRate) ?? preset.LearningRate,
-            WeightDecay = parse.GetValue(WeightDecay) ?? preset.WeightDecay,
-            Negatives = parse.GetValue(Sampler) ?? preset.Sampler,
-            NegativeCount = parse.GetValue(Negatives) ?? preset.NegativeCount,
-            Sampler = parse.GetValue(TrainSampler) ?? preset.TrainSampler,
+            BatchSize = parse.GetValue(BatchSize) ?? recipe.BatchSize,
+            LearningRate = parse.GetValue(LearningRate) ?? recipe.LearningRate,
+            WeightDecay = parse.GetValue(WeightDecay) ?? recipe.WeightDecay,
+            Negatives = negatives,
+            // The recipe's count goes with the recipe's sampler: another --sampler gets the trainer's rule for its kind.
+            NegativeCount = parse.GetValue(Negatives) ?? (negatives == preset.Sampler ? preset.NegativeCount : negatives == recipe.Sampler ? recipe.NegativeCount : null),
+            Sampler = parse.GetValue(TrainSampler) ?? recipe.TrainSampler,
             MaxSteps = parse.GetValue(MaxSteps),
             MaxEpochs = parse.GetValue(MaxEpochs),
             MaxDuration = parse.GetValue(MaxMinutes) is { } minutes ? TimeSpan.FromMinutes(minutes) : null,
@@ -218,9 +260,13 @@ internal sealed class TrainFlags
             BackwardFlows = ReadFlows(parse, preset),
             HardNegatives = (parse.GetValue(HardNegatives) ?? preset.HardNegativeBeta) is { } beta and not 0 ? new HardNegativeOptions { Beta = beta } : null,
         };
-        return new TrainSpec(modelName, preset, parse.GetValue(Interests), parse.GetValue(Dimension), parse.GetValue(SaFlavor) ?? preset.SaFlavor,
-            parse.GetValue(Init) ?? preset.Init, parse.GetValue(ReverseHistory) || preset.ReverseHistory, options,
-            parse.GetResult(MaxSteps) is { Implicit: false }, parse.GetValue(Device)!);
+        var reverse = parse.GetValue(ReverseHistory) || (parse.GetValue(HistoryOrder) is { } order ? order == Cli.HistoryOrder.MostRecentFirst : recipe.ReverseHistory);
+        var saFlavor = parse.GetValue(SaFlavor) ?? (preset.Kind.OptionsType == typeof(SelfAttentiveOptions) ? recipe.SaFlavor : "comirec");
+        return new TrainSpec(modelName, preset, recipe, parse.GetValue(Interests) ?? recipe.Interests, parse.GetValue(Dimension), saFlavor,
+            parse.GetValue(Init) ?? recipe.Init, reverse, options, parse.GetResult(MaxSteps) is { Implicit: false }, parse.GetValue(Device)!)
+        {
+            AttentionGradient = parse.GetValue(RoutingAttention),
+        };
     }
 
     private BackwardFlowOptions ReadFlows(ParseResult parse, ModelPreset preset)
@@ -231,14 +277,15 @@ internal sealed class TrainFlags
         // Ignored under the adaptive threshold; the library's default keeps the options what they were before.
         var fixedThreshold = threshold ?? new ReContrastOptions().FixedThreshold;
         var average = parse.GetValue(FlowAverage);
+        var scaling = parse.GetValue(FlowScale);
         return new BackwardFlowOptions
         {
             Contrast = names.Contains("contrast")
                 ? new ReContrastOptions { Weight = parse.GetValue(LambdaContrast), Temperature = parse.GetValue(Tau), Threshold = kind, FixedThreshold = fixedThreshold, Normalization = average }
                 : null,
-            Attend = names.Contains("attend") ? new ReAttendOptions { Weight = parse.GetValue(LambdaAttend), DetachTarget = parse.GetValue(DetachAttend) } : null,
+            Attend = names.Contains("attend") ? new ReAttendOptions { Weight = parse.GetValue(LambdaAttend), DetachTarget = parse.GetValue(DetachAttend), Scaling = scaling } : null,
             Construct = names.Contains("construct")
-                ? new ReConstructOptions { Weight = parse.GetValue(LambdaConstruct), Threshold = kind, FixedThreshold = fixedThreshold, Normalization = average }
+                ? new ReConstructOptions { Weight = parse.GetValue(LambdaConstruct), Threshold = kind, FixedThreshold = fixedThreshold, Normalization = average, Scaling = scaling }
                 : null,
             Routing = names.Contains(RoutingRegularizationFlow.FlowName) ? new RoutingRegularizationOptions { Weight = parse.GetValue(LambdaRouting) } : null,
         };

@@ -67,6 +67,19 @@ internal sealed record RunMetrics
     /// <summary>The negative sampler's CLI name.</summary>
     public string? Sampler { get; init; }
 
+    /// <summary><c>train</c>: the softmax the run trained with, <see cref="Sampler"/> with <c>auto</c> resolved for the
+    /// catalogue (<c>full</c>, <c>log-uniform</c> or <c>uniform</c>).</summary>
+    public string? Softmax { get; init; }
+
+    /// <summary><c>train</c>: the --recipe name (the model preset's unless given).</summary>
+    public string? Recipe { get; init; }
+
+    /// <summary><c>train</c>: the training sampler's CLI name (<c>every-prefix</c> or <c>random-cut</c>).</summary>
+    public string? TrainSampler { get; init; }
+
+    /// <summary><c>train</c>: <c>most-recent-first</c> or <c>oldest-first</c>.</summary>
+    public string? HistoryOrder { get; init; }
+
     /// <summary>Each backward flow's name and weight λ.</summary>
     public IReadOnlyDictionary<string, double>? Flows { get; init; }
 

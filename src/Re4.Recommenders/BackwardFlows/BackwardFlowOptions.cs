@@ -64,7 +64,15 @@ public sealed record ReAttendOptions
     /// <summary>Stop the gradient through the re-attention target R (default false: the reference code detaches nothing).</summary>
     public bool DetachTarget { get; init; }
 
-    internal void Validate() => OptionChecks.NonNegativeFinite(Weight, nameof(Weight));
+    /// <summary>Which vectors give the target R (default <see cref="FlowScaling.Reference"/>: the raw Z·Xᵀ, whose sharpness
+    /// depends on the embeddings' scale).</summary>
+    public FlowScaling Scaling { get; init; } = FlowScaling.Reference;
+
+    internal void Validate()
+    {
+        OptionChecks.NonNegativeFinite(Weight, nameof(Weight));
+        if (!Enum.IsDefined(Scaling)) throw new ArgumentOutOfRangeException(nameof(Scaling), Scaling, "Unknown flow scaling.");
+    }
 }
 
 /// <summary>Options of <see cref="ReConstructFlow"/>; defaults reproduce the Re4 reference code and are declared once, as
@@ -83,9 +91,14 @@ public sealed record ReConstructOptions
     /// <summary>Averaging (default all B·K·L·d entries, as the reference code).</summary>
     public FlowNormalization Normalization { get; init; } = FlowNormalization.AllCells;
 
+    /// <summary>Which vectors are generated from and scored against (default <see cref="FlowScaling.Reference"/>: the raw
+    /// Z and X, whose squared error scales with ‖x‖²).</summary>
+    public FlowScaling Scaling { get; init; } = FlowScaling.Reference;
+
     internal void Validate()
     {
         OptionChecks.NonNegativeFinite(Weight, nameof(Weight));
+        if (!Enum.IsDefined(Scaling)) throw new ArgumentOutOfRangeException(nameof(Scaling), Scaling, "Unknown flow scaling.");
         if (FixedThreshold is < 0 or >= 1 || double.IsNaN(FixedThreshold)) throw new ArgumentOutOfRangeException(nameof(FixedThreshold), FixedThreshold, "FixedThreshold must be in [0, 1).");
     }
 }

@@ -7,6 +7,7 @@ namespace Re4.Recommenders.BackwardFlows;
 /// Re-attend (Re4 paper's re-attend loss; docs/concepts.md, "Backward flows"): retrieval scores items by the dot product with an interest, so the forward attention should agree
 /// with it. The re-attention R = softmax<sub>L</sub>(masked Z·Xᵀ) (raw dot product, no temperature) is the target of a
 /// cross-entropy against the forward attention A: L = mean over (b, k) of −Σ<sub>l</sub> R·log A / Σ<sub>l</sub> R.
+/// With <see cref="FlowScaling.Normalized"/>, Z and X are first rescaled to norm √d (R = softmax(d·cos)).
 /// </summary>
 /// <remarks>Stateless and parameter-free; safe to share.</remarks>
 public sealed class ReAttendFlow : IBackwardFlow
@@ -39,7 +40,9 @@ public sealed class ReAttendFlow : IBackwardFlow
     {
         ArgumentNullException.ThrowIfNull(context);
         using var scope = NewDisposeScope();
-        var logits = context.Interests.matmul(context.History.transpose(1, 2));    // [B, K, L]
+        var z = FlowVectors.Scaled(context.Interests, _options.Scaling);             // [B, K, d]
+        var x = FlowVectors.Scaled(context.History, _options.Scaling);               // [B, L, d]
+        var logits = z.matmul(x.transpose(1, 2));                                   // [B, K, L]
         var (target, _) = Extractors.MaskedAttention.Softmax(logits, context.Mask); // R, 0 on padding
         if (_options.DetachTarget) target = target.detach();
         // R is 0 where log A is the finite mask value, so padding contributes exactly 0.

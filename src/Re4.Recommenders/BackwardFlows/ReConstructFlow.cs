@@ -9,9 +9,10 @@ namespace Re4.Recommenders.BackwardFlows;
 /// expands z<sub>k</sub> into L slots Q = Linear<sub>d→L·d</sub>(z<sub>k</sub>), attends over the slots with
 /// G = softmax(W₂·tanh(W₁·Qᵀ)) (slot j tied to history position j, so padded positions are masked), and reconstructs
 /// X̃ = G·(Q·W₃). The loss is the squared error between X̃<sub>k,l</sub> and x<sub>l</sub> on the positive cells.
+/// With <see cref="FlowScaling.Normalized"/>, z and x are first rescaled to norm √d, so the error no longer scales with ‖x‖².
 /// </summary>
 /// <remarks>A TorchSharp module with its own parameters: the trainer optimises and checkpoints them with the model.</remarks>
-public sealed class ReConstructFlow : nn.Module, IBackwardFlow
+public sealed class ReConstructFlow : nn.Module, IBackwardFlow, Extractors.IStandardNormalInitializable
 {
     private readonly Linear expand;   // d → L·d, Q
     private readonly Linear w_1;      // d → d
@@ -39,6 +40,16 @@ public sealed class ReConstructFlow : nn.Module, IBackwardFlow
         RegisterComponents();
     }
 
+    /// <summary>The Re4 reference code's W3, W3_2 and W5 (inferred: the slot attention's W₁ and W₂ and the value map W₃)
+    /// from N(0, 1); the expansion to L slots keeps its initialisation.</summary>
+    void Extractors.IStandardNormalInitializable.InitializeStandardNormal()
+    {
+        using var noGrad = no_grad();
+        nn.init.normal_(w_1.weight!, 0, 1);   // W3: [d, d]
+        nn.init.normal_(w_2.weight!, 0, 1);   // W3_2: [L, d]
+        nn.init.normal_(w_3.weight!, 0, 1);   // W5: [d, d]
+    }
+
     /// <inheritdoc />
     public string Name => "construct";
 
@@ -59,8 +70,8 @@ public sealed class ReConstructFlow : nn.Module, IBackwardFlow
     {
         ArgumentNullException.ThrowIfNull(context);
         using var scope = NewDisposeScope();
-        var z = context.Interests;                                                    // [B, K, d]
-        var x = context.History;                                                      // [B, L, d]
+        var z = FlowVectors.Scaled(context.Interests, _options.Scaling);               // [B, K, d]
+        var x = FlowVectors.Scaled(context.History, _options.Scaling);                 // [B, L, d]
         long b = z.shape[0], k = z.shape[1], l = x.shape[1], d = _dimension;
         if (l > _maxLength) throw new ArgumentException($"History length {l} exceeds the generator's {_maxLength} slots.", nameof(context));
         var q = expand.forward(z).view(b, k, _maxLength, d).narrow(2, 0, l);           // Q: [B, K, L, d]

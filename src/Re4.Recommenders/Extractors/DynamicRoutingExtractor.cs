@@ -81,6 +81,8 @@ public sealed class DynamicRoutingExtractor : InterestExtractor
             ? zeros(b, k, l, dtype: history.dtype, device: history.device)
             : TruncatedStandardNormal(b, k, l, history, training ? null : InferenceSeed);   // MIND: truncated-normal start
         var detachedHat = itemHat.detach();
+        // With AttentionGradient the same logits again, with the gradient through ê: what A is computed from.
+        var attentionLogits = logits;
         Tensor coupling = null!, interests = null!;
         for (var i = 0; i < _options.Iterations; i++)
         {
@@ -89,13 +91,17 @@ public sealed class DynamicRoutingExtractor : InterestExtractor
             var hat = last ? itemHat : detachedHat;
             var s = coupling.unsqueeze(2).matmul(hat).squeeze(2);                    // [B, K, d]
             interests = Squash(s);
-            if (!last) logits = logits.Plus(hat.matmul(interests.unsqueeze(-1)).squeeze(-1));   // [B, K, L]
+            if (last) break;
+            logits = logits.Plus(hat.matmul(interests.unsqueeze(-1)).squeeze(-1));   // [B, K, L]
+            attentionLogits = _options.AttentionGradient
+                ? attentionLogits.Plus(itemHat.matmul(interests.detach().unsqueeze(-1)).squeeze(-1))   // [B, K, L], gradient into ê
+                : logits;
         }
 
         // The backward flows want a distribution over L per interest: renormalise c over the valid items.
         // Renormalised in log space: an interest whose coupling underflows to 0 at every item (logits far below the
         // other interests') still gets a proper distribution, where c / Σc would be 0/0.
-        var logCoupling = logits.log_softmax(1).masked_fill(mask.eq(TorchScalars.Zero).unsqueeze(1), TorchScalars.MaskValue);   // [B, K, L]
+        var logCoupling = attentionLogits.log_softmax(1).masked_fill(mask.eq(TorchScalars.Zero).unsqueeze(1), TorchScalars.MaskValue);   // [B, K, L]
         var logAttention = logCoupling - logCoupling.logsumexp(-1, keepdim: true);
         var attention = logAttention.exp();                                            // 0 on padding (exp(−1e9))
         var retrieval = head is null ? interests : head.forward(interests).relu();

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Re4.Recommenders.Extractors;
 
 /// <summary>Options of <see cref="DynamicRoutingExtractor"/>. Defaults are ComiRec-DR; <see cref="Mind"/> gives MIND.</summary>
@@ -22,6 +24,15 @@ public sealed record DynamicRoutingOptions
 
     /// <summary>Retrieval vectors U = relu(Linear(V)) (MIND) instead of U = V.</summary>
     public bool ReluHead { get; init; }
+
+    /// <summary>Give the attention A (what re-attend, re-contrast and re-construct read) a gradient into the routing: the
+    /// final coupling's logits are recomputed as b₀ + Σ<sub>i</sub> ⟨ê, v<sub>i</sub>⟩ with the gradient through ê (the
+    /// routing's own v<sub>i</sub> stay as they are), so re-attend's −Σ R·log A reaches the bilinear maps and the item
+    /// embeddings. Same values, same interests; only the gradient differs. Default false: A from the routing logits
+    /// without gradient (as before 0.3), so re-attend reaches only the interests, through its target R, and nothing
+    /// with a detached target.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]   // off: a checkpoint is written as before the option existed
+    public bool AttentionGradient { get; init; }
 
     /// <summary>MIND: a shared bilinear map, random initial routing logits and a relu head.</summary>
     public static DynamicRoutingOptions Mind(int dimension = 64, int interests = 4, int maxLength = 20) => new()

@@ -10,7 +10,7 @@ namespace Re4.Recommenders.Extractors;
 /// output rows, interests Z = A·X (or A·(X·W_v)), retrieval vectors U = Z (or tanh(Linear(Z))). The position embedding P
 /// enters only the attention scorer, as in the reference code.
 /// </summary>
-public sealed class SelfAttentiveExtractor : InterestExtractor
+public sealed class SelfAttentiveExtractor : InterestExtractor, IStandardNormalInitializable
 {
     private readonly Linear w_a;            // d → h·d (h = HiddenMultiplier), tanh
     private readonly Linear w_b;            // h·d → K
@@ -55,6 +55,16 @@ public sealed class SelfAttentiveExtractor : InterestExtractor
 
     /// <summary>The options this extractor was built with.</summary>
     public SelfAttentiveOptions Options => _options;
+
+    /// <summary>The Re4 reference code's W1, W1_2 and W2 (inferred: the scorer's two layers and the value projection) from
+    /// N(0, 1); the output head and the position embedding keep their initialisation, as the reference's own modules do.</summary>
+    void IStandardNormalInitializable.InitializeStandardNormal()
+    {
+        using var noGrad = no_grad();
+        nn.init.normal_(w_a.weight!, 0, 1);    // W1: [h·d, d]
+        nn.init.normal_(w_b.weight!, 0, 1);    // W1_2: [K, h·d]
+        if (w_v is not null) nn.init.normal_(w_v.weight!, 0, 1);   // W2: [d, d]
+    }
 
     /// <inheritdoc />
     public override InterestOutput Extract(Tensor history, Tensor mask)

@@ -25,8 +25,10 @@ internal sealed class ModelConfigJsonConverter : JsonConverter<ModelConfig>
             Dimension = stored.Dimension ?? defaults.Dimension,
             Interests = stored.Interests ?? defaults.Interests,
             MaxLength = stored.MaxLength ?? defaults.MaxLength,
-            ReverseHistory = stored.ReverseHistory ?? defaults.ReverseHistory,
+            // A file without the field predates the switch, when histories were always oldest first (not today's default).
+            ReverseHistory = stored.ReverseHistory ?? false,
             ItemInitialization = stored.ItemInitialization ?? defaults.ItemInitialization,
+            MatrixInitialization = stored.MatrixInitialization ?? MatrixInitialization.Default,
             EncoderOptions = ReadOptions(encoder, stored, options),
         };
     }
@@ -43,6 +45,8 @@ internal sealed class ModelConfigJsonConverter : JsonConverter<ModelConfig>
             MaxLength = value.MaxLength,
             ReverseHistory = value.ReverseHistory,
             ItemInitialization = value.ItemInitialization,
+            // Written only when not the default, so that every other model's file stays byte for byte what it was.
+            MatrixInitialization = value.MatrixInitialization == MatrixInitialization.Default ? null : value.MatrixInitialization,
             EncoderOptions = value.EncoderOptions,   // declared object: written with its runtime type's properties
         };
         JsonSerializer.Serialize(writer, stored, options);
@@ -95,6 +99,10 @@ internal sealed class ModelConfigJsonConverter : JsonConverter<ModelConfig>
 
         [JsonConverter(typeof(JsonStringEnumConverter<EmbeddingInitialization>))]
         public EmbeddingInitialization? ItemInitialization { get; set; }
+
+        [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+        [JsonConverter(typeof(JsonStringEnumConverter<MatrixInitialization>))]
+        public MatrixInitialization? MatrixInitialization { get; set; }
 
         [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
         public object? EncoderOptions { get; set; }

@@ -51,6 +51,8 @@ public sealed class MultiInterestModel : nn.Module
         extractor = createExtractor(config);
         if (extractor.InterestCount != config.EffectiveInterests || extractor.Dimension != config.Dimension)
             throw new ArgumentException($"Encoder {config.Encoder} gives K = {extractor.InterestCount}, d = {extractor.Dimension}; the configuration says K = {config.EffectiveInterests}, d = {config.Dimension}.", nameof(config));
+        if (config.MatrixInitialization == MatrixInitialization.StandardNormal && extractor is IStandardNormalInitializable reference)
+            reference.InitializeStandardNormal();   // after the module's own draws: other initialisations keep their seeded weights
         RegisterComponents();
     }
 

@@ -46,6 +46,7 @@ public sealed partial class MultiInterestTrainer : IDisposable
     private readonly ITrainingSampler _sampler;
     private readonly Re4Random _negativeRandom;
     private readonly NegativeSampler? _negatives;
+    private readonly NegativeSampling _softmax;          // TrainerOptions.Negatives with Auto resolved for this catalogue
     private readonly RunCheckpointer? _checkpointer;
     private readonly IdMap _originalItemIds;
     private readonly ObjectiveModules _objectiveModules;   // optimised and saved with the model
@@ -169,8 +170,9 @@ public sealed partial class MultiInterestTrainer : IDisposable
             : new EveryPrefixSampler(split, options.BatchSize, options.Seed, reverseHistory: config.ReverseHistory);
         _sampler = options.PrefetchBatches > 0 ? new PrefetchingSampler(sampler, options.PrefetchBatches) : sampler;
         _negativeRandom = new Re4Random(options.Seed ^ 0x5EED_0F_4E6L);
-        if (options.Negatives != NegativeSampling.Full)
-            _negatives = new NegativeSampler(options.Negatives, config.ItemCount, options.ResolvedNegativeCount, _negativeRandom);
+        _softmax = options.ResolveNegatives(config.ItemCount);   // Auto: full softmax up to the item limit, log-uniform beyond
+        if (_softmax != NegativeSampling.Full)
+            _negatives = new NegativeSampler(_softmax, config.ItemCount, options.ResolvedNegativeCount, _negativeRandom);
         if (options.CheckpointDirectory is { } dir) _checkpointer = new RunCheckpointer(dir);
     }
 
@@ -182,6 +184,10 @@ public sealed partial class MultiInterestTrainer : IDisposable
 
     /// <summary>The backward flows added to the main loss, with their weights (the objective's).</summary>
     public IReadOnlyList<WeightedBackwardFlow> Flows => _objective.Flows;
+
+    /// <summary>The softmax this run trains with: <see cref="TrainerOptions.Negatives"/>, with
+    /// <see cref="NegativeSampling.Auto"/> resolved for the catalogue (<see cref="TrainerOptions.ResolveNegatives"/>).</summary>
+    public NegativeSampling Softmax => _softmax;
 
     /// <summary>Steps taken so far.</summary>
     public long Step => _step;
@@ -199,7 +205,7 @@ public sealed partial class MultiInterestTrainer : IDisposable
         if (_logger.IsEnabled(LogLevel.Information))
         {
             TrainerLog.TrainingStarted(_logger, _model.Config.Encoder, _model.Config.EffectiveInterests, _model.Config.Dimension, _split.TrainCount, _model.Config.ItemCount,
-                _options.BatchSize, _options.LearningRate, _options.Negatives == NegativeSampling.Full ? "full softmax" : $"{_options.ResolvedNegativeCount} {_options.Negatives}",
+                _options.BatchSize, _options.LearningRate, SoftmaxDescription(),
                 string.Join(", ", Flows.Select(f => $"{f.Flow.Name} x{f.Weight}")), _device.ToString());
         }
         while (true)
@@ -223,6 +229,15 @@ public sealed partial class MultiInterestTrainer : IDisposable
         RestoreBest();
         var test = _split.Test.Count > 0 ? Evaluate(_split.Test) : null;
         return new TrainingResult(_step, _bestStep, reason, _trainSeconds, SamplesPerSecond, _bestValidation!, test?.Metrics, _history.ToArray());
+    }
+
+    /// <summary>The softmax for the start line; an automatic choice says why it was made.</summary>
+    private string SoftmaxDescription()
+    {
+        var kind = _softmax == NegativeSampling.Full ? "full softmax" : $"{_options.ResolvedNegativeCount} {_softmax}";
+        if (_options.Negatives != NegativeSampling.Auto) return kind;
+        var rule = _softmax == NegativeSampling.Full ? "≤" : ">";
+        return string.Create(CultureInfo.InvariantCulture, $"{kind} (auto: {_model.Config.ItemCount} items {rule} {_options.FullSoftmaxItemLimit})");
     }
 
     /// <summary>Evaluates the current model on a set of users.</summary>

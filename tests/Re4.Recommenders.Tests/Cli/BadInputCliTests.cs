@@ -80,7 +80,8 @@ public sealed class BadInputCliTests
     public void MemoryEstimate_CountsTheItemTableAndTheDiagnosticsCosines()
     {
         var config = new ModelConfig { ItemCount = 999, Dimension = 10, Interests = 3, MaxLength = 5 };
-        var options = new Recommenders.Training.TrainerOptions { BatchSize = 2, NegativeCount = 7, EvaluationBatchSize = 4 };
+        // Sampled negatives (7 of them): the default (auto) would train 999 items with a full softmax.
+        var options = new Recommenders.Training.TrainerOptions { BatchSize = 2, Negatives = Recommenders.Training.NegativeSampling.LogUniform, NegativeCount = 7, EvaluationBatchSize = 4 };
 
         // By hand: table 1000·10·4·5 = 200000; step 2·3·5·4·8 + 2·3·10·4·8 + 2·5·10·4·4 + 2·8·4·4 = 960 + 1920 + 1600 + 256;
         // evaluation 4·3·15·4·4 + 4·9·4·2 = 2880 + 288.

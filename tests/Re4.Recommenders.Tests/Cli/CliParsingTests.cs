@@ -21,7 +21,8 @@ public sealed class CliParsingTests
             ["--data", "--format", "--filter", "--protocol", "--seed", "--split-seed", "--max-len", "--model", "--interests", "--dim", "--batch-size",
              "--lr", "--weight-decay", "--sampler", "--negatives", "--train-sampler", "--max-epochs", "--max-steps", "--max-minutes", "--eval-every",
              "--patience", "--device", "--flows", "--lambda-contrast", "--lambda-attend", "--lambda-construct", "--tau", "--threshold",
-             "--flow-average", "--detach-attend", "--sa-flavor", "--init", "--reverse-history", "--out", "--resume", "--overwrite", "--dump", "--warm-start", "--verbose", "--quiet"]
+             "--flow-average", "--detach-attend", "--sa-flavor", "--init", "--reverse-history", "--recipe", "--history-order", "--flow-scaling",
+             "--attend-routing", "--out", "--resume", "--overwrite", "--dump", "--warm-start", "--verbose", "--quiet"]
         },
         {
             ["evaluate"],
@@ -61,22 +62,27 @@ public sealed class CliParsingTests
         var config = new ModelConfig();
         var line = HelpLines("train");
 
-        line("--batch-size").Should().EndWith($"(default {trainer.BatchSize})");
+        line("--batch-size").Should().EndWith($"(default {trainer.BatchSize}; re4-reference 1024)");
         line("--lr").Should().Contain($"default {Invariant(trainer.LearningRate)};").And.Contain("re4-reference 0.003");
         line("--weight-decay").Should().Contain($"default {Invariant(trainer.WeightDecay)};").And.Contain("re4-reference 1e-6");
         line("--max-steps").Should().EndWith($"(default {trainer.MaxSteps})");
         line("--eval-every").Should().EndWith($"(default {trainer.EvaluateEvery})");
         line("--patience").Should().EndWith($"(default {trainer.Patience})");
         line("--seed").Should().Contain($"default {trainer.Seed}");
-        line("--interests").Should().Contain($"default {config.Interests};");
+        line("--interests").Should().Contain($"default {config.Interests};").And.Contain("re4-reference 8;");
         line("--dim").Should().EndWith($"(default {config.Dimension})");
         line("--max-len").Should().EndWith($"(default {DataSplitter.DefaultMaxLength})");
         line("--lambda-contrast").Should().EndWith($"(default {Invariant(new ReContrastOptions().Weight)})");
         line("--lambda-attend").Should().EndWith($"(default {Invariant(new ReAttendOptions().Weight)})");
         line("--lambda-construct").Should().EndWith($"(default {Invariant(new ReConstructOptions().Weight)})");
         line("--tau").Should().EndWith($"(default {Invariant(new ReContrastOptions().Temperature)})");
-        line("--sampler").Should().Contain("default log-uniform;");
-        line("--train-sampler").Should().Contain("default random-cut");
+        // Changed in 0.3: the library's defaults are the recipe measured best on validation users.
+        trainer.Negatives.Should().Be(NegativeSampling.Auto);
+        trainer.Sampler.Should().Be(TrainingSamplerKind.EveryPrefix);
+        line("--sampler").Should().Contain("default auto;");
+        line("--train-sampler").Should().Contain("default every-prefix;").And.Contain("comirec random-cut;");
+        line("--history-order").Should().Contain("most-recent-first (default)");
+        line("--recipe").Should().Contain("default|comirec|re4-reference");
         HelpLines("bench", "scoring")("--dim").Should().EndWith($"(default {config.Dimension})");
         HelpLines("bench", "scoring")("--scorer").Should().EndWith("(default both)");
         HelpLines("recommend")("--top").Should().EndWith("(default 10)");
@@ -176,7 +182,7 @@ public sealed class CliParsingTests
         root.EnumerateObject().Select(p => p.Name).Should().Equal(
             "model", "dataset", "seed", "split_seed", "protocol", "filter", "max_len", "exclude_history", "users", "items", "interactions", "valid", "test",
             "train_seconds", "train_samples_per_second", "best_step", "steps", "stop_reason", "encoder", "interests", "dim", "batch_size", "lr", "sampler",
-            "flows", "diagnostics", "history");
+            "softmax", "recipe", "train_sampler", "history_order", "flows", "diagnostics", "history");
         // The re4 preset is the three flows with the reference code's weights (the flow option records' defaults).
         var flows = root.GetProperty("flows");
         flows.EnumerateObject().Select(p => p.Name).Should().Equal("contrast", "attend", "construct");
@@ -185,7 +191,12 @@ public sealed class CliParsingTests
         flows.GetProperty("construct").GetDouble().Should().Be(0.1);
         root.GetProperty("stop_reason").GetString().Should().Be("max-steps");
         root.GetProperty("lr").GetDouble().Should().Be(0.001);
-        root.GetProperty("sampler").GetString().Should().Be("log-uniform");
+        // The default recipe: auto resolved to a full softmax for 200 items, every prefix, most recent item first.
+        root.GetProperty("sampler").GetString().Should().Be("auto");
+        root.GetProperty("softmax").GetString().Should().Be("full");
+        root.GetProperty("recipe").GetString().Should().Be("default");
+        root.GetProperty("train_sampler").GetString().Should().Be("every-prefix");
+        root.GetProperty("history_order").GetString().Should().Be("most-recent-first");
         var history = root.GetProperty("history")[0].EnumerateObject().Select(p => p.Name).ToList();
         history.Take(2).Should().Equal("step", "loss");
         history.Should().Contain(["loss_main", "loss_contrast", "loss_attend", "loss_construct", "valid_recall@50"]);

@@ -25,11 +25,22 @@ public sealed class PlantedInterestRecoveryTests
     private static (InterestDiagnosticsReport Diagnostics, double ValidRecall) TrainMeasureAndValidate(BackwardFlowOptions flows, int seed)
     {
         var split = Split.Value;
-        var config = new ModelConfig { Encoder = ComiRecSaDescriptor.EncoderName, ItemCount = split.Dataset.ItemCount, Dimension = 32, Interests = 4, MaxLength = split.MaxLength };
-        using var trainer = new MultiInterestTrainer(split, config, new TrainerOptions
+        // The configuration measured in docs/reproduction.md: ComiRec's recipe (random cut, oldest item first, log-uniform
+        // negatives), the defaults before 0.3, set explicitly.
+        var config = new ModelConfig
         {
-            BatchSize = 64, NegativeCount = 256, LearningRate = 0.005, MaxSteps = 600, EvaluateEvery = 300, Seed = seed, BackwardFlows = flows,
-        });
+            Encoder = ComiRecSaDescriptor.EncoderName, ItemCount = split.Dataset.ItemCount, Dimension = 32, Interests = 4, MaxLength = split.MaxLength,
+            ReverseHistory = false,
+        };
+        var options = TrainerOptions.ComiRec();
+        options.BatchSize = 64;
+        options.NegativeCount = 256;
+        options.LearningRate = 0.005;
+        options.MaxSteps = 600;
+        options.EvaluateEvery = 300;
+        options.Seed = seed;
+        options.BackwardFlows = flows;
+        using var trainer = new MultiInterestTrainer(split, config, options);
         trainer.Fit();
         var dataset = split.Dataset;
         var diagnostics = InterestDiagnostics.Compute(trainer.Model, split.Valid, item => PlantedInterestGenerator.TopicOf(dataset.OriginalItemId(item), Topics));

@@ -83,7 +83,7 @@ public sealed class TrainerLoopTests
     {
         var options = new TrainerOptions
         {
-            BatchSize = 7, LearningRate = 0.0123, WeightDecay = 1e-6, Negatives = NegativeSampling.Uniform, NegativeCount = 99,
+            BatchSize = 7, LearningRate = 0.0123, WeightDecay = 1e-6, Negatives = NegativeSampling.Uniform, NegativeCount = 99, FullSoftmaxItemLimit = 321,
             Sampler = TrainingSamplerKind.EveryPrefix, MaxSteps = 1234, MaxEpochs = 3, MaxDuration = TimeSpan.FromSeconds(90.5),
             EvaluateEvery = 11, Patience = 4, SelectionMetric = "ndcg@20", Seed = -5, EvaluationBatchSize = 17, ExcludeHistory = true,
             Cutoffs = [20, 100],
@@ -96,7 +96,7 @@ public sealed class TrainerLoopTests
         var back = JsonSerializer.Deserialize<TrainerOptions>(json, ModelCheckpoint.Json)!;
 
         var node = JsonNode.Parse(json)!.AsObject();
-        node.Select(p => p.Key).Should().BeEquivalentTo(["batch_size", "learning_rate", "weight_decay", "negatives", "negative_count", "sampler",
+        node.Select(p => p.Key).Should().BeEquivalentTo(["batch_size", "learning_rate", "weight_decay", "negatives", "full_softmax_item_limit", "negative_count", "sampler",
             "max_steps", "max_epochs", "max_duration", "evaluate_every", "patience", "selection_metric", "seed", "evaluation_batch_size",
             "exclude_history", "cutoffs", "backward_flows"]);
         back.Should().BeEquivalentTo(options, o => o.Excluding(x => x.CustomFlows).Excluding(x => x.CheckpointDirectory));

@@ -34,7 +34,13 @@ public sealed class MultiInterestObjective : ITrainingObjective
         var flows = new List<WeightedBackwardFlow>();
         if (backwardFlows.Contrast is { } contrast) flows.Add(new(new ReContrastFlow(contrast), contrast.Weight));
         if (backwardFlows.Attend is { } attend) flows.Add(new(new ReAttendFlow(attend), attend.Weight));
-        if (backwardFlows.Construct is { } construct) flows.Add(new(new ReConstructFlow(config.Dimension, config.MaxLength, construct), construct.Weight));
+        if (backwardFlows.Construct is { } construct)
+        {
+            var generator = new ReConstructFlow(config.Dimension, config.MaxLength, construct);
+            if (config.MatrixInitialization == Extractors.MatrixInitialization.StandardNormal)
+                ((Extractors.IStandardNormalInitializable)generator).InitializeStandardNormal();
+            flows.Add(new(generator, construct.Weight));
+        }
         if (backwardFlows.Routing is { } routing) flows.Add(new(new RoutingRegularizationFlow(routing), routing.Weight));
         flows.AddRange(customFlows);
         _flows = flows.ToArray();

@@ -14,4 +14,9 @@ public enum NegativeSampling
 
     /// <summary>A full softmax over every item: exact, and affordable for small catalogues.</summary>
     Full,
+
+    /// <summary>Chosen by catalogue size (the default since 0.3): <see cref="Full"/> while the catalogue has at most
+    /// <see cref="TrainerOptions.FullSoftmaxItemLimit"/> items, <see cref="LogUniform"/> (with the logQ correction)
+    /// beyond. <see cref="TrainerOptions.ResolveNegatives"/> says which a catalogue gets; the trainer logs it.</summary>
+    Auto,
 }
