@@ -19,7 +19,9 @@ public sealed class ApiPageTests
             if (row.Success && ns is not null) listed.Add($"{ns}.{row.Groups[1].Value}");
         }
 
-        var exported = typeof(ModelCheckpoint).Assembly.GetExportedTypes()
+        var exported = new[] { typeof(ModelCheckpoint).Assembly, typeof(global::Re4.Recommenders.USearch.USearchCandidateScorer).Assembly,
+                typeof(global::Re4.Recommenders.Safetensors.SafetensorsWeights).Assembly }
+            .SelectMany(a => a.GetExportedTypes())
             .Select(t => t.FullName!.Split('`')[0])
             .ToHashSet();
         exported.Except(listed).Should().BeEmpty("every public type needs a line in docs/api.md, under its namespace");
