@@ -11,7 +11,8 @@ namespace Re4.Benchmarks;
 /// <c>usearch</c>: USearch against the exact managed scorer on one gallery, in one process. Builds (and times) the
 /// HNSW graph, then for each batch size (1, 32, 1024 users by default) times both scorers and reports users/s, the
 /// per-call p50/p99 latency and the USearch recall@N against the exact top N. The gallery is either synthetic
-/// (seeded uniform [−1, 1] items and interests, as <c>re4 bench scoring</c> makes them) or a trained model's item
+/// (seeded uniform [−1, 1] items and interests, as <c>re4 bench scoring</c> makes them, or clustered with
+/// <c>--topics T</c>) or a trained model's item
 /// table with interest vectors of real histories (<c>--checkpoint DIR --data FILE</c>, a sequence-per-line file).
 /// Prints a markdown table.
 /// </summary>
@@ -23,7 +24,7 @@ internal static class USearchReport
         var clock = Stopwatch.StartNew();
         var (table, vectors, k, label, excluded) = options.Checkpoint is { } checkpoint
             ? Trained(checkpoint, options.Data ?? throw new ArgumentException("--checkpoint needs --data FILE (the histories)."), options.MaxUsers)
-            : Synthetic(options.Items, options.Dim, options.Interests, options.MaxUsers, options.Seed);
+            : Synthetic(options.Items, options.Dim, options.Interests, options.MaxUsers, options.Seed, options.Topics);
         Console.WriteLine($"# {label}: {table.ItemCount:N0} items, d = {table.Dimension}, K = {k}, top {options.Top}, {options.Threads} threads, {vectors.Length / (k * table.Dimension)} query users (made in {clock.Elapsed.TotalSeconds:F1} s); USearch {USearchCandidateScorer.NativeVersion}");
         var exact = new ManagedCandidateScorer(table, options.Threads);
         Console.WriteLine("| scorer | connectivity | expansion_add | expansion_search | build s | users | recall@" + options.Top + " | users/s | p50 ms | p99 ms |");
@@ -126,15 +127,39 @@ internal static class USearchReport
         return sum / exact.UserCount;
     }
 
-    private static (ItemEmbeddingTable, float[], int, string, HistoryBatch?) Synthetic(int items, int dim, int interests, int users, int seed)
+    /// <summary>Synthetic gallery and interests. With <paramref name="topics"/> 0: items and interests uniform in [−1, 1],
+    /// the draws of <c>re4 bench scoring</c> (no structure at all: the hardest case for a graph index). Else items lie
+    /// around one of that many random centres (uniform in [−1, 1]) at a distance uniform in [−0.5, 0.5] per coordinate,
+    /// scaled by a per-item factor in [0.5, 1.5] (a popularity-like norm), and each interest vector is a centre plus the
+    /// same noise: neighbourhoods like a trained table's.</summary>
+    private static (ItemEmbeddingTable, float[], int, string, HistoryBatch?) Synthetic(int items, int dim, int interests, int users, int seed, int topics)
     {
-        // The same draws as re4 bench scoring: items then interests, uniform in [−1, 1].
         var rng = new Random(seed);
         var table = new float[(items + 1) * dim];
-        for (var i = dim; i < table.Length; i++) table[i] = (float)(rng.NextDouble() * 2 - 1);
         var vectors = new float[users * interests * dim];
-        for (var i = 0; i < vectors.Length; i++) vectors[i] = (float)(rng.NextDouble() * 2 - 1);
-        return (new ItemEmbeddingTable(table, dim), vectors, interests, "synthetic uniform", null);
+        if (topics == 0)
+        {
+            for (var i = dim; i < table.Length; i++) table[i] = (float)(rng.NextDouble() * 2 - 1);
+            for (var i = 0; i < vectors.Length; i++) vectors[i] = (float)(rng.NextDouble() * 2 - 1);
+            return (new ItemEmbeddingTable(table, dim), vectors, interests, "synthetic uniform", null);
+        }
+
+        var centres = new float[topics * dim];
+        for (var i = 0; i < centres.Length; i++) centres[i] = (float)(rng.NextDouble() * 2 - 1);
+        for (var item = 1; item <= items; item++)
+        {
+            var topic = rng.Next(topics);
+            var scale = (float)(0.5 + rng.NextDouble());
+            for (var x = 0; x < dim; x++) table[item * dim + x] = scale * (centres[topic * dim + x] + (float)(rng.NextDouble() - 0.5));
+        }
+
+        for (var row = 0; row < users * interests; row++)
+        {
+            var topic = rng.Next(topics);
+            for (var x = 0; x < dim; x++) vectors[row * dim + x] = centres[topic * dim + x] + (float)(rng.NextDouble() - 0.5);
+        }
+
+        return (new ItemEmbeddingTable(table, dim), vectors, interests, $"synthetic clustered ({topics} topics)", null);
     }
 
     /// <summary>The model's item table and the interest vectors of the last <paramref name="users"/> histories of
@@ -164,7 +189,7 @@ internal static class USearchReport
     }
 
     private sealed record Options(int Items, int Dim, int Interests, int Top, int[] Users, int MaxUsers, int Seed, int Threads, int[] Connectivity,
-        int ExpansionAdd, int[] ExpansionSearch, double Seconds, string? Checkpoint, string? Data);
+        int ExpansionAdd, int[] ExpansionSearch, double Seconds, string? Checkpoint, string? Data, int Topics);
 
     private static Options Parse(string[] args)
     {
@@ -182,6 +207,6 @@ internal static class USearchReport
             Int("seed", 1), Int("threads", Environment.ProcessorCount), Ints("connectivity", USearchScorerOptions.DefaultConnectivity.ToString(CultureInfo.InvariantCulture)),
             Int("expansion-add", USearchScorerOptions.DefaultExpansionAdd), Ints("expansion-search", USearchScorerOptions.DefaultExpansionSearch.ToString(CultureInfo.InvariantCulture)),
             values.TryGetValue("seconds", out var s) ? double.Parse(s, CultureInfo.InvariantCulture) : 3,
-            values.GetValueOrDefault("checkpoint"), values.GetValueOrDefault("data"));
+            values.GetValueOrDefault("checkpoint"), values.GetValueOrDefault("data"), Int("topics", 0));
     }
 }

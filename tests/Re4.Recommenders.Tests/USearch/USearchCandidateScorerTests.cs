@@ -91,17 +91,31 @@ public sealed class USearchCandidateScorerTests
         result.Interests.Skip(3).Should().Equal(-1, -1);
     }
 
-    [Fact]
-    public async Task Retrieve_ConcurrentCalls_GiveTheSequentialAnswers()
+    [Theory]
+    [InlineData(2, false)]
+    [InlineData(8, true)]
+    public async Task Retrieve_ConcurrentCalls_GiveTheSequentialAnswers(int threads, bool loaded)
     {
-        // Two native search contexts shared by eight callers: each must wait for a context, never fail or mix answers.
+        // More callers than native search contexts (2 here; 8, more than this machine's cores, on a loaded index): each
+        // call must wait for a context, never fail or mix answers.
+        using var dir = new TempDir();
         var table = new ItemEmbeddingTable(USearchTestData.Uniform(41, 3000, D), D);
-        using var scorer = USearchCandidateScorer.Build(table, new USearchScorerOptions { Threads = 2 });
+        var options = new USearchScorerOptions { Threads = threads };
+        var scorer = USearchCandidateScorer.Build(table, options);
+        if (loaded)
+        {
+            var path = Path.Combine(dir.Path, USearchCandidateScorer.IndexFileName);
+            scorer.Save(path);
+            scorer.Dispose();
+            scorer = USearchCandidateScorer.Load(path, table, options);
+        }
+
+        using var _ = scorer;
         var queries = Enumerable.Range(0, 8).Select(i => new CandidateQuery(USearchTestData.Vectors(100 + i, 3 * K * D), 3, K,
             HistoryBatch.FromHistories([[i + 1], [], [i + 2, i + 3]]))).ToArray();
         var expected = queries.Select(q => scorer.Retrieve(q, TopN)).ToArray();
 
-        var results = await Task.WhenAll(Enumerable.Range(0, 32).Select(call => Task.Run(() => (call % 8, scorer.Retrieve(queries[call % 8], TopN)))));
+        var results = await Task.WhenAll(Enumerable.Range(0, 48).Select(call => Task.Run(() => (call % 8, scorer.Retrieve(queries[call % 8], TopN)))));
 
         foreach (var (which, result) in results)
         {
