@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the native prerequisites of TorchSharp 0.107 (libtorch 2.10) on this machine, idempotently.
+# Installs the native prerequisites of TorchSharp 0.107 (libtorch 2.10) and of USearch on this machine, idempotently.
 #
 # libtorch's native library needs libstdc++ from GCC 13 or newer (symbol GLIBCXX_3.4.32), as shipped
 # by Debian 13 / Ubuntu 24.04. On Debian 12, where it is missing, this script adds the Debian 13
@@ -25,6 +25,16 @@ has_symbol() {
   [ -n "$lib" ] || return 1
   grep -qa 'GLIBCXX_3\.4\.32' "$lib"
 }
+
+# USearch's native library (Re4.Recommenders.USearch) links OpenMP's runtime, libgomp.so.1 (Debian's libgomp1).
+if [ "$(uname -s)" = "Linux" ] && ! ldconfig -p 2>/dev/null | grep -q 'libgomp\.so\.1 '; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
+    say "installing libgomp1 (OpenMP runtime of USearch's native library)."
+    apt-get install -y -q libgomp1 >/dev/null || { apt-get update -q >/dev/null && apt-get install -y -q libgomp1 >/dev/null; }
+  else
+    say "libgomp.so.1 is missing: install libgomp1 (the USearch tests need it)."
+  fi
+fi
 
 if has_symbol; then
   say "libstdc++ provides GLIBCXX_3.4.32: nothing to do."

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.Primitives;
 using Re4.Recommenders.Hosting;
 using Re4.Recommenders.PgVector;
+using Re4.Recommenders.USearch;
 
 namespace Re4.Serving;
 
@@ -77,6 +78,9 @@ public static class ServingApp
         foreach (var name in models)
         {
             builder.Services.AddKeyedRe4Recommender(name, config.GetSection($"Re4:Models:{name}"));
+            // Re4:USearch:NAME (true, or graph options) serves that model through a USearch index (docs/scaling.md).
+            if (config.GetSection($"Re4:USearch:{name}") is { } usearch && usearch.Exists())
+                builder.Services.AddRe4USearch(name, usearch);
             health.Add(Re4RecommenderHealthCheck.Registration(name));
         }
 

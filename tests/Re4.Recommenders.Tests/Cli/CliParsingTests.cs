@@ -30,7 +30,7 @@ public sealed class CliParsingTests
              "--exclude-history", "--out", "--dump", "--verbose", "--quiet"]
         },
         { ["recommend"], ["--checkpoint", "--history", "--top", "--exclude-history", "--device", "--verbose", "--quiet"] },
-        { ["export"], ["--checkpoint", "--out", "--histories", "--device", "--verbose", "--quiet"] },
+        { ["export"], ["--checkpoint", "--out", "--histories", "--safetensors", "--device", "--verbose", "--quiet"] },
         {
             ["compare"],
             ["--data", "--format", "--filter", "--protocol", "--seed", "--split-seed", "--max-len", "--models", "--seeds", "--out", "--dump",

@@ -19,7 +19,8 @@ public sealed class ApiPageTests
             if (row.Success && ns is not null) listed.Add($"{ns}.{row.Groups[1].Value}");
         }
 
-        var exported = new[] { typeof(ModelCheckpoint).Assembly, typeof(Re4.Recommenders.PgVector.PgVectorPublisher).Assembly }
+        var exported = new[] { typeof(ModelCheckpoint).Assembly, typeof(Re4.Recommenders.PgVector.PgVectorPublisher).Assembly,
+                typeof(global::Re4.Recommenders.USearch.USearchCandidateScorer).Assembly, typeof(global::Re4.Recommenders.Safetensors.SafetensorsWeights).Assembly }
             .SelectMany(a => a.GetExportedTypes())
             .Select(t => t.FullName!.Split('`')[0])
             .ToHashSet();
