@@ -41,9 +41,10 @@ public sealed class FlowRestructuringTests
     {
         using var scope = NewDisposeScope();
         var (context, z, x, logA) = c.Tensors(grad: true, logAGrad: true);
-        using var shared = share ? new FlowSharedInputs(context) : null;
+        var shared = share ? new FlowSharedInputs(context) : null;
         if (shared is not null) context = context with { Shared = shared };
         var total = flows.Select(f => compute(f, context)).Aggregate((a, b) => a.Plus(b));
+        shared?.Dispose();   // before backward, as the objective does: the graph keeps what it needs
         total.backward();
         var result = new List<float[]> { total.data<float>().ToArray(), z.grad!.data<float>().ToArray(), x.grad!.data<float>().ToArray() };
         if (logA.grad is { } g) result.Add(g.data<float>().ToArray());
