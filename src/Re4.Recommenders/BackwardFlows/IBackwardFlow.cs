@@ -22,4 +22,9 @@ public interface IBackwardFlow
 /// <param name="LogAttention">log A, <c>[B, K, L]</c>.</param>
 /// <param name="History">X, <c>[B, L, d]</c>, padding rows 0.</param>
 /// <param name="Mask">m, <c>[B, L]</c>, float 0/1.</param>
-public sealed record BackwardFlowContext(Tensor Interests, Tensor Attention, Tensor LogAttention, Tensor History, Tensor Mask);
+public sealed record BackwardFlowContext(Tensor Interests, Tensor Attention, Tensor LogAttention, Tensor History, Tensor Mask)
+{
+    /// <summary>What the step's flows derive from these tensors, computed once for all of them; null outside the
+    /// objective (each flow then derives its own).</summary>
+    internal FlowSharedInputs? Shared { get; init; }
+}

@@ -40,10 +40,13 @@ public sealed class ReAttendFlow : IBackwardFlow
     {
         ArgumentNullException.ThrowIfNull(context);
         using var scope = NewDisposeScope();
+        var shared = FlowSharedInputs.For(context, out var owned);
+        using var ownedShared = owned;
         var z = FlowVectors.Scaled(context.Interests, _options.Scaling);             // [B, K, d]
         var x = FlowVectors.Scaled(context.History, _options.Scaling);               // [B, L, d]
         var logits = z.matmul(x.transpose(1, 2));                                   // [B, K, L]
-        var (target, _) = Extractors.MaskedAttention.Softmax(logits, context.Mask); // R, 0 on padding
+        // R, 0 on padding: MaskedAttention.Softmax without the log-softmax it also makes, which R does not need.
+        var target = logits.masked_fill(shared.Padding, TorchScalars.MaskValue).softmax(-1);
         if (_options.DetachTarget) target = target.detach();
         // R is 0 where log A is the finite mask value, so padding contributes exactly 0.
         var crossEntropy = -(target * context.LogAttention).sum(-1) / target.sum(-1).clamp_min(Epsilon);   // [B, K]

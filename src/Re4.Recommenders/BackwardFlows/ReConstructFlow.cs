@@ -70,19 +70,24 @@ public sealed class ReConstructFlow : nn.Module, IBackwardFlow, Extractors.IStan
     {
         ArgumentNullException.ThrowIfNull(context);
         using var scope = NewDisposeScope();
+        var shared = FlowSharedInputs.For(context, out var owned);
+        using var ownedShared = owned;
         var z = FlowVectors.Scaled(context.Interests, _options.Scaling);               // [B, K, d]
         var x = FlowVectors.Scaled(context.History, _options.Scaling);                 // [B, L, d]
         long b = z.shape[0], k = z.shape[1], l = x.shape[1], d = _dimension;
         if (l > _maxLength) throw new ArgumentException($"History length {l} exceeds the generator's {_maxLength} slots.", nameof(context));
         var q = expand.forward(z).view(b, k, _maxLength, d).narrow(2, 0, l);           // Q: [B, K, L, d]
-        var logits = w_2.forward(w_1.forward(q).tanh())                                // [B, K, L(slots), L(positions)]
+        // In place where autograd allows: a linear layer's backward needs its input, not its output, and tanh's
+        // backward reads its own output.
+        var logits = w_2.forward(w_1.forward(q).tanh_())                               // [B, K, L(slots), L(positions)]
             .narrow(3, 0, l).transpose(2, 3);                                          // G: [B, K, L(positions), L(slots)]
-        var padding = context.Mask.eq(TorchScalars.Zero).view(b, 1, 1, l);                           // slot j is history position j
+        var padding = shared.Padding.unsqueeze(1);                                     // [B, 1, 1, L]: slot j is history position j
         var g = logits.masked_fill(padding, TorchScalars.MaskValue).softmax(-1);
         var reconstructed = g.matmul(w_3.forward(q));                                  // X̃: [B, K, L, d]
         var error = (reconstructed - x.unsqueeze(1)).Squared();                        // [B, K, L, d]
-        var positives = Positives.Of(context.Attention, context.Mask, _options.Threshold, _options.FixedThreshold);
-        var total = error.masked_fill(positives.logical_not().unsqueeze(-1), TorchScalars.Zero).sum();
+        var (positives, notPositives) = shared.Positives(_options.Threshold, _options.FixedThreshold);
+        // In place: the square's backward needs its input, not its output.
+        var total = error.masked_fill_(notPositives.unsqueeze(-1), TorchScalars.Zero).sum();
         using var cells = (b * k * l * d).ToScalar();   // owned: a temporary Scalar may be freed mid-call
         using var dimension = d.ToScalar();
         var loss = normalization == FlowNormalization.AllCells

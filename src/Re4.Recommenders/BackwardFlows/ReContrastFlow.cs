@@ -41,29 +41,35 @@ public sealed class ReContrastFlow : IBackwardFlow
         ArgumentNullException.ThrowIfNull(context);
         using var scope = NewDisposeScope();
         using var invTau = (1.0 / _options.Temperature).ToScalar();   // owned: a temporary Scalar may be freed mid-call
-        var mask = context.Mask;
+        var shared = FlowSharedInputs.For(context, out var owned);
+        using var ownedShared = owned;
         var z = nn.functional.normalize(context.Interests, p: 2, dim: -1);          // [B, K, d]
         var x = nn.functional.normalize(context.History, p: 2, dim: -1);            // [B, L, d], padding rows stay 0
-        long b = z.shape[0], k = z.shape[1];
-        var padding = mask.eq(TorchScalars.Zero).unsqueeze(1);                      // [B, 1, L]
-        var own = z.matmul(x.transpose(1, 2)) * invTau;                             // [B, K, L]
-        var ownMasked = own.masked_fill(padding, TorchScalars.MaskValue);
-        var others = (z.matmul(z.transpose(1, 2)) * invTau)                         // [B, K, K], the diagonal is not a negative
-            .masked_fill(eye(k, dtype: ScalarType.Bool, device: z.device).unsqueeze(0), TorchScalars.MaskValue);
-        var parts = new List<Tensor> { ownMasked, others };
+        long b = z.shape[0], k = z.shape[1], l = x.shape[1];
+        var padding = shared.Padding.expand(b, k, l);                               // [B, K, L]
+        var ownInterests = eye(k, dtype: ScalarType.Bool, device: z.device).unsqueeze(0).expand(b, k, k);   // [B, K, K]: the diagonal is not a negative
+        // The denominator's scores side by side, [B, K, 2L+K]: the user's items, the user's other interests and, as the
+        // reference code rolls the batch by one, user b−1's items. Three products, not one over the concatenated keys:
+        // that would sum Z's gradient in another float order. Scaled by 1/τ and masked once for all three.
+        Tensor products, excluded;
         if (_options.NeighbourNegatives)
         {
-            // The reference code rolls the batch by one: user b contrasts with user b−1's items.
-            var neighbourX = x.roll(1, 0);
-            var neighbourPadding = mask.roll(1, 0).eq(TorchScalars.Zero).unsqueeze(1);
-            parts.Add((z.matmul(neighbourX.transpose(1, 2)) * invTau).masked_fill(neighbourPadding, TorchScalars.MaskValue));
+            products = cat([z.matmul(x.transpose(1, 2)), z.matmul(z.transpose(1, 2)), z.matmul(x.roll(1, 0).transpose(1, 2))], 2);
+            excluded = cat([padding, ownInterests, padding.roll(1, 0)], 2);
+        }
+        else
+        {
+            products = cat([z.matmul(x.transpose(1, 2)), z.matmul(z.transpose(1, 2))], 2);                 // [B, K, L+K]
+            excluded = cat([padding, ownInterests], 2);
         }
 
-        var logDenominator = cat(parts, 2).logsumexp(2, keepdim: true);            // [B, K, 1]
-        var positives = Positives.Of(context.Attention, mask, _options.Threshold, _options.FixedThreshold);   // [B, K, L]
-        var cellLoss = (logDenominator - own).masked_fill(positives.logical_not(), TorchScalars.Zero);        // [B, K, L]
+        var scores = products * invTau;                                             // [B, K, 2L+K]
+        var own = scores.narrow(2, 0, l);                                           // cos(z_k, x_l)/τ: [B, K, L]
+        var logDenominator = scores.masked_fill(excluded, TorchScalars.MaskValue).logsumexp(2, keepdim: true);   // [B, K, 1]
+        var (positives, notPositives) = shared.Positives(_options.Threshold, _options.FixedThreshold);           // [B, K, L]
+        var cellLoss = (logDenominator - own).masked_fill(notPositives, TorchScalars.Zero);                      // [B, K, L]
         var total = cellLoss.sum();
-        using var cells = (b * k * own.shape[2]).ToScalar();
+        using var cells = (b * k * l).ToScalar();
         var loss = _options.Normalization == FlowNormalization.AllCells
             ? total / cells
             : total / positives.sum().clamp_min(TorchScalars.One);

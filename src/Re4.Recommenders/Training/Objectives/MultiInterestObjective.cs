@@ -79,7 +79,10 @@ public sealed class MultiInterestObjective : ITrainingObjective
         StepProfiler.Mark(StepPhase.Objective);
         if (_flows.Length == 0) return main;
         var total = main;
+        // What the flows share (padding, unit Z and X, positives) is computed once for all of them.
         var flowContext = context.FlowContext();
+        using var shared = new FlowSharedInputs(flowContext);
+        flowContext = flowContext with { Shared = shared };
         foreach (var (flow, weight) in _flows)
         {
             var loss = flow.ComputeLoss(flowContext);
