@@ -103,40 +103,70 @@ internal static unsafe partial class LogitsGemm
             c53 = Avx512F.FusedMultiplyAdd(x5, b3, c53);
         }
 
-        if (rows > 0) Store(c + 0 * ldc, cols, accumulate, c00, c01, c02, c03);
-        if (rows > 1) Store(c + 1 * ldc, cols, accumulate, c10, c11, c12, c13);
-        if (rows > 2) Store(c + 2 * ldc, cols, accumulate, c20, c21, c22, c23);
-        if (rows > 3) Store(c + 3 * ldc, cols, accumulate, c30, c31, c32, c33);
-        if (rows > 4) Store(c + 4 * ldc, cols, accumulate, c40, c41, c42, c43);
-        if (rows > 5) Store(c + 5 * ldc, cols, accumulate, c50, c51, c52, c53);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store(float* c, int cols, bool accumulate, Vector512<float> v0, Vector512<float> v1, Vector512<float> v2, Vector512<float> v3)
-    {
-        if (cols == TileColumns)
+        // No call may follow the loop while the accumulators are live: every vector register is caller-saved, and the JIT
+        // would then spill each accumulator at every FMA of the loop.
+        if (rows == TileRows && cols == TileColumns && !accumulate)
         {
-            if (accumulate)
-            {
-                v0 += Vector512.Load(c);
-                v1 += Vector512.Load(c + 16);
-                v2 += Vector512.Load(c + 32);
-                v3 += Vector512.Load(c + 48);
-            }
-
-            v0.Store(c);
-            v1.Store(c + 16);
-            v2.Store(c + 32);
-            v3.Store(c + 48);
+            c00.Store(c + 0 * ldc + 0);
+            c01.Store(c + 0 * ldc + 16);
+            c02.Store(c + 0 * ldc + 32);
+            c03.Store(c + 0 * ldc + 48);
+            c10.Store(c + 1 * ldc + 0);
+            c11.Store(c + 1 * ldc + 16);
+            c12.Store(c + 1 * ldc + 32);
+            c13.Store(c + 1 * ldc + 48);
+            c20.Store(c + 2 * ldc + 0);
+            c21.Store(c + 2 * ldc + 16);
+            c22.Store(c + 2 * ldc + 32);
+            c23.Store(c + 2 * ldc + 48);
+            c30.Store(c + 3 * ldc + 0);
+            c31.Store(c + 3 * ldc + 16);
+            c32.Store(c + 3 * ldc + 32);
+            c33.Store(c + 3 * ldc + 48);
+            c40.Store(c + 4 * ldc + 0);
+            c41.Store(c + 4 * ldc + 16);
+            c42.Store(c + 4 * ldc + 32);
+            c43.Store(c + 4 * ldc + 48);
+            c50.Store(c + 5 * ldc + 0);
+            c51.Store(c + 5 * ldc + 16);
+            c52.Store(c + 5 * ldc + 32);
+            c53.Store(c + 5 * ldc + 48);
             return;
         }
 
-        // A partial tile (the last items, or d not a multiple of 64): through a buffer, only the valid columns.
-        var buffer = stackalloc float[TileColumns];
-        v0.Store(buffer);
-        v1.Store(buffer + 16);
-        v2.Store(buffer + 32);
-        v3.Store(buffer + 48);
-        for (var j = 0; j < cols; j++) c[j] = accumulate ? c[j] + buffer[j] : buffer[j];
+        var tile = stackalloc float[TileRows * TileColumns];   // [6, 64]
+        c00.Store(tile + 0);
+        c01.Store(tile + 16);
+        c02.Store(tile + 32);
+        c03.Store(tile + 48);
+        c10.Store(tile + 64);
+        c11.Store(tile + 80);
+        c12.Store(tile + 96);
+        c13.Store(tile + 112);
+        c20.Store(tile + 128);
+        c21.Store(tile + 144);
+        c22.Store(tile + 160);
+        c23.Store(tile + 176);
+        c30.Store(tile + 192);
+        c31.Store(tile + 208);
+        c32.Store(tile + 224);
+        c33.Store(tile + 240);
+        c40.Store(tile + 256);
+        c41.Store(tile + 272);
+        c42.Store(tile + 288);
+        c43.Store(tile + 304);
+        c50.Store(tile + 320);
+        c51.Store(tile + 336);
+        c52.Store(tile + 352);
+        c53.Store(tile + 368);
+        for (var r = 0; r < rows; r++)
+        {
+            var row = c + r * ldc;
+            var from = tile + r * TileColumns;
+            if (accumulate)
+                for (var j = 0; j < cols; j++) row[j] += from[j];
+            else
+                for (var j = 0; j < cols; j++) row[j] = from[j];
+        }
     }
 }

@@ -37,11 +37,7 @@ internal sealed class ManagedLogits : autograd.SingleTensorFunction<ManagedLogit
         if (e.shape[1] != d) throw new ArgumentException($"U is [{b}, {d}] but E is [{n}, {e.shape[1]}]: the dimensions differ.", nameof(vars));
         ctx.save_for_backward([u, e]);
         var logits = empty(b, n, dtype: ScalarType.Float32);   // [B, N]
-        unsafe
-        {
-            LogitsGemm.Forward(Data(u), b, d, Data(e), n, Data(logits), torch.get_num_threads());
-        }
-
+        Forward(u, e, logits, torch.get_num_threads());
         return logits;
     }
 
@@ -57,16 +53,24 @@ internal sealed class ManagedLogits : autograd.SingleTensorFunction<ManagedLogit
         var gradU = empty(b, d, dtype: ScalarType.Float32);   // [B, d]
         var gradE = empty(n, d, dtype: ScalarType.Float32);   // [N, d]
         var threads = torch.get_num_threads();
-        unsafe
-        {
-            var gp = Data(g);
-            LogitsGemm.GradInterests(gp, b, n, Data(e), d, Data(gradU), threads);
-            LogitsGemm.GradTable(gp, b, n, Data(u), d, Data(gradE), threads);
-        }
+        GradInterests(g, e, gradU, threads);
+        GradTable(g, u, gradE, threads);
 
         // The caller's scope (the step's, around backward()) owns the gradients once libtorch has taken its references.
         return [gradU.MoveToOuterDisposeScope(), gradE.MoveToOuterDisposeScope()];
     }
+
+    /// <summary>logits[B, N] = U[B, d] · E[N, d]ᵀ into an existing tensor (all contiguous CPU float32).</summary>
+    internal static unsafe void Forward(Tensor u, Tensor e, Tensor logits, int threads) =>
+        LogitsGemm.Forward(Data(u), (int)u.shape[0], (int)u.shape[1], Data(e), (int)e.shape[0], Data(logits), threads);
+
+    /// <summary>dU[B, d] = G[B, N] · E[N, d] into an existing tensor.</summary>
+    internal static unsafe void GradInterests(Tensor g, Tensor e, Tensor gradU, int threads) =>
+        LogitsGemm.GradInterests(Data(g), (int)g.shape[0], (int)g.shape[1], Data(e), (int)e.shape[1], Data(gradU), threads);
+
+    /// <summary>dE[N, d] = G[B, N]ᵀ · U[B, d] into an existing tensor.</summary>
+    internal static unsafe void GradTable(Tensor g, Tensor u, Tensor gradE, int threads) =>
+        LogitsGemm.GradTable(Data(g), (int)g.shape[0], (int)g.shape[1], Data(u), (int)u.shape[1], Data(gradE), threads);
 
     /// <summary>The first float of a contiguous CPU float32 tensor (its storage offset included). The memory stays where it is
     /// while the tensor lives: libtorch's CPU allocator never moves it.</summary>
