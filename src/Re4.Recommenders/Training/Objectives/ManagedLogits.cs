@@ -20,13 +20,16 @@ internal sealed class ManagedLogits : autograd.SingleTensorFunction<ManagedLogit
     /// <summary>U·Eᵀ, <c>[B, d]</c> × <c>[N, d]</c> → <c>[B, N]</c>, by <paramref name="kernel"/>.</summary>
     public static Tensor Product(Tensor u, Tensor e, LogitsKernel kernel)
     {
-        if (kernel != LogitsKernel.Managed || !Supports(u) || !Supports(e)) return u.matmul(e.t());
+        if (kernel != LogitsKernel.Managed || !Supports(u) || !Supports(e) || u.shape[0] * e.shape[0] > int.MaxValue / sizeof(float))
+            return u.matmul(e.t());
         using var scope = NewDisposeScope();
         return apply(u.contiguous(), e.contiguous()).MoveToOuterDisposeScope();
     }
 
-    /// <summary>Whether the managed kernel computes on <paramref name="t"/>: a 2-D CPU float32 tensor.</summary>
-    internal static bool Supports(Tensor t) => t.device_type == DeviceType.CPU && t.dtype == ScalarType.Float32 && t.dim() == 2;
+    /// <summary>Whether the managed kernel computes on <paramref name="t"/>: a 2-D CPU float32 tensor of at most 2 GiB (its
+    /// memory is reached through a span, whose length is an int).</summary>
+    internal static bool Supports(Tensor t) =>
+        t.device_type == DeviceType.CPU && t.dtype == ScalarType.Float32 && t.dim() == 2 && t.numel() <= int.MaxValue / sizeof(float);
 
     /// <inheritdoc />
     public override Tensor forward(autograd.AutogradContext ctx, params object[] vars)
