@@ -133,6 +133,7 @@ internal static class BenchTrainCommand
                     Ms = p.SecondsPerStep * 1e3,
                     Share = p.SecondsPerStep / profile.SecondsPerStep,
                 }).ToArray(),
+                LogitsKernel = CliOptions.NameOf(TrainFlags.LogitsKernels, options.LogitsKernel),
                 LogitsGflopPerStep = 3 * forwardFlop / 1e9,
                 LogitsGflops = logitsGflops,
                 LogitsToFmaPeak = logitsGflops / fmaPeak,
@@ -185,7 +186,7 @@ internal static class BenchTrainCommand
         o.WriteLine(string.Create(inv, $"{"total",-24} {r.StepMs,9:F3} {100,6:F1}%"));
         o.WriteLine();
         o.WriteLine(string.Create(inv,
-            $"logits: {r.LogitsGflopPerStep:F3} GFLOP/step forward+backward; forward at {r.LogitsGflops:F1} GFLOP/s ({r.LogitsToFmaPeak:F2}x FMA peak); whole step {r.StepGflops:F1} GFLOP/s of logits work ({r.StepToMatmul:F2}x libtorch's product)"));
+            $"logits ({r.LogitsKernel} kernel): {r.LogitsGflopPerStep:F3} GFLOP/step forward+backward; forward at {r.LogitsGflops:F1} GFLOP/s ({r.LogitsToFmaPeak:F2}x FMA peak); whole step {r.StepGflops:F1} GFLOP/s of logits work ({r.StepToMatmul:F2}x libtorch's product)"));
         o.WriteLine(string.Create(inv,
             $"this machine: libtorch product [B,d]x[d,N] {r.Matmul.Forward:F1}, [B,N]x[N,d] {r.Matmul.GradInterests:F1}, [N,B]x[B,d] {r.Matmul.GradTable:F1} GFLOP/s; managed FMA peak {r.FmaPeakGflops:F1} GFLOP/s"));
     }

@@ -87,7 +87,20 @@ internal sealed class TrainFlags
         EvaluateEvery = CliOptions.Int("eval-every", "N", "validate every N steps", trainer.EvaluateEvery, min: 1);
         Patience = CliOptions.Int("patience", "P", $"stop after P validations without a {trainer.SelectionMetric} gain", trainer.Patience, min: 1);
         Device = CliOptions.DeviceOption(string.Empty);
+        Logits = CliOptions.Choice("logits-kernel",
+            "torch (libtorch's product) | managed (the library's SIMD kernel, forward and backward, CPU float32; exact to\nfloat rounding, not bit-identical to torch)",
+            LogitsKernels, trainer.LogitsKernel, "K");
     }
+
+    /// <summary>The names of <c>--logits-kernel</c>.</summary>
+    internal static readonly IReadOnlyDictionary<string, LogitsKernel> LogitsKernels = new Dictionary<string, LogitsKernel>
+    {
+        ["torch"] = LogitsKernel.Torch,
+        ["managed"] = LogitsKernel.Managed,
+    };
+
+    /// <summary><c>--logits-kernel</c>.</summary>
+    public Option<LogitsKernel> Logits { get; }
 
     /// <summary>The names of <c>--history-order</c>.</summary>
     internal static readonly IReadOnlyDictionary<string, HistoryOrder> HistoryOrders = new Dictionary<string, HistoryOrder>
@@ -170,7 +183,7 @@ internal sealed class TrainFlags
     [
         Recipe, Interests, Dimension, BatchSize, LearningRate, WeightDecay, Sampler, Negatives, TrainSampler, Flows, LambdaContrast, LambdaAttend,
         LambdaConstruct, LambdaRouting, HardNegatives, Tau, Threshold, FlowAverage, DetachAttend, FlowScale, RoutingAttention, SaFlavor, Init, ReverseHistory, HistoryOrder, MaxSteps, MaxEpochs, MaxMinutes,
-        EvaluateEvery, Patience, Device,
+        EvaluateEvery, Patience, Device, Logits,
     ];
 
     /// <summary>The flag each library option comes from, to name it in a usage error.</summary>
@@ -259,6 +272,7 @@ internal sealed class TrainFlags
             Cutoffs = EvaluateCommand.Cutoffs,
             BackwardFlows = ReadFlows(parse, preset),
             HardNegatives = (parse.GetValue(HardNegatives) ?? preset.HardNegativeBeta) is { } beta and not 0 ? new HardNegativeOptions { Beta = beta } : null,
+            LogitsKernel = parse.GetValue(Logits),
         };
         var reverse = parse.GetValue(ReverseHistory) || (parse.GetValue(HistoryOrder) is { } order ? order == Cli.HistoryOrder.MostRecentFirst : recipe.ReverseHistory);
         var saFlavor = parse.GetValue(SaFlavor) ?? (preset.Kind.OptionsType == typeof(SelfAttentiveOptions) ? recipe.SaFlavor : "comirec");

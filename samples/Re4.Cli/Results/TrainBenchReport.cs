@@ -54,6 +54,9 @@ internal sealed class TrainBenchReport
     /// <summary>Each phase in step order.</summary>
     public required IReadOnlyList<TrainBenchPhase> Phases { get; init; }
 
+    /// <summary>Which code computed the logits: <c>torch</c> or <c>managed</c> (<c>--logits-kernel</c>).</summary>
+    public string LogitsKernel { get; init; } = "torch";
+
     /// <summary>Floating-point work of the main loss's logits per step, forward and backward (6·B·d·N for a full
     /// softmax, 6·B·d·S sampled).</summary>
     public required double LogitsGflopPerStep { get; init; }

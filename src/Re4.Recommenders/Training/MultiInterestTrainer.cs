@@ -300,7 +300,7 @@ public sealed partial class MultiInterestTrainer : IDisposable
         }
 
         _stepParts.Begin(_step + 1);
-        var context = new TrainingStepContext(_model, output, x, mask, targets, negatives, logQ, targetLogQ);
+        var context = new TrainingStepContext(_model, output, x, mask, targets, negatives, logQ, targetLogQ) { LogitsKernel = _options.LogitsKernel };
         var total = _objective.ComputeLoss(context, _stepParts);
         var totalValue = _stepParts.AddTotal(total);
         parts.Clear();

@@ -89,6 +89,11 @@ public sealed class TrainerOptions
     [JsonIgnore]
     public string? CheckpointDirectory { get; set; }
 
+    /// <summary>Which code computes the main loss's logits U·Eᵀ and their gradients (default <see cref="LogitsKernel.Torch"/>,
+    /// libtorch's product; <see cref="LogitsKernel.Managed"/> is the library's SIMD kernel, CPU float32 only, exact to
+    /// float rounding but not bit-identical to the default; a resumed run keeps it).</summary>
+    public LogitsKernel LogitsKernel { get; set; } = LogitsKernel.Torch;
+
     /// <summary>The largest <see cref="PrefetchBatches"/>.</summary>
     public const int MaxPrefetchBatches = 16;
 
@@ -132,6 +137,7 @@ public sealed class TrainerOptions
         OptionChecks.Positive(EvaluationBatchSize, nameof(EvaluationBatchSize));
         if (PrefetchBatches is < 0 or > MaxPrefetchBatches)
             throw new ArgumentOutOfRangeException(nameof(PrefetchBatches), PrefetchBatches, $"PrefetchBatches must be in [0, {MaxPrefetchBatches}].");
+        if (!Enum.IsDefined(LogitsKernel)) throw new ArgumentOutOfRangeException(nameof(LogitsKernel), LogitsKernel, "Unknown logits kernel.");
         if (Cutoffs is null || Cutoffs.Count == 0 || Cutoffs.Any(c => c <= 0)) throw new ArgumentException("Cutoffs must be positive and not empty.", nameof(Cutoffs));
         if (BackwardFlows is null) throw new ArgumentNullException(nameof(BackwardFlows));
         BackwardFlows.Validate();

@@ -90,6 +90,7 @@ public sealed class TrainerLoopTests
             BackwardFlows = new BackwardFlowOptions { Contrast = new ReContrastOptions { Temperature = 0.2, NeighbourNegatives = false }, Construct = new() },
             CustomFlows = [new WeightedBackwardFlow(new ReAttendFlow(new ReAttendOptions()), 0.5)],
             CheckpointDirectory = "runs/x",
+            LogitsKernel = LogitsKernel.Managed,
         };
 
         var json = JsonSerializer.Serialize(options, ModelCheckpoint.Json);
@@ -98,7 +99,7 @@ public sealed class TrainerLoopTests
         var node = JsonNode.Parse(json)!.AsObject();
         node.Select(p => p.Key).Should().BeEquivalentTo(["batch_size", "learning_rate", "weight_decay", "negatives", "full_softmax_item_limit", "negative_count", "sampler",
             "max_steps", "max_epochs", "max_duration", "evaluate_every", "patience", "selection_metric", "seed", "evaluation_batch_size",
-            "exclude_history", "cutoffs", "backward_flows"]);
+            "exclude_history", "cutoffs", "backward_flows", "logits_kernel"]);
         back.Should().BeEquivalentTo(options, o => o.Excluding(x => x.CustomFlows).Excluding(x => x.CheckpointDirectory));
         back.BackwardFlows.Should().Be(options.BackwardFlows);
         back.CustomFlows.Should().BeEmpty();

@@ -23,12 +23,13 @@ internal static class MainLoss
     /// <param name="interests">U, <c>[B, K, d]</c>.</param>
     /// <param name="table">The item table <c>[N + 1, d]</c>.</param>
     /// <param name="targets">Target ids <c>[B]</c> int64, in 1..N.</param>
-    public static Tensor Full(Tensor interests, Tensor table, Tensor targets)
+    /// <param name="kernel">Which code computes the logits and their gradients.</param>
+    public static Tensor Full(Tensor interests, Tensor table, Tensor targets, LogitsKernel kernel = LogitsKernel.Torch)
     {
         using var scope = NewDisposeScope();
         var u = SelectInterest(interests, table.index_select(0, targets));              // [B, d]
         StepProfiler.Mark(StepPhase.InterestSelection);
-        var logits = u.matmul(table.narrow(0, 1, table.shape[0] - 1).t());              // [B, N]
+        var logits = ManagedLogits.Product(u, table.narrow(0, 1, table.shape[0] - 1), kernel);   // [B, N]
         StepProfiler.Mark(StepPhase.Logits);
         var loss = nn.functional.cross_entropy(logits, targets.sub(TorchScalars.One)).MoveToOuterDisposeScope();
         StepProfiler.Mark(StepPhase.SoftmaxCrossEntropy);
@@ -42,14 +43,16 @@ internal static class MainLoss
     /// <param name="negatives">Negative ids <c>[S]</c> int64.</param>
     /// <param name="negativeLogQ">log expected count per negative <c>[S]</c> (logQ correction), or null for none.</param>
     /// <param name="targetLogQ">log expected count per target <c>[B]</c>, or null for none.</param>
-    public static Tensor Sampled(Tensor interests, Tensor table, Tensor targets, Tensor negatives, Tensor? negativeLogQ, Tensor? targetLogQ)
+    /// <param name="kernel">Which code computes the negatives' logits and their gradients.</param>
+    public static Tensor Sampled(Tensor interests, Tensor table, Tensor targets, Tensor negatives, Tensor? negativeLogQ, Tensor? targetLogQ,
+        LogitsKernel kernel = LogitsKernel.Torch)
     {
         using var scope = NewDisposeScope();
         var targetEmb = table.index_select(0, targets);                                 // [B, d]
         var u = SelectInterest(interests, targetEmb);                                    // [B, d]
         StepProfiler.Mark(StepPhase.InterestSelection);
         var positive = (u * targetEmb).sum(-1, keepdim: true);                           // [B, 1]
-        var negative = u.matmul(table.index_select(0, negatives).t());                  // [B, S]
+        var negative = ManagedLogits.Product(u, table.index_select(0, negatives), kernel);   // [B, S]
         StepProfiler.Mark(StepPhase.Logits);
         if (targetLogQ is not null) positive = positive - targetLogQ.unsqueeze(1);
         if (negativeLogQ is not null) negative = negative - negativeLogQ.unsqueeze(0);

@@ -22,6 +22,9 @@ public sealed class TrainingStepContext
         TargetLogExpected = targetLogExpected;
     }
 
+    /// <summary>Which code computes the main loss's logits (<see cref="TrainerOptions.LogitsKernel"/>).</summary>
+    internal LogitsKernel LogitsKernel { get; init; }
+
     /// <summary>The model being trained (its item table is the output softmax's weights).</summary>
     public MultiInterestModel Model { get; }
 

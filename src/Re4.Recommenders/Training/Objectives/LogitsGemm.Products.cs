@@ -1,0 +1,157 @@
+using System.Runtime.InteropServices;
+
+namespace Re4.Recommenders.Training;
+
+/// <summary>The three products of the logits, split over threads; all pointers are to contiguous row-major float32.</summary>
+internal static unsafe partial class LogitsGemm
+{
+    /// <summary>Logits C[B, N] = U[B, d] · E[N, d]ᵀ. Each thread packs 64 items at a time dimension-major into a buffer of
+    /// its own (d × 64 floats, in L1) and runs every row of U over it, so E is read once and C written once.</summary>
+    public static void Forward(float* u, int b, int d, float* e, int n, float* c, int threads)
+    {
+        if (!Vectorised)
+        {
+            for (var i = 0; i < b; i++)
+                for (var j = 0; j < n; j++) c[(long)i * n + j] = Dot(u + (long)i * d, e + (long)j * d, d);
+            return;
+        }
+
+        var chunks = (n + TileColumns - 1) / TileColumns;
+        var tasks = Math.Min(chunks, 4 * threads);
+        Parallel.For(0, tasks, new ParallelOptions { MaxDegreeOfParallelism = threads }, task =>
+        {
+            var packed = (float*)NativeMemory.AlignedAlloc((nuint)(d * TileColumns * sizeof(float)), 64);   // [d, 64]
+            try
+            {
+                for (long chunk = (long)task * chunks / tasks, end = (long)(task + 1) * chunks / tasks; chunk < end; chunk++)
+                {
+                    var n0 = (int)chunk * TileColumns;
+                    var w = Math.Min(TileColumns, n - n0);
+                    for (var j = 0; j < w; j++)
+                    {
+                        var row = e + (long)(n0 + j) * d;
+                        for (var x = 0; x < d; x++) packed[x * TileColumns + j] = row[x];
+                    }
+
+                    // Items past N are zeros: their columns are computed and dropped.
+                    for (var j = w; j < TileColumns; j++)
+                        for (var x = 0; x < d; x++) packed[x * TileColumns + j] = 0f;
+                    for (var m0 = 0; m0 < b; m0 += TileRows)
+                        Tile(u + (long)m0 * d, d, 1, Math.Min(TileRows, b - m0), packed, TileColumns, d, c + (long)m0 * n + n0, n, w, accumulate: false);
+                }
+            }
+            finally
+            {
+                NativeMemory.AlignedFree(packed);
+            }
+        });
+    }
+
+    /// <summary>dU[B, d] = G[B, N] · E[N, d]: threads take row tiles of G; E passes in blocks of
+    /// <see cref="ReductionBlock"/> items, each block's sum added to dU in item order.</summary>
+    public static void GradInterests(float* g, int b, int n, float* e, int d, float* du, int threads)
+    {
+        if (!Vectorised)
+        {
+            for (var i = 0; i < b; i++)
+                for (var x = 0; x < d; x++)
+                {
+                    var s = 0f;
+                    for (var j = 0; j < n; j++) s = MathF.FusedMultiplyAdd(g[(long)i * n + j], e[(long)j * d + x], s);
+                    du[(long)i * d + x] = s;
+                }
+
+            return;
+        }
+
+        var bm = Panel(e, n, d, out var ldb);
+        try
+        {
+            var tiles = (b + TileRows - 1) / TileRows;
+            var tasks = Math.Min(tiles, threads);
+            var panel = bm;
+            Parallel.For(0, tasks, new ParallelOptions { MaxDegreeOfParallelism = threads }, task =>
+            {
+                int first = task * tiles / tasks, last = (task + 1) * tiles / tasks;
+                for (var k0 = 0; k0 < n; k0 += ReductionBlock)
+                {
+                    var kw = Math.Min(ReductionBlock, n - k0);
+                    for (var tile = first; tile < last; tile++)
+                    {
+                        var m0 = tile * TileRows;
+                        for (var c0 = 0; c0 < d; c0 += TileColumns)
+                            Tile(g + (long)m0 * n + k0, n, 1, Math.Min(TileRows, b - m0), panel + (long)k0 * ldb + c0, ldb, kw,
+                                du + (long)m0 * d + c0, d, Math.Min(TileColumns, d - c0), accumulate: k0 > 0);
+                    }
+                }
+            });
+        }
+        finally
+        {
+            if (bm != e) NativeMemory.AlignedFree(bm);
+        }
+    }
+
+    /// <summary>dE[N, d] = G[B, N]ᵀ · U[B, d]: threads take ranges of item tiles; Gᵀ is read through strides, U (B × d) stays
+    /// in L1.</summary>
+    public static void GradTable(float* g, int b, int n, float* u, int d, float* de, int threads)
+    {
+        if (!Vectorised)
+        {
+            for (var j = 0; j < n; j++)
+                for (var x = 0; x < d; x++)
+                {
+                    var s = 0f;
+                    for (var i = 0; i < b; i++) s = MathF.FusedMultiplyAdd(g[(long)i * n + j], u[(long)i * d + x], s);
+                    de[(long)j * d + x] = s;
+                }
+
+            return;
+        }
+
+        var bm = Panel(u, b, d, out var ldb);
+        try
+        {
+            var tiles = (n + TileRows - 1) / TileRows;
+            var tasks = Math.Min(tiles, 4 * threads);
+            var panel = bm;
+            Parallel.For(0, tasks, new ParallelOptions { MaxDegreeOfParallelism = threads }, task =>
+            {
+                for (long tile = (long)task * tiles / tasks, last = (long)(task + 1) * tiles / tasks; tile < last; tile++)
+                {
+                    var m0 = (int)tile * TileRows;
+                    for (var c0 = 0; c0 < d; c0 += TileColumns)
+                        Tile(g + m0, 1, n, Math.Min(TileRows, n - m0), panel + c0, ldb, b, de + (long)m0 * d + c0, d, Math.Min(TileColumns, d - c0), accumulate: false);
+                }
+            });
+        }
+        finally
+        {
+            if (bm != u) NativeMemory.AlignedFree(bm);
+        }
+    }
+
+    /// <summary>The matrix itself when d is a multiple of 64 (every row can be read as whole vectors); otherwise a copy whose
+    /// rows are padded with zeros to the next multiple of 64, which the caller frees.</summary>
+    private static float* Panel(float* source, int rows, int d, out int stride)
+    {
+        stride = d;
+        if (d % TileColumns == 0) return source;
+        stride = (d + TileColumns - 1) / TileColumns * TileColumns;
+        var padded = (float*)NativeMemory.AlignedAlloc((nuint)((long)rows * stride * sizeof(float)), 64);
+        for (long i = 0; i < rows; i++)
+        {
+            new ReadOnlySpan<float>(source + i * d, d).CopyTo(new Span<float>(padded + i * stride, d));
+            new Span<float>(padded + i * stride + d, stride - d).Clear();
+        }
+
+        return padded;
+    }
+
+    private static float Dot(float* a, float* b, int d)
+    {
+        var s = 0f;
+        for (var x = 0; x < d; x++) s = MathF.FusedMultiplyAdd(a[x], b[x], s);
+        return s;
+    }
+}
