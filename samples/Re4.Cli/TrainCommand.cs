@@ -235,6 +235,7 @@ internal static class TrainCommand
             Lr = options.LearningRate,
             Sampler = CliOptions.NameOf(Samplers, options.Negatives),
             Softmax = CliOptions.NameOf(Samplers, trainer.Softmax),
+            ItemUpdates = CliOptions.NameOf(TrainFlags.ItemUpdateModes, trainer.ItemUpdates),
             Recipe = spec.Recipe.Name,
             TrainSampler = CliOptions.NameOf(TrainSamplers, options.Sampler),
             HistoryOrder = CliOptions.NameOf(TrainFlags.HistoryOrders, model.Config.ReverseHistory ? Cli.HistoryOrder.MostRecentFirst : Cli.HistoryOrder.OldestFirst),

@@ -44,6 +44,10 @@ internal sealed class TrainFlags
         Sampler.Description = $"{string.Join('|', TrainCommand.Samplers.Keys)}: {Sampler.Description}; auto = full softmax up to\n" +
             $"{trainer.FullSoftmaxItemLimit} items, log-uniform beyond (the choice is logged and written to metrics.json as softmax)";
         Negatives = CliOptions.OptionalInt("negatives", "N", "negatives per batch (default: the trainer's, 10*B for log-uniform, 5000 for uniform)", min: 1);
+        ItemUpdates = CliOptions.Choice("item-updates",
+            "how Adam updates the item table: auto (lazy above the full-softmax item limit with a sampled softmax,\n" +
+            "dense otherwise) | dense (every row every step) | lazy (only the rows the batch used; sampled softmax only)",
+            ItemUpdateModes, trainer.ItemUpdates, "U");
         TrainSampler = CliOptions.OptionalChoice("train-sampler",
             $"(default {CliOptions.NameOf(TrainCommand.TrainSamplers, comiRec.TrainSampler)}; comirec {CliOptions.NameOf(TrainCommand.TrainSamplers, TrainingRecipe.ComiRec.TrainSampler)}; re4-reference {CliOptions.NameOf(TrainCommand.TrainSamplers, reference.TrainSampler)})",
             TrainCommand.TrainSamplers);
@@ -127,6 +131,16 @@ internal sealed class TrainFlags
 
     public Option<TrainingSamplerKind?> TrainSampler { get; }
 
+    /// <summary>The names of <c>--item-updates</c>.</summary>
+    internal static readonly IReadOnlyDictionary<string, ItemUpdateMode> ItemUpdateModes = new Dictionary<string, ItemUpdateMode>
+    {
+        ["auto"] = ItemUpdateMode.Auto,
+        ["dense"] = ItemUpdateMode.Dense,
+        ["lazy"] = ItemUpdateMode.Lazy,
+    };
+
+    public Option<ItemUpdateMode> ItemUpdates { get; }
+
     public Option<string[]?> Flows { get; }
 
     public Option<double> LambdaContrast { get; }
@@ -181,7 +195,7 @@ internal sealed class TrainFlags
     /// <summary>The options in help order (after <c>--model</c> or <c>--models</c>).</summary>
     public Option[] All =>
     [
-        Recipe, Interests, Dimension, BatchSize, LearningRate, WeightDecay, Sampler, Negatives, TrainSampler, Flows, LambdaContrast, LambdaAttend,
+        Recipe, Interests, Dimension, BatchSize, LearningRate, WeightDecay, Sampler, Negatives, ItemUpdates, TrainSampler, Flows, LambdaContrast, LambdaAttend,
         LambdaConstruct, LambdaRouting, HardNegatives, Tau, Threshold, FlowAverage, DetachAttend, FlowScale, RoutingAttention, SaFlavor, Init, ReverseHistory, HistoryOrder, MaxSteps, MaxEpochs, MaxMinutes,
         EvaluateEvery, Patience, Device, Logits,
     ];
@@ -263,6 +277,7 @@ internal sealed class TrainFlags
             // The recipe's count goes with the recipe's sampler: another --sampler gets the trainer's rule for its kind.
             NegativeCount = parse.GetValue(Negatives) ?? (negatives == preset.Sampler ? preset.NegativeCount : negatives == recipe.Sampler ? recipe.NegativeCount : null),
             Sampler = parse.GetValue(TrainSampler) ?? recipe.TrainSampler,
+            ItemUpdates = parse.GetValue(ItemUpdates),
             MaxSteps = parse.GetValue(MaxSteps),
             MaxEpochs = parse.GetValue(MaxEpochs),
             MaxDuration = parse.GetValue(MaxMinutes) is { } minutes ? TimeSpan.FromMinutes(minutes) : null,

@@ -71,6 +71,10 @@ internal sealed record RunMetrics
     /// catalogue (<c>full</c>, <c>log-uniform</c> or <c>uniform</c>).</summary>
     public string? Softmax { get; init; }
 
+    /// <summary><c>train</c>: how Adam updated the item table, --item-updates with <c>auto</c> resolved for the catalogue
+    /// (<c>dense</c> or <c>lazy</c>).</summary>
+    public string? ItemUpdates { get; init; }
+
     /// <summary><c>train</c>: the --recipe name (the model preset's unless given).</summary>
     public string? Recipe { get; init; }
 

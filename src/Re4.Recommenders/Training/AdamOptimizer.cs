@@ -16,6 +16,13 @@ namespace Re4.Recommenders.Training;
 /// p -= lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps).
 /// The operations and their order are TorchSharp's, so results match its Adam bit for bit. Parameters whose gradient
 /// is undefined are skipped, their step count included, as torch does. Not thread-safe.
+/// <para>One parameter, a table of rows (the item embeddings), may be updated row-sparse ("lazy", as TensorFlow Addons'
+/// LazyAdam and torch.optim.SparseAdam): <see cref="Step(Tensor?)"/> is given the rows the step used, and only those rows
+/// of the weight and both moments get the update above (the same element-wise operations, so a step whose rows are all of
+/// them equals the dense step bit for bit); the other rows and their moments are untouched. Its step count t is one per
+/// step, as the dense parameters'. Weight decay is added to the used rows' gradients only. Its gradient is not zeroed
+/// whole: after the update the used rows of it are zeroed, which leaves it all zero when they are the only rows backward
+/// wrote, so <see cref="ZeroGrad"/> skips it.</para>
 /// </remarks>
 internal sealed class AdamOptimizer : IDisposable
 {
@@ -27,6 +34,7 @@ internal sealed class AdamOptimizer : IDisposable
     private readonly TorchSharp.Modules.Parameter[] _parameters;
     private readonly ParameterState[] _states;
     private readonly double _beta1, _beta2;
+    private readonly int _rowSparse;   // index of the parameter updated row-sparse, or -1
 
     // Owned for the optimizer's lifetime: a temporary Scalar may be freed by its finalizer while libtorch reads it.
     private readonly Scalar _beta1Scalar, _beta2Scalar, _oneMinusBeta1, _oneMinusBeta2, _eps, _weightDecay;
@@ -39,8 +47,10 @@ internal sealed class AdamOptimizer : IDisposable
     /// <param name="beta2">Decay of the second moment, in [0, 1).</param>
     /// <param name="eps">Added to the denominator, at least 0.</param>
     /// <param name="weightDecay">L2 penalty added to the gradient (torch's Adam, not AdamW), at least 0.</param>
+    /// <param name="rowSparseIndex">The index in <paramref name="parameters"/> of a 2-d table updated row-sparse (see the
+    /// remarks), or -1 for none.</param>
     public AdamOptimizer(IEnumerable<TorchSharp.Modules.Parameter> parameters, double learningRate = 1e-3, double beta1 = 0.9, double beta2 = 0.999,
-        double eps = 1e-8, double weightDecay = 0)
+        double eps = 1e-8, double weightDecay = 0, int rowSparseIndex = -1)
     {
         ArgumentNullException.ThrowIfNull(parameters);
         if (!(learningRate >= 0)) throw new ArgumentOutOfRangeException(nameof(learningRate), learningRate, "The learning rate must be at least 0.");
@@ -49,6 +59,11 @@ internal sealed class AdamOptimizer : IDisposable
         if (!(eps >= 0)) throw new ArgumentOutOfRangeException(nameof(eps), eps, "eps must be at least 0.");
         if (!(weightDecay >= 0)) throw new ArgumentOutOfRangeException(nameof(weightDecay), weightDecay, "The weight decay must be at least 0.");
         _parameters = parameters.ToArray();
+        if (rowSparseIndex < -1 || rowSparseIndex >= _parameters.Length)
+            throw new ArgumentOutOfRangeException(nameof(rowSparseIndex), rowSparseIndex, $"rowSparseIndex must be -1 or a parameter index below {_parameters.Length}.");
+        if (rowSparseIndex >= 0 && _parameters[rowSparseIndex].dim() != 2)
+            throw new ArgumentException($"The row-sparse parameter must be a 2-d table; parameter {rowSparseIndex} has {_parameters[rowSparseIndex].dim()} dimensions.", nameof(rowSparseIndex));
+        _rowSparse = rowSparseIndex;
         LearningRate = learningRate;
         WeightDecay = weightDecay;
         _beta1 = beta1;
@@ -79,8 +94,14 @@ internal sealed class AdamOptimizer : IDisposable
     /// <summary>The parameters, in the order of their saved state.</summary>
     public IReadOnlyList<TorchSharp.Modules.Parameter> Parameters => _parameters;
 
+    /// <summary>Whether a parameter is updated row-sparse (<see cref="Step(Tensor?)"/> then needs the rows used).</summary>
+    public bool HasRowSparse => _rowSparse >= 0;
+
     /// <summary>How many updates parameter <paramref name="index"/> has had (its bias-correction step t).</summary>
     public long StepsOf(int index) => _states[index].Step;
+
+    /// <summary>Parameter <paramref name="index"/>'s moments themselves (not copies), for tests.</summary>
+    internal (Tensor ExpAvg, Tensor ExpAvgSq) MomentsOf(int index) => (_states[index].ExpAvg, _states[index].ExpAvgSq);
 
     /// <summary>Zeroes every defined gradient in place (TorchSharp 0.107's <c>zero_grad()</c>: gradients stay defined,
     /// so a parameter that got a gradient once is updated every step after, as with the optimizer this replaces).</summary>
@@ -88,17 +109,23 @@ internal sealed class AdamOptimizer : IDisposable
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         using var scope = NewDisposeScope();   // the gradient handles read here, and what zero_() returns
-        foreach (var p in _parameters)
+        for (var i = 0; i < _parameters.Length; i++)
         {
-            var grad = p.grad;
+            // The row-sparse table's gradient was zeroed row by row after its last update (see the remarks).
+            if (i == _rowSparse) continue;
+            var grad = _parameters[i].grad;
             grad?.zero_();
         }
     }
 
     /// <summary>One update of every parameter that has a gradient.</summary>
-    public void Step()
+    /// <param name="rows">With a row-sparse parameter: the rows of it this step used, int64 ids on its device, each once
+    /// (any order; rows outside them keep their weights and moments, and their gradient is ignored). Null otherwise.</param>
+    public void Step(Tensor? rows = null)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_rowSparse >= 0 && rows is null) throw new ArgumentNullException(nameof(rows), "The optimizer has a row-sparse parameter: give the rows the step used.");
+        if (_rowSparse < 0 && rows is not null) throw new ArgumentException("The optimizer has no row-sparse parameter.", nameof(rows));
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();   // gradient handles, the decayed gradients and the denominators
         for (var i = 0; i < _parameters.Length; i++)
@@ -113,6 +140,12 @@ internal sealed class AdamOptimizer : IDisposable
             using var biasCorrection2Sqrt = Math.Sqrt(biasCorrection2).ToScalar();
             using var negativeStepSize = (-(LearningRate / biasCorrection1)).ToScalar();
 
+            if (i == _rowSparse)
+            {
+                StepRows(p, grad, state, rows!, biasCorrection2Sqrt, negativeStepSize);
+                continue;
+            }
+
             // A new tensor, as torch does: the parameter's .grad itself is left as backward wrote it.
             if (WeightDecay != 0) grad = grad.add(p, _weightDecay);
             state.ExpAvg.mul_(_beta1Scalar).add_(grad, _oneMinusBeta1);
@@ -120,6 +153,22 @@ internal sealed class AdamOptimizer : IDisposable
             var denominator = state.ExpAvgSq.sqrt().div_(biasCorrection2Sqrt).add_(_eps, TorchScalars.One);   // p's shape
             p.addcdiv_(state.ExpAvg, denominator, negativeStepSize);
         }
+    }
+
+    /// <summary>The row-sparse update: the dense step's operations, in its order, on the used rows gathered into small
+    /// tensors, which are then written back; the used rows of the gradient are zeroed for the next backward.</summary>
+    private void StepRows(Tensor p, Tensor grad, ParameterState state, Tensor rows, Scalar biasCorrection2Sqrt, Scalar negativeStepSize)
+    {
+        var g = grad.index_select(0, rows);                                  // [U, d]
+        if (WeightDecay != 0) g = g.add(p.index_select(0, rows), _weightDecay);
+        var m = state.ExpAvg.index_select(0, rows).mul_(_beta1Scalar).add_(g, _oneMinusBeta1);                // [U, d]
+        var v = state.ExpAvgSq.index_select(0, rows).mul_(_beta2Scalar).addcmul_(g, g, _oneMinusBeta2);       // [U, d]
+        var denominator = v.sqrt().div_(biasCorrection2Sqrt).add_(_eps, TorchScalars.One);                    // [U, d]
+        var updated = p.index_select(0, rows).addcdiv_(m, denominator, negativeStepSize);                     // [U, d]
+        state.ExpAvg.index_copy_(0, rows, m);
+        state.ExpAvgSq.index_copy_(0, rows, v);
+        p.index_copy_(0, rows, updated);
+        grad.index_fill_(0, rows, TorchScalars.Zero);
     }
 
     /// <summary>Writes every parameter's step count and moments to <paramref name="path"/> (in parameter order, with their

@@ -47,6 +47,7 @@ public sealed partial class MultiInterestTrainer : IDisposable
     private readonly Re4Random _negativeRandom;
     private readonly NegativeSampler? _negatives;
     private readonly NegativeSampling _softmax;          // TrainerOptions.Negatives with Auto resolved for this catalogue
+    private readonly ItemUpdateMode _itemUpdates;        // TrainerOptions.ItemUpdates resolved: Dense or Lazy
     private readonly RunCheckpointer? _checkpointer;
     private readonly IdMap _originalItemIds;
     private readonly ObjectiveModules _objectiveModules;   // optimised and saved with the model
@@ -164,7 +165,10 @@ public sealed partial class MultiInterestTrainer : IDisposable
         _objectiveModules.to(_device);
         _objectiveModules.train();
         // The library's Adam, not TorchSharp's: TorchSharp 0.107's step() hands libtorch Scalars that a GC can free mid-call.
-        _optimizer = new AdamOptimizer(_model.parameters().Concat(_objectiveModules.parameters()), options.LearningRate, weightDecay: options.WeightDecay);
+        // Lazy: the item table is updated row-sparse, only the rows each batch used (TrainerOptions.ItemUpdates).
+        _itemUpdates = options.ResolveItemUpdates(config.ItemCount);
+        _optimizer = new AdamOptimizer(_model.parameters().Concat(_objectiveModules.parameters()), options.LearningRate, weightDecay: options.WeightDecay,
+            rowSparseIndex: _itemUpdates == ItemUpdateMode.Lazy ? ItemTableIndex(_model) : -1);
         ITrainingSampler sampler = options.Sampler == TrainingSamplerKind.RandomCut
             ? new RandomCutSampler(split, options.BatchSize, options.Seed, reverseHistory: config.ReverseHistory)
             : new EveryPrefixSampler(split, options.BatchSize, options.Seed, reverseHistory: config.ReverseHistory);
@@ -188,6 +192,10 @@ public sealed partial class MultiInterestTrainer : IDisposable
     /// <summary>The softmax this run trains with: <see cref="TrainerOptions.Negatives"/>, with
     /// <see cref="NegativeSampling.Auto"/> resolved for the catalogue (<see cref="TrainerOptions.ResolveNegatives"/>).</summary>
     public NegativeSampling Softmax => _softmax;
+
+    /// <summary>How this run updates the item table: <see cref="TrainerOptions.ItemUpdates"/> resolved for the catalogue
+    /// (<see cref="TrainerOptions.ResolveItemUpdates"/>), never <see cref="ItemUpdateMode.Auto"/>.</summary>
+    public ItemUpdateMode ItemUpdates => _itemUpdates;
 
     /// <summary>Steps taken so far.</summary>
     public long Step => _step;
@@ -290,9 +298,11 @@ public sealed partial class MultiInterestTrainer : IDisposable
         StepProfiler.Mark(StepPhase.Batch);
         var (output, x, mask) = _model.Encode(histories);
         Tensor? negatives = null, logQ = null, targetLogQ = null;
+        long[]? negativeIds = null;
         if (_negatives is not null)
         {
             var (ids, negativeLogQ, targetsLogQ) = _negatives.Sample(batch.Targets);
+            negativeIds = ids;
             negatives = tensor(ids, device: _device);                                                                              // [S]
             logQ = negativeLogQ is null ? null : tensor(negativeLogQ, device: _device);                                            // [S]
             targetLogQ = targetsLogQ is null ? null : tensor(targetsLogQ, device: _device);                                        // [B]
@@ -309,7 +319,7 @@ public sealed partial class MultiInterestTrainer : IDisposable
         _optimizer.ZeroGrad();
         total.backward();
         StepProfiler.Mark(StepPhase.Backward);
-        _optimizer.Step();
+        _optimizer.Step(_itemUpdates == ItemUpdateMode.Lazy ? UsedItemRows(batch, negativeIds) : null);
         StepProfiler.Mark(StepPhase.Optimizer);
         _lastBatch = batch;
         return totalValue;

@@ -35,6 +35,10 @@ public sealed class TrainerOptions
     /// <summary>The default of <see cref="FullSoftmaxItemLimit"/>.</summary>
     public const int DefaultFullSoftmaxItemLimit = 50_000;
 
+    /// <summary>How Adam updates the item embedding table (default <see cref="ItemUpdateMode.Auto"/>: row-sparse
+    /// <see cref="ItemUpdateMode.Lazy"/> updates at catalogue scale, dense below; <see cref="ResolveItemUpdates"/>).</summary>
+    public ItemUpdateMode ItemUpdates { get; set; } = ItemUpdateMode.Auto;
+
     /// <summary>Negatives per batch; null means 10·B for log-uniform and 5000 for uniform.</summary>
     public int? NegativeCount { get; set; }
 
@@ -115,6 +119,18 @@ public sealed class TrainerOptions
         ? Negatives
         : itemCount <= FullSoftmaxItemLimit ? NegativeSampling.Full : NegativeSampling.LogUniform;
 
+    /// <summary>How a catalogue of <paramref name="itemCount"/> items has its item table updated: always
+    /// <see cref="ItemUpdateMode.Dense"/> with a full softmax (<see cref="ResolveNegatives"/>; every row has a gradient);
+    /// otherwise <see cref="ItemUpdates"/> itself unless it is <see cref="ItemUpdateMode.Auto"/>, which resolves to
+    /// <see cref="ItemUpdateMode.Lazy"/> above <see cref="FullSoftmaxItemLimit"/> items and to
+    /// <see cref="ItemUpdateMode.Dense"/> up to it.</summary>
+    public ItemUpdateMode ResolveItemUpdates(int itemCount)
+    {
+        if (ResolveNegatives(itemCount) == NegativeSampling.Full) return ItemUpdateMode.Dense;
+        if (ItemUpdates != ItemUpdateMode.Auto) return ItemUpdates;
+        return itemCount > FullSoftmaxItemLimit ? ItemUpdateMode.Lazy : ItemUpdateMode.Dense;
+    }
+
     /// <summary>The documented rule for a null <see cref="NegativeCount"/>: 10·B log-uniform (ComiRec), 5000 uniform (Re4 code).</summary>
     internal int ResolvedNegativeCount => NegativeCount ?? (Negatives == NegativeSampling.Uniform ? 5000 : 10 * BatchSize);
 
@@ -128,6 +144,7 @@ public sealed class TrainerOptions
         OptionChecks.NonNegativeFinite(WeightDecay, nameof(WeightDecay));
         if (!Enum.IsDefined(Negatives)) throw new ArgumentOutOfRangeException(nameof(Negatives), Negatives, "Unknown softmax approximation.");
         OptionChecks.Positive(FullSoftmaxItemLimit, nameof(FullSoftmaxItemLimit));
+        if (!Enum.IsDefined(ItemUpdates)) throw new ArgumentOutOfRangeException(nameof(ItemUpdates), ItemUpdates, "Unknown item update mode.");
         if (NegativeCount is { } n && n <= 0) throw new ArgumentOutOfRangeException(nameof(NegativeCount), n, "NegativeCount must be positive.");
         if (MaxSteps <= 0) throw new ArgumentOutOfRangeException(nameof(MaxSteps), MaxSteps, "MaxSteps must be positive.");
         if (MaxEpochs is { } e && e <= 0) throw new ArgumentOutOfRangeException(nameof(MaxEpochs), e, "MaxEpochs must be positive.");

@@ -182,7 +182,7 @@ public sealed class CliParsingTests
         root.EnumerateObject().Select(p => p.Name).Should().Equal(
             "model", "dataset", "seed", "split_seed", "protocol", "filter", "max_len", "exclude_history", "users", "items", "interactions", "valid", "test",
             "train_seconds", "train_samples_per_second", "best_step", "steps", "stop_reason", "encoder", "interests", "dim", "batch_size", "lr", "sampler",
-            "softmax", "recipe", "train_sampler", "history_order", "flows", "diagnostics", "history");
+            "softmax", "item_updates", "recipe", "train_sampler", "history_order", "flows", "diagnostics", "history");
         // The re4 preset is the three flows with the reference code's weights (the flow option records' defaults).
         var flows = root.GetProperty("flows");
         flows.EnumerateObject().Select(p => p.Name).Should().Equal("contrast", "attend", "construct");
@@ -194,6 +194,7 @@ public sealed class CliParsingTests
         // The default recipe: auto resolved to a full softmax for 200 items, every prefix, most recent item first.
         root.GetProperty("sampler").GetString().Should().Be("auto");
         root.GetProperty("softmax").GetString().Should().Be("full");
+        root.GetProperty("item_updates").GetString().Should().Be("dense");   // full softmax: always dense
         root.GetProperty("recipe").GetString().Should().Be("default");
         root.GetProperty("train_sampler").GetString().Should().Be("every-prefix");
         root.GetProperty("history_order").GetString().Should().Be("most-recent-first");

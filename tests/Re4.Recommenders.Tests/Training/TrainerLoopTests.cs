@@ -97,7 +97,7 @@ public sealed class TrainerLoopTests
         var back = JsonSerializer.Deserialize<TrainerOptions>(json, ModelCheckpoint.Json)!;
 
         var node = JsonNode.Parse(json)!.AsObject();
-        node.Select(p => p.Key).Should().BeEquivalentTo(["batch_size", "learning_rate", "weight_decay", "negatives", "full_softmax_item_limit", "negative_count", "sampler",
+        node.Select(p => p.Key).Should().BeEquivalentTo(["batch_size", "learning_rate", "weight_decay", "negatives", "full_softmax_item_limit", "item_updates", "negative_count", "sampler",
             "max_steps", "max_epochs", "max_duration", "evaluate_every", "patience", "selection_metric", "seed", "evaluation_batch_size",
             "exclude_history", "cutoffs", "backward_flows", "logits_kernel"]);
         back.Should().BeEquivalentTo(options, o => o.Excluding(x => x.CustomFlows).Excluding(x => x.CheckpointDirectory));

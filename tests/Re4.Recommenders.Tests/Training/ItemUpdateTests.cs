@@ -1,0 +1,105 @@
+using Re4.Recommenders.Data;
+using Re4.Recommenders.Extractors;
+using Re4.Recommenders.Models;
+using Re4.Recommenders.Training;
+
+namespace Re4.Recommenders.Tests.Training;
+
+public sealed class ItemUpdateTests
+{
+    private static readonly Lazy<DataSplit> TinySplit = new(() =>
+    {
+        var raw = PlantedInterestGenerator.Generate(new SyntheticDataOptions { Users = 400, Items = 300, Topics = 10, MinLength = 8, MaxLength = 20, Seed = 5 });
+        return DataSplitter.ComiRec(DatasetPreparation.Prepare(raw, DatasetFilter.None), seed: 1, maxLength: 10);
+    });
+
+    private static ModelConfig Config() =>
+        new() { Encoder = ComiRecSaDescriptor.EncoderName, ItemCount = TinySplit.Value.Dataset.ItemCount, Dimension = 16, Interests = 3, MaxLength = 10 };
+
+    private static TrainerOptions Options(ItemUpdateMode updates, long maxSteps = 60, string? checkpoint = null) => new()
+    {
+        BatchSize = 32,
+        LearningRate = 0.01,
+        Negatives = NegativeSampling.LogUniform,
+        NegativeCount = 64,
+        ItemUpdates = updates,
+        MaxSteps = maxSteps,
+        EvaluateEvery = 20,
+        Seed = 7,
+        CheckpointDirectory = checkpoint,
+    };
+
+    [Theory]
+    [InlineData(NegativeSampling.Auto, ItemUpdateMode.Auto, 50_000, ItemUpdateMode.Dense)]       // full softmax
+    [InlineData(NegativeSampling.Auto, ItemUpdateMode.Auto, 50_001, ItemUpdateMode.Lazy)]        // sampled, above the limit
+    [InlineData(NegativeSampling.LogUniform, ItemUpdateMode.Auto, 50_000, ItemUpdateMode.Dense)] // sampled, small catalogue
+    [InlineData(NegativeSampling.Uniform, ItemUpdateMode.Auto, 1_700_000, ItemUpdateMode.Lazy)]
+    [InlineData(NegativeSampling.Full, ItemUpdateMode.Auto, 1_700_000, ItemUpdateMode.Dense)]
+    [InlineData(NegativeSampling.Full, ItemUpdateMode.Lazy, 1_700_000, ItemUpdateMode.Dense)]    // every row has a gradient
+    [InlineData(NegativeSampling.Auto, ItemUpdateMode.Lazy, 12_000, ItemUpdateMode.Dense)]       // auto: full softmax here
+    [InlineData(NegativeSampling.LogUniform, ItemUpdateMode.Lazy, 300, ItemUpdateMode.Lazy)]
+    [InlineData(NegativeSampling.LogUniform, ItemUpdateMode.Dense, 1_700_000, ItemUpdateMode.Dense)]
+    public void ResolveItemUpdates_FollowsTheRule(NegativeSampling negatives, ItemUpdateMode updates, int items, ItemUpdateMode expected)
+    {
+        var options = new TrainerOptions { Negatives = negatives, ItemUpdates = updates };
+
+        options.ResolveItemUpdates(items).Should().Be(expected);
+    }
+
+    [Fact]
+    public void Validate_NamesTheOption_ForAnUnknownMode()
+    {
+        var options = new TrainerOptions { ItemUpdates = (ItemUpdateMode)42 };
+
+        var act = options.Validate;
+
+        act.Should().Throw<ArgumentOutOfRangeException>().WithParameterName(nameof(TrainerOptions.ItemUpdates));
+    }
+
+    [Fact]
+    public void Trainer_ResolvesAuto_ByTheCatalogueAgainstTheLimit()
+    {
+        var options = Options(ItemUpdateMode.Auto);
+        options.Negatives = NegativeSampling.Auto;
+        using (var small = new MultiInterestTrainer(TinySplit.Value, Config(), options)) small.ItemUpdates.Should().Be(ItemUpdateMode.Dense);
+        options.FullSoftmaxItemLimit = 100;   // the 300-item catalogue is now "large"
+        using var large = new MultiInterestTrainer(TinySplit.Value, Config(), options);
+
+        large.Softmax.Should().Be(NegativeSampling.LogUniform);
+        large.ItemUpdates.Should().Be(ItemUpdateMode.Lazy);
+    }
+
+    [Fact]
+    public void Fit_DiffersBetweenDenseAndLazy_WithSampledNegatives()
+    {
+        using var dense = new MultiInterestTrainer(TinySplit.Value, Config(), Options(ItemUpdateMode.Dense, maxSteps: 20));
+        using var lazy = new MultiInterestTrainer(TinySplit.Value, Config(), Options(ItemUpdateMode.Lazy, maxSteps: 20));
+
+        var a = dense.Fit();
+        var b = lazy.Fit();
+
+        lazy.ItemUpdates.Should().Be(ItemUpdateMode.Lazy);
+        b.History.Select(h => h.Loss).Should().NotEqual(a.History.Select(h => h.Loss));
+        b.History[^1].Loss.Should().BeApproximately(a.History[^1].Loss, 0.5 * a.History[^1].Loss, "both train the same model");
+    }
+
+    [Fact]
+    public void Resume_OfALazyRun_ReachesExactlyTheMetricsOfAnUninterruptedOne()
+    {
+        using var dir = new TempDir();
+        TrainingResult uninterrupted;
+        using (var straight = new MultiInterestTrainer(TinySplit.Value, Config(), Options(ItemUpdateMode.Lazy, 100, Path.Combine(dir.Path, "a"))))
+            uninterrupted = straight.Fit();
+
+        var checkpoint = Path.Combine(dir.Path, "b");
+        using (var first = new MultiInterestTrainer(TinySplit.Value, Config(), Options(ItemUpdateMode.Lazy, 40, checkpoint))) first.Fit();
+        using var resumed = MultiInterestTrainer.Resume(checkpoint, TinySplit.Value, maxSteps: 100);
+        resumed.ItemUpdates.Should().Be(ItemUpdateMode.Lazy);
+        var result = resumed.Fit();
+
+        result.Steps.Should().Be(100);
+        result.Test.Should().Equal(uninterrupted.Test!);
+        result.BestStep.Should().Be(uninterrupted.BestStep);
+        result.History.Select(h => h.Loss).Should().Equal(uninterrupted.History.Select(h => h.Loss));
+    }
+}
