@@ -94,11 +94,19 @@ public sealed class PgVectorPublisherTests
             while (!stop.IsCancellationRequested)
             {
                 using var scorer = (PgVectorCandidateScorer)(await PgVectorScorers.OpenCurrentAsync(options)).Shards[0];
-                reads.Add((scorer.Version.Version, scorer.Retrieve(query, 10).Items));
+                var read = (scorer.Version.Version, scorer.Retrieve(query, 10).Items);
+                lock (reads) reads.Add(read);
             }
         });
         var published = await publisher.PublishAsync(newTable, PgVectorTestData.Ids(8_000));
-        await Task.Delay(200);
+        // Until the reader has seen the new version (bounded): a fixed delay is too short on a loaded machine.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (DateTime.UtcNow < deadline && !reader.IsCompleted)
+        {
+            lock (reads)
+                if (reads.Any(r => r.Version == published.Version)) break;
+            await Task.Delay(50);
+        }
         await stop.CancelAsync();
         await reader;
 
