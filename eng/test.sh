@@ -16,7 +16,8 @@ export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}" MKL_NUM_THREADS="${MKL_NUM_THREAD
 if bash eng/postgres.sh status 2>/dev/null; then
   eval "$(bash eng/postgres.sh env)"
 elif pg_env=$(bash eng/postgres.sh start 2); then
-  trap 'bash eng/postgres.sh stop' EXIT
+  started_pg=1
+  trap 'bash eng/postgres.sh stop >&2' EXIT
   eval "$pg_env"
 else
   echo "test.sh: the PostgreSQL servers did not start (reason above); the database tests will fail." >&2
@@ -28,6 +29,12 @@ results=artifacts/test-results
 rm -rf "$results"
 status=0
 dotnet test Re4.Recommenders.sln -c Release --logger "trx;LogFileName=re4.trx" --results-directory "$results" "$@" || status=$?
+
+# Stop the servers now, so that the summary below stays the last line of the output.
+if [ -n "${started_pg:-}" ]; then
+  bash eng/postgres.sh stop >&2 || true
+  trap - EXIT
+fi
 
 trx=$(find "$results" -name '*.trx' 2>/dev/null | head -n 1)
 if [ -z "$trx" ]; then
