@@ -8,7 +8,7 @@
 #
 # Nothing on the machine is installed or upgraded: the Debian 13 ("trixie") packages postgresql-17,
 # postgresql-17-pgvector and the two libraries Debian 12 lacks (libldap2, libicu76) are fetched once with
-# `apt-get download` into a cache folder ($RE4_PG_CACHE, else ~/.cache/re4/postgres-17, else /tmp), unpacked with
+# `apt-get download` into a cache folder ($RE4_PG_CACHE, else ~/.cache/re4/postgres-17, else the temp folder), unpacked with
 # `dpkg-deb -x` into a temporary folder, and run from there with LD_LIBRARY_PATH. Set RE4_PG_BINDIR to the bin folder
 # of an existing PostgreSQL 17 with pgvector to use it instead. Each server is a fresh cluster (initdb) in a temporary
 # folder, trust authentication for user re4 on 127.0.0.1 only, jit=off, fsync=off (the data is disposable),
@@ -46,7 +46,7 @@ as_server_user() {
 cache_dir() {
   local c="${RE4_PG_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/re4/postgres-17}"
   if mkdir -p "$c" 2>/dev/null && [ -w "$c" ]; then printf '%s\n' "$c"; return; fi
-  c="/tmp/re4-postgres-17-cache-$(id -u)"
+  c="${TMPDIR:-/tmp}/re4-postgres-17-cache-$(id -u)"
   mkdir -p "$c" && printf '%s\n' "$c"
 }
 
@@ -108,7 +108,8 @@ start() {
   starting=1
 
   local root bindir
-  root=$(mktemp -d /tmp/re4-postgres.XXXXXX)
+  # Under the temp folder (TMPDIR), which the unprivileged server user must be able to traverse.
+  root=$(mktemp -d "${TMPDIR:-/tmp}/re4-postgres.XXXXXX")
   chmod 755 "$root"
   printf 'root\t%s\n' "$root" >"$state_file"
   if [ -n "${RE4_PG_BINDIR:-}" ]; then
@@ -182,8 +183,9 @@ stop_servers() {
       as_server_user "$bindir/pg_ctl" -D "$data" -m immediate -w -t 30 stop >/dev/null 2>&1 || kill -9 "$pid" 2>/dev/null || true
     fi
   done <"$state_file"
-  case "$root" in
-    /tmp/re4-postgres.*) rm -rf "$root" ;;
+  # Only a folder this script made (its name), never another path a damaged state file might hold.
+  case "${root##*/}" in
+    re4-postgres.*) rm -rf "$root" ;;
   esac
   rm -f "$state_file" "$env_file"
   [ -n "$quiet" ] || say "stopped"
