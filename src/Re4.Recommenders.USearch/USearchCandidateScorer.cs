@@ -19,7 +19,8 @@ namespace Re4.Recommenders.USearch;
 /// the lower interest, −∞ and NaN scores never returned, and excluded items never returned (they are filtered inside
 /// the graph search by a callback, so the graph still fills the top N around them). What is approximate is only which
 /// items are found: the fraction of the exact top N that is found (recall) grows with
-/// <see cref="USearchScorerOptions.ExpansionSearch"/> and <see cref="USearchScorerOptions.Connectivity"/>.</para>
+/// <see cref="USearchScorerOptions.ExpansionSearch"/> and <see cref="USearchScorerOptions.Connectivity"/>. Where
+/// max(N, ef) covers the whole gallery, the graph is skipped and every item is re-scored, so the answer is exact.</para>
 /// <para>Thread-safe: concurrent <see cref="Retrieve"/> calls share <see cref="USearchScorerOptions.Threads"/> native
 /// search contexts (a semaphore hands them out). The graph is built by that many threads adding items at once, so two
 /// builds of one table differ slightly; a saved index (<see cref="Save"/>) gives the same answers every time it is
@@ -243,8 +244,17 @@ public sealed unsafe class USearchCandidateScorer : ICandidateScorer, IDisposabl
         var found = new int[b * k];                  // [B, K]
         var excluded = Excluded(query.Exclude);
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = _options.Threads, CancellationToken = cancellationToken };
-        Parallel.For(0, b * k, parallel, row =>
-            found[row] = Search(query.Interests.Span.Slice(row * Dimension, Dimension), excluded?[row / k], keys.AsSpan(row * fetch, fetch), cancellationToken));
+        if (fetch == ItemCount)
+        {
+            // The search would have to return the whole gallery, which a graph walk does not promise (an item can be
+            // unreachable from the entry point): every item is a candidate instead, so small galleries are exact.
+            Parallel.For(0, b, parallel, user => found[user * k] = AllItems(excluded?[user], keys.AsSpan(user * k * fetch, fetch)));
+        }
+        else
+        {
+            Parallel.For(0, b * k, parallel, row =>
+                found[row] = Search(query.Interests.Span.Slice(row * Dimension, Dimension), excluded?[row / k], keys.AsSpan(row * fetch, fetch), cancellationToken));
+        }
 
         var items = new int[b * topN];
         var scores = new float[b * topN];
@@ -277,6 +287,20 @@ public sealed unsafe class USearchCandidateScorer : ICandidateScorer, IDisposabl
         }
 
         return sorted;
+    }
+
+    /// <summary>Every item not in the sorted <paramref name="excluded"/> list, into <paramref name="keys"/>; returns how
+    /// many.</summary>
+    private int AllItems(int[]? excluded, Span<ulong> keys)
+    {
+        var count = 0;
+        for (var item = 1; item <= ItemCount; item++)
+        {
+            if (excluded is null || Array.BinarySearch(excluded, item) < 0)
+                keys[count++] = (ulong)item;
+        }
+
+        return count;
     }
 
     /// <summary>One interest's graph search into <paramref name="keys"/>; returns how many were found.</summary>

@@ -14,7 +14,7 @@ public sealed class USearchCandidateScorerTests
     [Fact]
     public void Retrieve_SmallGallery_MatchesNaiveExactly()
     {
-        // 150 items and expansion_search 256: each interest's search returns every item, so the list is exact. Values
+        // 150 items and expansion_search 256: max(N, ef) covers the gallery, so every item is re-scored and the list is exact. Values
         // are multiples of 1/2 in [−2, 2] (every dot product exact in float, many ties between items and interests), so
         // the tie-break by lower item id and lower interest is checked too.
         const int n = 150, d = 8, k = 3, b = 6, top = 20;
