@@ -7,6 +7,7 @@ using Re4.Recommenders.Baselines;
 using Re4.Recommenders.Data;
 using Re4.Recommenders.Evaluation;
 using Re4.Recommenders.Models;
+using Re4.Recommenders.Training;
 
 namespace Re4.Cli;
 
@@ -20,8 +21,10 @@ internal static class CompareCommand
         "same options, in DIR/<model>-<seed>/ (metrics.json, training.png, model/); then prints the comparison table of\n" +
         "the test users (mean ± sample std over seeds) and writes DIR/compare.md, DIR/compare.json and DIR/compare.png.\n" +
         "Every other 're4 train' option (--max-steps, --dim, --eval-every, --patience, --lambda-*, ...) is applied to every\n" +
-        "trained model; --resume is not supported. most-popular is deterministic given the split: it is evaluated once,\n" +
-        "in DIR/most-popular/, and its std is 0.\n\n";
+        "trained model. With --resume, the runs already in DIR are kept (finished ones) or continued (interrupted ones)\n" +
+        "when they were trained with the same options, so a comparison survives an interruption and its runs may be\n" +
+        "trained beforehand by 're4 train --out DIR/<model>-<seed>' (e.g. in parallel). most-popular is deterministic given\n" +
+        "the split: it is evaluated once, in DIR/most-popular/, and its std is 0.\n\n";
 
     /// <summary>The training seeds without <c>--seeds</c>.</summary>
     private const string DefaultSeeds = "1,2,3";
@@ -53,8 +56,9 @@ internal static class CompareCommand
         var baseline = CliOptions.Text("baseline", "NAME",
             "the model every other one is compared with, user by user on the test users (paired bootstrap interval and\nsign-flip p-value of recall@50 and ndcg@50; default the first of --models)");
         var resamples = CliOptions.Int("resamples", "N", "bootstrap resamples and random sign flips of the paired comparison", new PairedComparisonOptions().Resamples, min: 1);
+        var resume = CliOptions.Flag("resume", "keep the finished runs in DIR and continue the interrupted ones (each must have been trained\nwith these options; another is an error naming the run and the option)");
         var verb = new Verb("compare", "train several models with several seeds on one split; the paper's table, mean ± std (compare.md/.json/.png)", Synopsis);
-        verb.AddOptions([.. data.All, models, seeds, .. flags.All, outDir, dump, baseline, resamples]);
+        verb.AddOptions([.. data.All, models, seeds, .. flags.All, outDir, dump, baseline, resamples, resume]);
         Program.SetRun(verb, context, (parse, c) =>
         {
             var names = CliOptions.GivenValue(parse, models) ?? ParseModels(DefaultModels).Value!;
@@ -68,13 +72,13 @@ internal static class CompareCommand
             var against = parse.GetValue(baseline)?.ToLowerInvariant() ?? names[0];
             if (!names.Contains(against)) return c.Usage($"option --baseline: {against} is not one of --models ({string.Join(",", names)})");
             var statistics = new PairedComparisonOptions { Resamples = parse.GetValue(resamples), Permutations = parse.GetValue(resamples) };
-            return Run(c, parse, data.Read(parse), flags, names, seedList, parse.GetValue(outDir)!, parse.GetValue(dump), against, statistics);
+            return Run(c, parse, data.Read(parse), flags, names, seedList, parse.GetValue(outDir)!, parse.GetValue(dump), against, statistics, parse.GetValue(resume));
         });
         return verb;
     }
 
     private static int Run(VerbContext c, ParseResult parse, DataSource source, TrainFlags flags, string[] models, int[] seeds, string outDir, bool dump,
-        string baseline, PairedComparisonOptions statistics)
+        string baseline, PairedComparisonOptions statistics, bool resume)
     {
         var logger = c.Loggers.CreateLogger("compare");
         var stdout = c.Out;
@@ -82,6 +86,23 @@ internal static class CompareCommand
         var (dataset, split) = source.Load(logger);
         var loadSeconds = clock.Elapsed.TotalSeconds;
         if (split.Test.Count == 0) throw new InvalidOperationException("the split has no test users to compare the models on");
+        // Every saved run to continue is checked before the first run starts, as every option is.
+        foreach (var model in resume ? models.Where(m => m != MostPopular) : [])
+        {
+            foreach (var seed in seeds)
+            {
+                var runDir = Path.Combine(outDir, $"{model}-{seed.ToString(CultureInfo.InvariantCulture)}");
+                if (!Resumable(runDir)) continue;
+                var spec = flags.Read(parse, model, seed);
+                var (savedConfig, savedOptions) = MultiInterestTrainer.ReadResumeDefinition(runDir);
+                if (RunDifference(spec.Config(dataset, source.MaxLength), spec.Options, savedConfig, savedOptions) is { } difference)
+                    return c.Usage($"option --resume: {runDir} was trained with other options than this comparison's ({difference}); give the options it was trained with, or use another --out");
+                if (savedOptions.MaxSteps > spec.Options.MaxSteps)
+                    return c.Usage($"option --resume: {runDir} was trained with --max-steps {savedOptions.MaxSteps}; a comparison may raise the limit, not lower it (--max-steps {spec.Options.MaxSteps})");
+                logger.LogInformation("{Folder}: its saved run is kept (finished) or continued", runDir);
+            }
+        }
+
         var rows = new List<ModelRow>();
         var total = models.Sum(m => m == MostPopular ? 1 : seeds.Length);
         var done = 0;
@@ -103,8 +124,10 @@ internal static class CompareCommand
                     logger.LogInformation("Run {Done}/{Total}: {Model}, seed {Seed}", ++done, total, model, seed);
                     var folder = $"{model}-{seed.ToString(CultureInfo.InvariantCulture)}";
                     var spec = flags.Read(parse, model, seed);
-                    var run = TrainCommand.Train(spec, source with { Seed = seed }, dataset, split, Path.Combine(outDir, folder), resume: false, dump,
-                        logger, c.Error, c.Cancellation);
+                    var runDir = Path.Combine(outDir, folder);
+                    var continued = resume && Resumable(runDir);
+                    var run = TrainCommand.Train(spec with { MaxStepsGiven = continued }, source with { Seed = seed }, dataset, split, runDir,
+                        resume: continued, dump, logger, c.Error, c.Cancellation);
                     var result = run.Result;
                     runs.Add(new RunRecord(seed, folder, result.Test!, result, PerUser(Path.Combine(outDir, folder), dataset, split.Test, spec.Device, result.Test!, logger)));
                     stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -126,6 +149,42 @@ internal static class CompareCommand
         stdout.Write(table);
         stdout.WriteLine($"wrote {Path.Combine(outDir, "compare.md")}, compare.json, compare.png and one folder per run");
         return 0;
+    }
+
+    /// <summary>Whether <paramref name="runDir"/> holds a run's resume state.</summary>
+    private static bool Resumable(string runDir) => File.Exists(Path.Combine(runDir, MultiInterestTrainer.ResumeFolder, "trainer.json"));
+
+    /// <summary>The first setting in which a saved run differs from the one this comparison would train (its name and
+    /// both values), or null. The step limit may differ (a continued run takes this comparison's), and so may where the
+    /// run lies.</summary>
+    internal static string? RunDifference(ModelConfig config, TrainerOptions options, ModelConfig savedConfig, TrainerOptions savedOptions)
+    {
+        // A model records its encoder's options resolved (defaults filled in): compare the same way.
+        if (Recommenders.Extractors.EncoderRegistry.TryGet(config.Encoder, out var encoder))
+            config = config with { EncoderOptions = encoder.ResolveOptions(config) };
+        var now = System.Text.Json.JsonSerializer.SerializeToNode(config)!.AsObject();
+        var then = System.Text.Json.JsonSerializer.SerializeToNode(savedConfig)!.AsObject();
+        var nowOptions = System.Text.Json.JsonSerializer.SerializeToNode(options)!.AsObject();
+        var thenOptions = System.Text.Json.JsonSerializer.SerializeToNode(savedOptions)!.AsObject();
+        foreach (var ignored in new[] { nameof(TrainerOptions.MaxSteps), nameof(TrainerOptions.CheckpointDirectory) })
+        {
+            nowOptions.Remove(ignored);
+            thenOptions.Remove(ignored);
+        }
+
+        return FirstDifference(now, then, "model ") ?? FirstDifference(nowOptions, thenOptions, "trainer ");
+    }
+
+    private static string? FirstDifference(System.Text.Json.Nodes.JsonObject now, System.Text.Json.Nodes.JsonObject then, string prefix)
+    {
+        foreach (var name in now.Select(p => p.Key).Union(then.Select(p => p.Key)))
+        {
+            var a = now[name]?.ToJsonString() ?? "null";
+            var b = then[name]?.ToJsonString() ?? "null";
+            if (a != b) return $"{prefix}{name}: the run has {b}, this comparison {a}";
+        }
+
+        return null;
     }
 
     private static (string[]? Value, string? Error) ParseModels(string text)

@@ -218,6 +218,8 @@ public sealed partial class MultiInterestTrainer : IDisposable
         }
         while (true)
         {
+            // A resumed run that had already stopped early stays stopped (its patience is spent); fresh runs start at 0.
+            if (_validationsWithoutGain >= _options.Patience) { reason = StopReason.EarlyStopping; break; }
             if (_step >= _options.MaxSteps) { reason = StopReason.MaxSteps; break; }
             if (_options.MaxEpochs is { } epochs && _sampler.Epoch >= epochs) { reason = StopReason.MaxEpochs; break; }
             if (_options.MaxDuration is { } limit && _trainSeconds >= limit.TotalSeconds) { reason = StopReason.MaxDuration; break; }
@@ -473,6 +475,17 @@ public sealed partial class MultiInterestTrainer : IDisposable
         if (_best is null) return;
         foreach (var t in _best.Values) t.Dispose();
         _best = null;
+    }
+
+    /// <summary>The architecture and options the run in <paramref name="checkpointDirectory"/> was started with, read from
+    /// its resume state without building anything: to check that resuming it continues the intended run.</summary>
+    /// <param name="checkpointDirectory">A run's checkpoint directory.</param>
+    /// <exception cref="InvalidDataException">No resume state, or a damaged one (as for <see cref="Resume"/>).</exception>
+    public static (ModelConfig Config, TrainerOptions Options) ReadResumeDefinition(string checkpointDirectory)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(checkpointDirectory);
+        var state = new RunCheckpointer(checkpointDirectory).ReadState();
+        return (state.Config!, state.Options!);
     }
 
     /// <summary>Resumes a run from <paramref name="checkpointDirectory"/> (a <see cref="TrainerOptions.CheckpointDirectory"/> written

@@ -9,9 +9,7 @@ public sealed class ComparePairedTests
     public void Compare_ComparesEachModelWithTheBaseline_UserByUser()
     {
         using var dir = new TempDir();
-        var raw = Re4.Recommenders.Data.PlantedInterestGenerator.Generate(new() { Users = 300, Items = 200, Topics = 8, MinLength = 8, MaxLength = 16, Seed = 3 });
-        var data = Path.Combine(dir.Path, "tiny.txt");
-        Re4.Recommenders.Data.PlantedInterestGenerator.WriteSequences(raw, data);
+        var data = CompareCommandTests.TinyData(dir.Path);
         var outDir = Path.Combine(dir.Path, "cmp");
 
         var (code, output, err) = Run("compare", "--data", data, "--models", "most-popular,comirec-sa,youtube-dnn", "--baseline", "comirec-sa", "--seeds", "5,6",

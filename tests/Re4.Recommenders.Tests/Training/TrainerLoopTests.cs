@@ -126,6 +126,46 @@ public sealed class TrainerLoopTests
     }
 
     [Fact]
+    public void Resume_OfARunThatStoppedEarly_TrainsNoFurther_AndGivesItsResultAgain()
+    {
+        // The early-stopping run of Fit_ReportsItsReason_ForEachStopCondition: patience 1 is spent at step 40.
+        using var dir = new TempDir();
+        var options = Options(maxSteps: 100_000, checkpoint: dir.Path);
+        options.LearningRate = 1e-30;
+        options.Patience = 1;
+        var first = Train(options);
+        first.StopReason.Should().Be(StopReason.EarlyStopping);
+
+        using var resumed = MultiInterestTrainer.Resume(dir.Path, TinySplit.Value);
+        var again = resumed.Fit();
+
+        again.StopReason.Should().Be(StopReason.EarlyStopping);
+        again.Steps.Should().Be(first.Steps, "its patience was already spent");
+        again.BestStep.Should().Be(first.BestStep);
+        again.Test.Should().Equal(first.Test);
+        again.History.Select(h => h.Step).Should().Equal(first.History.Select(h => h.Step));
+    }
+
+    [Fact]
+    public void ReadResumeDefinition_GivesTheRunsConfigAndOptions_WithoutLoadingIt()
+    {
+        using var dir = new TempDir();
+        var options = Options(maxSteps: 20, checkpoint: dir.Path);
+        options.Patience = 9;
+        Train(options);
+
+        var (config, saved) = MultiInterestTrainer.ReadResumeDefinition(dir.Path);
+
+        config.Should().BeEquivalentTo(Config(), o => o.Excluding(c => c.EncoderOptions));
+        config.EncoderOptions.Should().BeOfType<SelfAttentiveOptions>("a model records its encoder's options resolved");
+        saved.Patience.Should().Be(9);
+        saved.MaxSteps.Should().Be(20);
+        saved.LearningRate.Should().Be(0.01);
+        var missing = () => MultiInterestTrainer.ReadResumeDefinition(Path.Combine(dir.Path, "nothing-here"));
+        missing.Should().Throw<InvalidDataException>();
+    }
+
+    [Fact]
     public void Resume_CostsWhatResumingEarlyDoes_ForARunABillionStepsIn()
     {
         // The state of a run at step 20, rewritten by hand to claim a billion steps and batches: resuming reads the
