@@ -82,17 +82,23 @@ internal static class CompareCommand
     {
         var logger = c.Loggers.CreateLogger("compare");
         var stdout = c.Out;
+        // Without --resume a run already in DIR is not replaced (checked before the data are loaded).
+        var taken = resume ? null : models.Where(m => m != MostPopular)
+            .SelectMany(m => seeds.Select(seed => Path.Combine(outDir, $"{m}-{seed.ToString(CultureInfo.InvariantCulture)}")))
+            .FirstOrDefault(RunFolder.HoldsAnything);
+        if (taken is not null)
+            return c.Usage($"option --out: {taken} already holds a run; pass --resume to keep it (or continue it), or give another --out");
         var clock = Stopwatch.StartNew();
         var (dataset, split) = source.Load(logger);
         var loadSeconds = clock.Elapsed.TotalSeconds;
         if (split.Test.Count == 0) throw new InvalidOperationException("the split has no test users to compare the models on");
         // Every saved run to continue is checked before the first run starts, as every option is.
-        foreach (var model in resume ? models.Where(m => m != MostPopular) : [])
+        foreach (var model in models.Where(m => m != MostPopular))
         {
             foreach (var seed in seeds)
             {
                 var runDir = Path.Combine(outDir, $"{model}-{seed.ToString(CultureInfo.InvariantCulture)}");
-                if (!Resumable(runDir)) continue;
+                if (!resume || !Resumable(runDir)) continue;
                 var spec = flags.Read(parse, model, seed);
                 var (savedConfig, savedOptions) = MultiInterestTrainer.ReadResumeDefinition(runDir);
                 if (RunDifference(spec.Config(dataset, source.MaxLength), spec.Options, savedConfig, savedOptions) is { } difference)

@@ -90,6 +90,10 @@ public sealed class CompareCommandTests
             }
         }
 
+        var again = Run(["compare", .. common, "--models", "comirec-sa", "--seeds", "5,6", "--out", outDir]);
+        again.Code.Should().Be(2, "without --resume the runs there are not replaced");
+        again.Err.Should().Contain("comirec-sa-5").And.Contain("--resume");
+        RunMetrics(Path.Combine(outDir, "comirec-sa-5")).Test.Should().Equal(first.Test);
         var other = Run(["compare", .. common, "--models", "comirec-sa", "--seeds", "5,6", "--out", outDir, "--resume", "--lr", "0.5"]);
         other.Code.Should().Be(2);
         other.Err.Should().Contain("comirec-sa-5").And.Contain("LearningRate");
