@@ -124,6 +124,8 @@ internal static class BenchTrainCommand
                 StepMs = profile.SecondsPerStep * 1e3,
                 SamplesPerSecond = profile.SamplesPerSecond,
                 CoresUsed = coresUsed,
+                CpuMsPerStep = profile.SecondsPerStep * 1e3 * coresUsed,
+                Allocator = Program.AllocatorRetained ? "retained" : "default",
                 ResidentGrowthBytes = residentAfter - residentBefore,
                 ManagedGrowthBytes = managedAfter - managedBefore,
                 Phases = profile.Phases.Select(p => new TrainBenchPhase
@@ -173,7 +175,7 @@ internal static class BenchTrainCommand
         o.WriteLine(string.Create(inv,
             $"{r.Model} on {r.Data}: {r.Items:N0} items, {r.TrainUsers:N0} training users; K {r.Interests}, d {r.Dim}, L {r.MaxLen}, B {r.BatchSize}, {r.Sampler} softmax ({columns:N0} columns)" +
             $"{(r.Flows.Count > 0 ? ", flows " + string.Join(',', r.Flows) : string.Empty)}; device {r.Device}, {r.Threads} threads, prefetch {r.Prefetch}"));
-        o.WriteLine(string.Create(inv, $"{r.Steps} steps after {r.Warmup} warm-up steps: {r.StepMs:F2} ms/step, {r.SamplesPerSecond:F0} samples/s, cores used {r.CoresUsed:F2}"));
+        o.WriteLine(string.Create(inv, $"{r.Steps} steps after {r.Warmup} warm-up steps: {r.StepMs:F2} ms/step, {r.SamplesPerSecond:F0} samples/s, cores used {r.CoresUsed:F2} ({r.CpuMsPerStep:F2} CPU ms/step), allocator {r.Allocator}"));
         o.WriteLine(string.Create(inv, $"memory over the timed steps: resident {r.ResidentGrowthBytes / 1048576.0:+0.0;-0.0} MiB, managed {r.ManagedGrowthBytes / 1048576.0:+0.00;-0.00} MiB"));
         o.WriteLine();
         o.WriteLine($"{"phase",-24} {"ms/step",9} {"share",7}");

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.CommandLine.Help;
 using Microsoft.Extensions.Logging;
 using Re4.Recommenders.Data;
+using Re4.Recommenders.Training;
 
 namespace Re4.Cli;
 
@@ -13,10 +14,18 @@ public static class Program
         "usage: re4 <verb> [options]    (re4 <verb> --help for the verb's options)\n\n" +
         "verbs:\n";
 
+    /// <summary>The environment variable that, set to 0, leaves the C library's allocator as it is.</summary>
+    internal const string KeepFreedMemoryVariable = "RE4_KEEP_FREED_MEMORY";
+
+    /// <summary>Whether <see cref="Main"/> set the C library's allocator to keep freed memory (<see cref="NativeAllocator"/>).</summary>
+    internal static bool AllocatorRetained { get; private set; }
+
     /// <summary>Runs a verb; returns 0 on success, 1 on a failed job, 2 on a usage error, 130 when cancelled.</summary>
     public static int Main(string[] args)
     {
         OpenMpWaitPolicy.PreferPassive();   // before anything loads libtorch
+        // A training step reuses its buffers instead of faulting in fresh pages; RE4_KEEP_FREED_MEMORY=0 keeps glibc's defaults.
+        AllocatorRetained = Environment.GetEnvironmentVariable(KeepFreedMemoryVariable) != "0" && NativeAllocator.RetainFreedMemory();
         // Ctrl+C stops training between steps; the last validation's checkpoint stays resumable.
         using var cancel = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) =>

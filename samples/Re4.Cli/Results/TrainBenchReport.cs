@@ -44,6 +44,14 @@ internal sealed class TrainBenchReport
     /// took cores).</summary>
     public required double CoresUsed { get; init; }
 
+    /// <summary>CPU time of the process per step (<see cref="StepMs"/> × <see cref="CoresUsed"/>): the figure to compare
+    /// on a machine that other processes share, where wall time also measures their load.</summary>
+    public required double CpuMsPerStep { get; init; }
+
+    /// <summary>The C library allocator's setting: <c>retained</c> when <see cref="Recommenders.Training.NativeAllocator.RetainFreedMemory()"/>
+    /// applied, <c>default</c> otherwise (another C library, or set by the environment).</summary>
+    public required string Allocator { get; init; }
+
     /// <summary>The change of the process's resident set over the timed steps (after a full collection before and
     /// after; Linux, 0 elsewhere): near 0 when a step allocates nothing that stays.</summary>
     public required long ResidentGrowthBytes { get; init; }
