@@ -56,6 +56,8 @@ if (parse.Errors.Count > 0)
     return 2;
 }
 
+// A training app's start-up: glibc keeps freed memory for reuse, so each step reuses libtorch's buffers (process-wide).
+NativeAllocator.RetainFreedMemory();
 var dataPath = parse.GetValue(dataOption);
 var minutes = parse.GetValue(minutesOption);
 
