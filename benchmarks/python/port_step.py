@@ -206,7 +206,9 @@ def blas_names():
     try:
         with open("/proc/self/maps", encoding="utf-8") as maps:
             libs = {line.split()[-1] for line in maps if ".so" in line}
-        blas = sorted(os.path.basename(p) for p in libs if any(s in os.path.basename(p) for s in ("blas", "mkl_rt", "libmkl")))
+        # Folder and file: Debian's alternatives put each BLAS's libblas.so.3 in a folder named after it.
+        blas = sorted(os.path.join(os.path.basename(os.path.dirname(p)), os.path.basename(p))
+                      for p in libs if any(s in os.path.basename(p) for s in ("blas", "mkl_rt", "libmkl")))
         loaded = ", ".join(blas) if blas else None
     except OSError:
         pass
