@@ -104,4 +104,27 @@ for model in dict.fromkeys(r["model"] for r in rows):
     cpu = statistics.median(r["port"]["cpu_ms_per_step"] / r["ours"]["cpu_ms_per_step"] for r in mine)
     wall = statistics.median(r["port"]["step_ms"] / r["ours"]["step_ms"] for r in mine)
     print(f"{model}: median over {len(mine)} round(s): CPU ratio {cpu:.2f}x, wall ratio {wall:.2f}x (port / ours)")
+
+# Where the time goes, wall ms per step averaged over the rounds. Ours: every phase of `bench train` but sampling,
+# backward and optimizer counts as forward (the batch's tensors, embedding gather, extractor, main loss, flows).
+print()
+print("| model | phase | ours wall ms/step | port wall ms/step | ratio (port / ours) |")
+print("|---|---|---|---|---|")
+for model in dict.fromkeys(r["model"] for r in rows):
+    mine = [r for r in rows if r["model"] == model]
+    def ours_phase(r, name):
+        phases = r["ours"]["phases"]
+        if name == "forward":
+            return sum(p["ms"] for p in phases if p["phase"] not in ("sampling", "backward", "optimizer"))
+        return sum(p["ms"] for p in phases if p["phase"] == name)
+    for name in ("forward", "backward", "optimizer"):
+        o = statistics.mean(ours_phase(r, name) for r in mine)
+        p = statistics.mean(r["port"]["phase_ms"][name] for r in mine)
+        print(f"| {model} | {name} | {o:.2f} | {p:.2f} | {p / o:.2f}x |")
+    detail = {}
+    for r in mine:
+        for ph in r["ours"]["phases"]:
+            label = ph["name"] if ph["phase"] != "flow" else f"flow {ph['name']}"
+            detail[label] = detail.get(label, 0.0) + ph["ms"] / len(mine)
+    print(f"| {model} | ours in detail | " + ", ".join(f"{k} {v:.2f}" for k, v in detail.items()) + " | | |")
 PY

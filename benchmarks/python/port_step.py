@@ -20,7 +20,8 @@ users of 5 to 13 items, every prefix a sample): histories of 1 to 12 items, left
 ids uniform in 1..N. The values differ from the C# run's; the shapes, and so the work, do not.
 
 Prints one JSON object: model, torch_version, blas, blas_library, threads, steps, warmup, step_ms (wall),
-cpu_ms_per_step (process CPU time), samples_per_second (wall), cores_used, first_loss, last_loss and the sizes.
+cpu_ms_per_step (process CPU time), samples_per_second (wall), cores_used, phase_ms (wall ms per step of forward,
+backward and optimizer), first_loss, last_loss and the sizes. Exit code 3: a loss was not finite.
 """
 
 import argparse
@@ -170,12 +171,21 @@ class Step:
         parts.update(contrast=contrast, attend=attend, construct=construct)
         return main + 0.1 * contrast + 0.001 * attend + 0.1 * construct, parts
 
-    def step(self, history, targets):
+    def step(self, history, targets, clock):
+        """One step; adds the wall seconds of its forward, backward and optimizer phases to clock (a dict)."""
+        t0 = time.perf_counter()
         total, parts = self.loss(history, targets)
+        value = total.item()
+        t1 = time.perf_counter()
         self.optimizer.zero_grad()
         total.backward()
+        t2 = time.perf_counter()
         self.optimizer.step()
-        return total.item(), parts
+        t3 = time.perf_counter()
+        clock["forward"] += t1 - t0
+        clock["backward"] += t2 - t1
+        clock["optimizer"] += t3 - t2
+        return value, parts
 
 
 class Batches:
@@ -225,15 +235,18 @@ def main():
     fixed = batches.next() if a.fixed_batch else None
     losses = []
 
+    clock = dict.fromkeys(("forward", "backward", "optimizer"), 0.0)
+
     def run(n):
         for _ in range(n):
             history, targets = fixed if fixed is not None else batches.next()
-            total, parts = step.step(history, targets)
+            total, parts = step.step(history, targets, clock)
             losses.append(total)
             if a.print_losses:
                 print(json.dumps({"step": len(losses), "total": total, **{k: v.item() for k, v in parts.items()}}), file=sys.stderr)
 
     run(a.warmup)
+    clock.update(dict.fromkeys(clock, 0.0))
     cpu0, wall0 = time.process_time(), time.perf_counter()
     run(a.steps)
     cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
@@ -256,6 +269,8 @@ def main():
         "cpu_ms_per_step": cpu / a.steps * 1e3,
         "samples_per_second": a.steps * a.batch_size / wall,
         "cores_used": cpu / wall,
+        # Wall ms per step of each phase (forward: the loss from a drawn batch; backward: zero_grad and backward; optimizer: Adam).
+        "phase_ms": {name: seconds / a.steps * 1e3 for name, seconds in clock.items()},
         "first_loss": losses[0],
         "last_loss": losses[-1],
     }
