@@ -2,8 +2,8 @@
 """One training step of ComiRec-SA or Re4 in plain PyTorch, timed: the port that eng/bench-port.sh measures against
 `re4 bench train` (issue 14; docs/benchmarks.md, "Against a PyTorch port (issue 14)").
 
-Written by the team from /work/shared/docs/re4-method.md's equations and from our C# sources, operation for operation,
-so that both sides do the same work per step:
+Written by the team from the equations of the team's method specification (re4-method.md) and from our C# sources,
+operation for operation, so that both sides do the same work per step:
 - model: item table [N + 1, d] (Xavier uniform, row 0 the zero padding row), the self-attentive encoder of
   src/Re4.Recommenders/Extractors/SelfAttentiveExtractor.cs in ComiRec's flavour (position embedding added to the
   scorer's input only, hidden 4d with biases, tanh, K output rows, Z = A·X, U = Z);
