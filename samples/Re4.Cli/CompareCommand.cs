@@ -8,6 +8,7 @@ using Re4.Recommenders.Data;
 using Re4.Recommenders.Evaluation;
 using Re4.Recommenders.Models;
 using Re4.Recommenders.Training;
+using Re4.Recommenders.Tuning;
 
 namespace Re4.Cli;
 
@@ -17,6 +18,7 @@ internal static class CompareCommand
 {
     private const string Synopsis =
         "re4 compare --data PATH|synthetic --out DIR [--models M1,M2,...] [--seeds " + DefaultSeeds + "] [--split-seed S] [train options]\n" +
+        "            [--tuned MODEL=DIR ...] [--resume]\n" +
         "Trains every model once per seed on ONE split (the --split-seed users), each run exactly as 're4 train' with the\n" +
         "same options, in DIR/<model>-<seed>/ (metrics.json, training.png, model/); then prints the comparison table of\n" +
         "the test users (mean ± sample std over seeds) and writes DIR/compare.md, DIR/compare.json and DIR/compare.png.\n" +
@@ -56,9 +58,15 @@ internal static class CompareCommand
         var baseline = CliOptions.Text("baseline", "NAME",
             "the model every other one is compared with, user by user on the test users (paired bootstrap interval and\nsign-flip p-value of recall@50 and ndcg@50; default the first of --models)");
         var resamples = CliOptions.Int("resamples", "N", "bootstrap resamples and random sign flips of the paired comparison", new PairedComparisonOptions().Resamples, min: 1);
+        var tuned = new Option<string[]>("--tuned")
+        {
+            HelpName = "MODEL=DIR",
+            Description = "train MODEL with the best values of the 're4 tune' search in DIR (its tune.json, tuned on this\nsplit's validation users); once per tuned model, other models keep the options as given",
+            Arity = ArgumentArity.OneOrMore,
+        };
         var resume = CliOptions.Flag("resume", "keep the finished runs in DIR and continue the interrupted ones (each must have been trained\nwith these options; another is an error naming the run and the option)");
         var verb = new Verb("compare", "train several models with several seeds on one split; the paper's table, mean ± std (compare.md/.json/.png)", Synopsis);
-        verb.AddOptions([.. data.All, models, seeds, .. flags.All, outDir, dump, baseline, resamples, resume]);
+        verb.AddOptions([.. data.All, models, seeds, .. flags.All, outDir, dump, baseline, resamples, tuned, resume]);
         Program.SetRun(verb, context, (parse, c) =>
         {
             var names = CliOptions.GivenValue(parse, models) ?? ParseModels(DefaultModels).Value!;
@@ -71,14 +79,27 @@ internal static class CompareCommand
 
             var against = parse.GetValue(baseline)?.ToLowerInvariant() ?? names[0];
             if (!names.Contains(against)) return c.Usage($"option --baseline: {against} is not one of --models ({string.Join(",", names)})");
+            var tunedModels = new Dictionary<string, TunedValues>();
+            foreach (var text in parse.GetValue(tuned) ?? [])
+            {
+                var (value, error) = TunedValues.Read(text);
+                if (error is not null) return c.Usage(error);
+                if (!names.Contains(value!.Model) || value.Model == MostPopular)
+                    return c.Usage($"option --tuned: {value.Model} is not a trained model of --models ({string.Join(",", names)})");
+                if (!tunedModels.TryAdd(value.Model, value)) return c.Usage($"option --tuned names {value.Model} twice");
+                var flows = flags.Read(parse, value.Model, 1).Options.BackwardFlows;
+                foreach (var parameter in value.Values.Keys.Where(p => !SearchSpace.AppliesTo(p, flows)))
+                    return c.Usage($"option --tuned {value.Model}: {value.File} tunes {parameter} but {value.Model} has no flow it belongs to");
+            }
+
             var statistics = new PairedComparisonOptions { Resamples = parse.GetValue(resamples), Permutations = parse.GetValue(resamples) };
-            return Run(c, parse, data.Read(parse), flags, names, seedList, parse.GetValue(outDir)!, parse.GetValue(dump), against, statistics, parse.GetValue(resume));
+            return Run(c, parse, data.Read(parse), flags, names, seedList, parse.GetValue(outDir)!, parse.GetValue(dump), against, statistics, parse.GetValue(resume), tunedModels);
         });
         return verb;
     }
 
     private static int Run(VerbContext c, ParseResult parse, DataSource source, TrainFlags flags, string[] models, int[] seeds, string outDir, bool dump,
-        string baseline, PairedComparisonOptions statistics, bool resume)
+        string baseline, PairedComparisonOptions statistics, bool resume, IReadOnlyDictionary<string, TunedValues> tuned)
     {
         var logger = c.Loggers.CreateLogger("compare");
         var stdout = c.Out;
@@ -92,6 +113,13 @@ internal static class CompareCommand
         var (dataset, split) = source.Load(logger);
         var loadSeconds = clock.Elapsed.TotalSeconds;
         if (split.Test.Count == 0) throw new InvalidOperationException("the split has no test users to compare the models on");
+        // A search tuned on another split may have validated on this one's test users: refused.
+        foreach (var t in tuned.Values)
+        {
+            if (t.Mismatch(dataset.Name, source, split) is { } mismatch) return c.Usage($"option --tuned {t.Model}: {mismatch}");
+            logger.LogInformation("{Model}: tuned values from {File} ({Values})", t.Model, t.File, t.Describe());
+        }
+
         // Every saved run to continue is checked before the first run starts, as every option is.
         foreach (var model in models.Where(m => m != MostPopular))
         {
@@ -99,7 +127,7 @@ internal static class CompareCommand
             {
                 var runDir = Path.Combine(outDir, $"{model}-{seed.ToString(CultureInfo.InvariantCulture)}");
                 if (!resume || !Resumable(runDir)) continue;
-                var spec = flags.Read(parse, model, seed);
+                var spec = Spec(flags, parse, model, seed, tuned);
                 var (savedConfig, savedOptions) = MultiInterestTrainer.ReadResumeDefinition(runDir);
                 if (RunDifference(spec.Config(dataset, source.MaxLength), spec.Options, savedConfig, savedOptions) is { } difference)
                     return c.Usage($"option --resume: {runDir} was trained with other options than this comparison's ({difference}); give the options it was trained with, or use another --out");
@@ -129,7 +157,7 @@ internal static class CompareCommand
                 {
                     logger.LogInformation("Run {Done}/{Total}: {Model}, seed {Seed}", ++done, total, model, seed);
                     var folder = $"{model}-{seed.ToString(CultureInfo.InvariantCulture)}";
-                    var spec = flags.Read(parse, model, seed);
+                    var spec = Spec(flags, parse, model, seed, tuned);
                     var runDir = Path.Combine(outDir, folder);
                     var continued = resume && Resumable(runDir);
                     var run = TrainCommand.Train(spec with { MaxStepsGiven = continued }, source with { Seed = seed }, dataset, split, runDir,
@@ -146,15 +174,23 @@ internal static class CompareCommand
 
         var paired = ComparePairs.Compare(rows.Select(r => (r.Model, (IReadOnlyList<ComparePairs.UserValues>)r.Runs.Select(run => run.PerUser).ToList())).ToList(),
             baseline, statistics);
-        var table = Table(rows, dataset.Name, source, seeds, split.Test.Count) + (paired.Models.Count > 0 ? ComparePairs.Table(paired) : string.Empty);
+        var table = Table(rows, dataset.Name, source, seeds, split.Test.Count, tuned) + (paired.Models.Count > 0 ? ComparePairs.Table(paired) : string.Empty);
         AtomicFile.WriteText(Path.Combine(outDir, "compare.md"), w => w.Write(table));
-        WriteJson(Path.Combine(outDir, "compare.json"), rows, dataset.Name, source, seeds, split.Test.Count, paired);
+        WriteJson(Path.Combine(outDir, "compare.json"), rows, dataset.Name, source, seeds, split.Test.Count, paired, tuned);
         Plots.TryDraw(logger, Path.Combine(outDir, "compare.png"), path => Plots.Compare(path, $"{dataset.Name}, test users: mean ± std over training seeds {string.Join(", ", seeds)}",
             rows.Select(r => (r.Model, PlotMetrics.Select(r.Mean).ToArray(), PlotMetrics.Select(r.Std).ToArray())).ToList(), PlotMetrics));
         stdout.WriteLine();
         stdout.Write(table);
         stdout.WriteLine($"wrote {Path.Combine(outDir, "compare.md")}, compare.json, compare.png and one folder per run");
         return 0;
+    }
+
+    /// <summary>The run of <paramref name="model"/> with <paramref name="seed"/>: the options as given, with the model's
+    /// tuned values (<c>--tuned</c>) over them.</summary>
+    private static TrainSpec Spec(TrainFlags flags, ParseResult parse, string model, int seed, IReadOnlyDictionary<string, TunedValues> tuned)
+    {
+        var spec = flags.Read(parse, model, seed);
+        return tuned.TryGetValue(model, out var t) ? spec with { Options = SearchSpace.Apply(spec.Options, t.Values) } : spec;
     }
 
     /// <summary>Whether <paramref name="runDir"/> holds a run's resume state.</summary>
@@ -218,7 +254,7 @@ internal static class CompareCommand
     }
 
     /// <summary>The comparison as a Markdown table (also what the command prints).</summary>
-    private static string Table(IReadOnlyList<ModelRow> rows, string dataset, DataSource source, int[] seeds, int testUsers)
+    private static string Table(IReadOnlyList<ModelRow> rows, string dataset, DataSource source, int[] seeds, int testUsers, IReadOnlyDictionary<string, TunedValues> tuned)
     {
         var b = new StringBuilder();
         b.Append(CultureInfo.InvariantCulture, $"# {dataset}: test users ({testUsers}), {source.ProtocolName} protocol, split seed {source.SplitSeed}\n\n");
@@ -232,10 +268,13 @@ internal static class CompareCommand
             b.Append(" |\n");
         }
 
+        foreach (var row in rows.Where(r => tuned.ContainsKey(r.Model)))
+            b.Append(CultureInfo.InvariantCulture, $"\n{row.Model}: tuned on the validation users ({tuned[row.Model].Describe()}; {tuned[row.Model].File}).\n");
         return b.ToString();
     }
 
-    private static void WriteJson(string path, IReadOnlyList<ModelRow> rows, string dataset, DataSource source, int[] seeds, int testUsers, ComparePaired paired)
+    private static void WriteJson(string path, IReadOnlyList<ModelRow> rows, string dataset, DataSource source, int[] seeds, int testUsers, ComparePaired paired,
+        IReadOnlyDictionary<string, TunedValues> tuned)
     {
         var file = new CompareFile
         {
@@ -256,7 +295,11 @@ internal static class CompareCommand
                     Test = TableMetrics.ToDictionary(m => m, m => run.Test[m]),
                 }).ToList(),
                 TableMetrics.ToDictionary(m => m, row.Mean),
-                TableMetrics.ToDictionary(m => m, row.Std))).ToList(),
+                TableMetrics.ToDictionary(m => m, row.Std))
+            {
+                Tuned = tuned.TryGetValue(row.Model, out var t) ? t.Tune.Best.Config : null,
+                TunedFrom = tuned.TryGetValue(row.Model, out var from) ? from.File : null,
+            }).ToList(),
             Paired = paired.Models.Count > 0 ? paired : null,
         };
         CliJsonContext.Write(path, file, CliJsonContext.Default.CompareFile);

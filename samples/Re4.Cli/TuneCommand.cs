@@ -39,6 +39,10 @@ internal static class TuneCommand
         (TunedParameter.LearningRate, "lr"),
     ];
 
+    /// <summary>The parameter whose <c>train</c> flag (and <c>tune.json</c> name) is <paramref name="flag"/>, or null.</summary>
+    public static TunedParameter? ParameterOf(string flag) =>
+        Parameters.Where(p => p.Flag == flag).Select(p => (TunedParameter?)p.Parameter).FirstOrDefault();
+
     private static readonly IReadOnlyDictionary<string, SearchScale> Scales = new Dictionary<string, SearchScale>
     {
         ["log"] = SearchScale.Log,

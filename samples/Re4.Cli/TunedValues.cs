@@ -1,0 +1,64 @@
+using System.Globalization;
+using System.Text.Json;
+using Re4.Recommenders.Data;
+using Re4.Recommenders.Tuning;
+
+namespace Re4.Cli;
+
+/// <summary>The best configuration of a <c>re4 tune</c> search (its <c>tune.json</c>), for <c>compare --tuned MODEL=DIR</c>:
+/// read, checked against the comparison's split (tuning on another split could have validated on this one's test
+/// users), and applied to that model's runs only.</summary>
+internal sealed record TunedValues(string Model, string File, TuneFile Tune, IReadOnlyDictionary<TunedParameter, double> Values)
+{
+    /// <summary>Parses one <c>--tuned</c> value (<c>MODEL=DIR</c>, DIR a tune folder or its tune.json) and reads the
+    /// file; returns an error message instead when either is wrong.</summary>
+    public static (TunedValues? Value, string? Error) Read(string text)
+    {
+        var at = text.IndexOf('=', StringComparison.Ordinal);
+        if (at <= 0 || at == text.Length - 1) return (null, $"option --tuned expects MODEL=DIR (a 're4 tune' folder or its {TuneCommand.ResultFile}), not '{text}'");
+        var model = text[..at].Trim().ToLowerInvariant();
+        var path = text[(at + 1)..].Trim();
+        var file = Directory.Exists(path) ? Path.Combine(path, TuneCommand.ResultFile) : path;
+        if (!System.IO.File.Exists(file)) return (null, $"option --tuned {model}: {file} does not exist (run 're4 tune --out DIR' first)");
+        TuneFile tune;
+        try
+        {
+            tune = JsonSerializer.Deserialize(System.IO.File.ReadAllText(file), CliJsonContext.Default.TuneFile)
+                ?? throw new JsonException("the file holds null");
+        }
+        catch (JsonException e)
+        {
+            return (null, $"option --tuned {model}: {file} is not a tune.json ({e.Message})");
+        }
+
+        if (tune.Model != model)
+            return (null, $"option --tuned {model}: {file} tuned --model {tune.Model}, not {model}");
+        var values = new Dictionary<TunedParameter, double>();
+        foreach (var (name, value) in tune.Best.Config)
+        {
+            if (TuneCommand.ParameterOf(name) is not { } parameter)
+                return (null, $"option --tuned {model}: {file} tunes '{name}', which this version does not know");
+            if (!double.IsFinite(value) || value <= 0)
+                return (null, $"option --tuned {model}: {file} gives {name} = {value.ToString(CultureInfo.InvariantCulture)}; expected a positive number");
+            values[parameter] = value;
+        }
+
+        return (new TunedValues(model, file, tune, values), null);
+    }
+
+    /// <summary>Why the search cannot be used on <paramref name="split"/> (another data set, protocol, split seed or
+    /// other users), or null.</summary>
+    public string? Mismatch(string dataset, DataSource source, DataSplit split)
+    {
+        string? Differs(string what, object then, object now) =>
+            Equals(then, now) ? null : $"{File} was tuned with {what} {then}, this comparison has {now}";
+        return Differs("data set", Tune.Dataset, dataset)
+            ?? Differs("protocol", Tune.Protocol, source.ProtocolName)
+            ?? Differs("split seed", Tune.SplitSeed, source.SplitSeed)
+            ?? Differs("training users", Tune.Users.Train, split.TrainCount)
+            ?? Differs("validation users", Tune.Users.Valid, split.Valid.Count);
+    }
+
+    /// <summary>The values as <c>train</c> flags (<c>tau 0.1, lr 0.002</c>).</summary>
+    public string Describe() => string.Join(", ", Tune.Best.Config.Select(c => string.Create(CultureInfo.InvariantCulture, $"{c.Key} {c.Value:G3}")));
+}
