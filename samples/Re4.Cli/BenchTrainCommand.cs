@@ -85,7 +85,8 @@ internal static class BenchTrainCommand
             var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
             var wall = Stopwatch.StartNew();
             var profile = trainer.Profile(parse.GetValue(steps), 0, c.Cancellation);
-            var coresUsed = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds / wall.Elapsed.TotalSeconds;
+            var cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds;
+            var coresUsed = cpuSeconds / wall.Elapsed.TotalSeconds;
             var (residentAfter, managedAfter) = Memory();
 
             var options = spec.Options;
@@ -124,8 +125,8 @@ internal static class BenchTrainCommand
                 StepMs = profile.SecondsPerStep * 1e3,
                 SamplesPerSecond = profile.SamplesPerSecond,
                 CoresUsed = coresUsed,
-                CpuMsPerStep = profile.SecondsPerStep * 1e3 * coresUsed,
-                Allocator = Program.AllocatorRetained ? "retained" : "default",
+                CpuMsPerStep = cpuSeconds * 1e3 / profile.Steps,
+                Allocator = Program.Allocator,
                 ResidentGrowthBytes = residentAfter - residentBefore,
                 ManagedGrowthBytes = managedAfter - managedBefore,
                 Phases = profile.Phases.Select(p => new TrainBenchPhase

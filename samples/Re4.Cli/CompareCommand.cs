@@ -113,6 +113,7 @@ internal static class CompareCommand
         var (dataset, split) = source.Load(logger);
         var loadSeconds = clock.Elapsed.TotalSeconds;
         if (split.Test.Count == 0) throw new InvalidOperationException("the split has no test users to compare the models on");
+        var maxStepsGiven = parse.GetResult(flags.MaxSteps) is { Implicit: false };
         // A search tuned on another split may have validated on this one's test users: refused.
         foreach (var t in tuned.Values)
         {
@@ -126,12 +127,20 @@ internal static class CompareCommand
             foreach (var seed in seeds)
             {
                 var runDir = Path.Combine(outDir, $"{model}-{seed.ToString(CultureInfo.InvariantCulture)}");
-                if (!resume || !Resumable(runDir)) continue;
+                if (!resume) continue;
+                if (!MultiInterestTrainer.HasResumeState(runDir))
+                {
+                    if (RunFolder.HoldsAnything(runDir))
+                        return c.Usage($"option --resume: {runDir} holds files but no resume state (a run stopped before its first validation, or its resume/ was removed); remove the folder to train that run again");
+                    continue;
+                }
+
                 var spec = Spec(flags, parse, model, seed, tuned);
-                var (savedConfig, savedOptions) = MultiInterestTrainer.ReadResumeDefinition(runDir);
+                // Another split or data set is an error naming the file, here rather than hours into the comparison.
+                var (savedConfig, savedOptions) = MultiInterestTrainer.ReadResumeDefinition(runDir, split);
                 if (RunDifference(spec.Config(dataset, source.MaxLength), spec.Options, savedConfig, savedOptions) is { } difference)
                     return c.Usage($"option --resume: {runDir} was trained with other options than this comparison's ({difference}); give the options it was trained with, or use another --out");
-                if (savedOptions.MaxSteps > spec.Options.MaxSteps)
+                if (maxStepsGiven && savedOptions.MaxSteps > spec.Options.MaxSteps)
                     return c.Usage($"option --resume: {runDir} was trained with --max-steps {savedOptions.MaxSteps}; a comparison may raise the limit, not lower it (--max-steps {spec.Options.MaxSteps})");
                 logger.LogInformation("{Folder}: its saved run is kept (finished) or continued", runDir);
             }
@@ -159,8 +168,9 @@ internal static class CompareCommand
                     var folder = $"{model}-{seed.ToString(CultureInfo.InvariantCulture)}";
                     var spec = Spec(flags, parse, model, seed, tuned);
                     var runDir = Path.Combine(outDir, folder);
-                    var continued = resume && Resumable(runDir);
-                    var run = TrainCommand.Train(spec with { MaxStepsGiven = continued }, source with { Seed = seed }, dataset, split, runDir,
+                    var continued = resume && MultiInterestTrainer.HasResumeState(runDir);
+                    // A continued run keeps its own step limit unless --max-steps raises it.
+                    var run = TrainCommand.Train(spec with { MaxStepsGiven = continued && maxStepsGiven }, source with { Seed = seed }, dataset, split, runDir,
                         resume: continued, dump, logger, c.Error, c.Cancellation);
                     var result = run.Result;
                     runs.Add(new RunRecord(seed, folder, result.Test!, result, PerUser(Path.Combine(outDir, folder), dataset, split.Test, spec.Device, result.Test!, logger)));
@@ -192,9 +202,6 @@ internal static class CompareCommand
         var spec = flags.Read(parse, model, seed);
         return tuned.TryGetValue(model, out var t) ? spec with { Options = SearchSpace.Apply(spec.Options, t.Values) } : spec;
     }
-
-    /// <summary>Whether <paramref name="runDir"/> holds a run's resume state.</summary>
-    private static bool Resumable(string runDir) => File.Exists(Path.Combine(runDir, MultiInterestTrainer.ResumeFolder, "trainer.json"));
 
     /// <summary>The first setting in which a saved run differs from the one this comparison would train (its name and
     /// both values), or null. The step limit may differ (a continued run takes this comparison's), and so may where the

@@ -14,18 +14,21 @@ public static class Program
         "usage: re4 <verb> [options]    (re4 <verb> --help for the verb's options)\n\n" +
         "verbs:\n";
 
-    /// <summary>The environment variable that, set to 0, leaves the C library's allocator as it is.</summary>
+    /// <summary>The environment variable that, set to 0 (or false, no), leaves the C library's allocator as it is.</summary>
     internal const string KeepFreedMemoryVariable = "RE4_KEEP_FREED_MEMORY";
 
-    /// <summary>Whether <see cref="Main"/> set the C library's allocator to keep freed memory (<see cref="NativeAllocator"/>).</summary>
-    internal static bool AllocatorRetained { get; private set; }
+    /// <summary>The C library allocator's setting: <c>retained</c> when <see cref="Main"/> set it to keep freed memory
+    /// (<see cref="NativeAllocator"/>), <c>environment</c> when the environment set it, <c>default</c> otherwise
+    /// (<see cref="Run"/> alone, as the tests call it, changes nothing).</summary>
+    internal static string Allocator { get; private set; } = "default";
 
     /// <summary>Runs a verb; returns 0 on success, 1 on a failed job, 2 on a usage error, 130 when cancelled.</summary>
     public static int Main(string[] args)
     {
         OpenMpWaitPolicy.PreferPassive();   // before anything loads libtorch
         // A training step reuses its buffers instead of faulting in fresh pages; RE4_KEEP_FREED_MEMORY=0 keeps glibc's defaults.
-        AllocatorRetained = Environment.GetEnvironmentVariable(KeepFreedMemoryVariable) != "0" && NativeAllocator.RetainFreedMemory();
+        var optOut = Environment.GetEnvironmentVariable(KeepFreedMemoryVariable)?.Trim().ToLowerInvariant() is "0" or "false" or "no";
+        Allocator = NativeAllocator.SetByEnvironment() ? "environment" : !optOut && NativeAllocator.RetainFreedMemory() ? "retained" : "default";
         // Ctrl+C stops training between steps; the last validation's checkpoint stays resumable.
         using var cancel = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) =>

@@ -19,7 +19,8 @@ internal sealed record TunedValues(string Model, string File, TuneFile Tune, IRe
         var model = text[..at].Trim().ToLowerInvariant();
         var path = text[(at + 1)..].Trim();
         var file = Directory.Exists(path) ? Path.Combine(path, TuneCommand.ResultFile) : path;
-        if (!System.IO.File.Exists(file)) return (null, $"option --tuned {model}: {file} does not exist (run 're4 tune --out DIR' first)");
+        if (!System.IO.File.Exists(file))
+            return (null, $"option --tuned {model}: {file} does not exist (run 're4 tune --out DIR' first; a search writes it when it finishes)");
         TuneFile tune;
         try
         {
@@ -31,6 +32,9 @@ internal sealed record TunedValues(string Model, string File, TuneFile Tune, IRe
             return (null, $"option --tuned {model}: {file} is not a tune.json ({e.Message})");
         }
 
+        // 'required' lets an explicit null through: a file cut or edited by hand must still be a usage error.
+        if (tune.Best?.Config is null || tune.Users is null || tune.Model is null || tune.Dataset is null || tune.Protocol is null)
+            return (null, $"option --tuned {model}: {file} lacks its model, data set, protocol, users or best configuration");
         if (tune.Model != model)
             return (null, $"option --tuned {model}: {file} tuned --model {tune.Model}, not {model}");
         var values = new Dictionary<TunedParameter, double>();
@@ -38,8 +42,10 @@ internal sealed record TunedValues(string Model, string File, TuneFile Tune, IRe
         {
             if (TuneCommand.ParameterOf(name) is not { } parameter)
                 return (null, $"option --tuned {model}: {file} tunes '{name}', which this version does not know");
-            if (!double.IsFinite(value) || value <= 0)
-                return (null, $"option --tuned {model}: {file} gives {name} = {value.ToString(CultureInfo.InvariantCulture)}; expected a positive number");
+            // A flow's weight may be 0 (the flow off); τ and the learning rate must be positive.
+            var zeroAllowed = parameter is not (TunedParameter.Temperature or TunedParameter.LearningRate);
+            if (!double.IsFinite(value) || value < 0 || (value == 0 && !zeroAllowed))
+                return (null, $"option --tuned {model}: {file} gives {name} = {value.ToString(CultureInfo.InvariantCulture)}; expected a {(zeroAllowed ? "non-negative" : "positive")} number");
             values[parameter] = value;
         }
 

@@ -44,12 +44,12 @@ internal sealed class TrainBenchReport
     /// took cores).</summary>
     public required double CoresUsed { get; init; }
 
-    /// <summary>CPU time of the process per step (<see cref="StepMs"/> × <see cref="CoresUsed"/>): the figure to compare
-    /// on a machine that other processes share, where wall time also measures their load.</summary>
+    /// <summary>The process's CPU time over the timed steps, per step (all threads): the figure to compare on a machine
+    /// that other processes share, where wall time also measures their load.</summary>
     public required double CpuMsPerStep { get; init; }
 
-    /// <summary>The C library allocator's setting: <c>retained</c> when <see cref="Recommenders.Training.NativeAllocator.RetainFreedMemory()"/>
-    /// applied, <c>default</c> otherwise (another C library, or set by the environment).</summary>
+    /// <summary>The C library allocator's setting: <c>retained</c>, <c>environment</c> or <c>default</c> (see
+    /// <see cref="Program.Allocator"/>).</summary>
     public required string Allocator { get; init; }
 
     /// <summary>The change of the process's resident set over the timed steps (after a full collection before and

@@ -218,8 +218,7 @@ public sealed partial class MultiInterestTrainer : IDisposable
         }
         while (true)
         {
-            // A resumed run that had already stopped early stays stopped (its patience is spent); fresh runs start at 0.
-            if (_validationsWithoutGain >= _options.Patience) { reason = StopReason.EarlyStopping; break; }
+            if (StoppedEarly) { reason = StopReason.EarlyStopping; break; }
             if (_step >= _options.MaxSteps) { reason = StopReason.MaxSteps; break; }
             if (_options.MaxEpochs is { } epochs && _sampler.Epoch >= epochs) { reason = StopReason.MaxEpochs; break; }
             if (_options.MaxDuration is { } limit && _trainSeconds >= limit.TotalSeconds) { reason = StopReason.MaxDuration; break; }
@@ -240,6 +239,12 @@ public sealed partial class MultiInterestTrainer : IDisposable
         var test = _split.Test.Count > 0 ? Evaluate(_split.Test) : null;
         return new TrainingResult(_step, _bestStep, reason, _trainSeconds, SamplesPerSecond, _bestValidation!, test?.Metrics, _history.ToArray());
     }
+
+    /// <summary>Whether the run already stopped early (a resumed one): its last validation was a scheduled one and spent
+    /// the patience, which ends the loop there. The validation after the last step of a run stopped by a limit is not
+    /// scheduled: its count does not end a resumed run (uninterrupted, the run would not have validated there).</summary>
+    private bool StoppedEarly =>
+        _validationsWithoutGain >= _options.Patience && _step > 0 && _lastValidatedStep == _step && _step % _options.EvaluateEvery == 0;
 
     /// <summary>The softmax for the start line; an automatic choice says why it was made.</summary>
     private string SoftmaxDescription()
@@ -478,14 +483,31 @@ public sealed partial class MultiInterestTrainer : IDisposable
     }
 
     /// <summary>The architecture and options the run in <paramref name="checkpointDirectory"/> was started with, read from
-    /// its resume state without building anything: to check that resuming it continues the intended run.</summary>
+    /// its resume state without building anything: to check, before any training, that resuming it continues the
+    /// intended run. Like <see cref="Resume"/>, it first repairs what an interrupted save left in the directory, so it
+    /// must not run while another process is still training there.</summary>
     /// <param name="checkpointDirectory">A run's checkpoint directory.</param>
-    /// <exception cref="InvalidDataException">No resume state, or a damaged one (as for <see cref="Resume"/>).</exception>
-    public static (ModelConfig Config, TrainerOptions Options) ReadResumeDefinition(string checkpointDirectory)
+    /// <param name="split">When given, the run's data are checked against it as <see cref="Resume"/> checks them.</param>
+    /// <exception cref="InvalidDataException">No resume state, a damaged one, or (with <paramref name="split"/>) one trained
+    /// on other data (as for <see cref="Resume"/>).</exception>
+    public static (ModelConfig Config, TrainerOptions Options) ReadResumeDefinition(string checkpointDirectory, DataSplit? split = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(checkpointDirectory);
-        var state = new RunCheckpointer(checkpointDirectory).ReadState();
+        var checkpointer = new RunCheckpointer(checkpointDirectory);
+        var state = checkpointer.ReadState();
+        if (split is not null) checkpointer.CheckData(state, split);
         return (state.Config!, state.Options!);
+    }
+
+    /// <summary>Whether <paramref name="checkpointDirectory"/> holds a run's resume state, after repairing what an
+    /// interrupted save left there (a resume state moved aside by a crash between its two renames counts).</summary>
+    /// <param name="checkpointDirectory">A run's checkpoint directory (it need not exist).</param>
+    public static bool HasResumeState(string checkpointDirectory)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(checkpointDirectory);
+        var resume = Path.Combine(checkpointDirectory, ResumeFolder);
+        AtomicDirectoryWriter.Recover(resume);
+        return File.Exists(Path.Combine(resume, RunCheckpointer.StateFile));
     }
 
     /// <summary>Resumes a run from <paramref name="checkpointDirectory"/> (a <see cref="TrainerOptions.CheckpointDirectory"/> written

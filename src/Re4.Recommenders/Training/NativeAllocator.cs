@@ -16,8 +16,9 @@ namespace Re4.Recommenders.Training;
 /// come from the heap, where they can fragment it. Not for a long-running service whose memory must shrink after a peak.</remarks>
 public static class NativeAllocator
 {
-    /// <summary>Allocations up to this size come from the heap, not from a fresh mapping each (64 MiB).</summary>
-    public const long MmapThreshold = 64L << 20;
+    /// <summary>Allocations up to this size come from the heap, not from a fresh mapping each (32 MiB, the largest value
+    /// every glibc accepts on 64-bit systems).</summary>
+    public const long MmapThreshold = 32L << 20;
 
     /// <summary>Freed memory at the top of the heap kept before any is returned to the system (512 MiB).</summary>
     public const long TrimThreshold = 512L << 20;
@@ -40,19 +41,28 @@ public static class NativeAllocator
     /// <returns>Whether the setting was applied: false on other systems and C libraries (nothing changes there), or when
     /// one of <see cref="UserVariables"/> is set.</returns>
     public static bool RetainFreedMemory() =>
-        RetainFreedMemory(name => Environment.GetEnvironmentVariable(name));
+        RetainFreedMemory(Environment.GetEnvironmentVariable, MallocOption);
 
-    /// <summary><see cref="RetainFreedMemory()"/> reading the environment through <paramref name="environment"/>.</summary>
-    internal static bool RetainFreedMemory(Func<string, string?> environment)
+    /// <summary>Whether the environment sets glibc's allocator itself (one of <see cref="UserVariables"/> is set).</summary>
+    public static bool SetByEnvironment() => SetByEnvironment(Environment.GetEnvironmentVariable);
+
+    private static bool SetByEnvironment(Func<string, string?> environment) => UserVariables.Any(v => !string.IsNullOrEmpty(environment(v)));
+
+    /// <summary><see cref="RetainFreedMemory()"/> reading the environment through <paramref name="environment"/> and
+    /// setting each parameter through <paramref name="mallopt"/> (the test seam: the tests never change the process's
+    /// allocator, which other tests measure).</summary>
+    internal static bool RetainFreedMemory(Func<string, string?> environment, Func<int, int, int> mallopt)
     {
         ArgumentNullException.ThrowIfNull(environment);
-        if (!OperatingSystem.IsLinux() || UserVariables.Any(v => !string.IsNullOrEmpty(environment(v)))) return false;
+        ArgumentNullException.ThrowIfNull(mallopt);
+        if (!OperatingSystem.IsLinux() || SetByEnvironment(environment)) return false;
         try
         {
-            // mallopt takes an int: every value here is below 2^31. It returns 1 on success, 0 when a value is refused.
-            return MallocOption(MMmapThreshold, (int)MmapThreshold) == 1
-                & MallocOption(MTrimThreshold, (int)TrimThreshold) == 1
-                & MallocOption(MTopPad, (int)TopPad) == 1;
+            // mallopt takes an int: every value here is below 2^31. It returns 1 on success, 0 when a value is refused;
+            // the mmap threshold goes first, so that a glibc refusing it is left with nothing changed.
+            return mallopt(MMmapThreshold, (int)MmapThreshold) == 1
+                && mallopt(MTrimThreshold, (int)TrimThreshold) == 1
+                && mallopt(MTopPad, (int)TopPad) == 1;
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
         {

@@ -31,7 +31,9 @@ public sealed class BenchTrainCommandTests
         phases.Sum(p => p.GetProperty("ms").GetDouble()).Should().BeApproximately(stepMs, 1e-9 * stepMs);
         phases.Sum(p => p.GetProperty("share").GetDouble()).Should().BeApproximately(1, 1e-9);
         root.GetProperty("samples_per_second").GetDouble().Should().BeApproximately(16 / (stepMs / 1e3), 1e-6);
-        root.GetProperty("cpu_ms_per_step").GetDouble().Should().BeApproximately(stepMs * root.GetProperty("cores_used").GetDouble(), 1e-9 * stepMs);
+        // The process's CPU time over the timed steps: positive, and within what its threads could spend in the wall time
+        // the steps and their bookkeeping took (loosely: the profile's bookkeeping lies outside step_ms).
+        root.GetProperty("cpu_ms_per_step").GetDouble().Should().BePositive().And.BeLessThan(50 * stepMs);
         root.GetProperty("allocator").GetString().Should().Be("default", "the tests call Program.Run, not Main, which alone sets the allocator");
 
         // The logits' work: 2·B·d·N forward, three times that with the backward products.

@@ -67,8 +67,9 @@ public sealed class CompareCommandTests
         using var dir = new TempDir();
         var data = TinyData(dir.Path);
         var outDir = Path.Combine(dir.Path, "cmp");
-        string[] common = ["--data", data, "--split-seed", "11", "--dim", "8", "--interests", "2", "--batch-size", "16", "--negatives", "32",
-            "--max-steps", "30", "--eval-every", "15", "--quiet"];
+        string[] noLimit = ["--data", data, "--split-seed", "11", "--dim", "8", "--interests", "2", "--batch-size", "16", "--negatives", "32",
+            "--eval-every", "15", "--quiet"];
+        string[] common = [.. noLimit, "--max-steps", "30"];
         Run(["compare", .. common, "--models", "comirec-sa", "--seeds", "5", "--out", outDir]).Code.Should().Be(0);
         var first = RunMetrics(Path.Combine(outDir, "comirec-sa-5"));
         // Seed 6 trained by 'train' into the folder compare would use (as parallel jobs would).
@@ -100,6 +101,27 @@ public sealed class CompareCommandTests
         var lower = Run(["compare", .. common.Select(a => a == "30" ? "15" : a), "--models", "comirec-sa", "--seeds", "5", "--out", outDir, "--resume"]);
         lower.Code.Should().Be(2);
         lower.Err.Should().Contain("--max-steps 30");
+
+        // Without --max-steps the finished runs keep their own limit: nothing more is trained.
+        Run(["compare", .. noLimit, "--models", "comirec-sa", "--seeds", "5,6", "--out", outDir, "--resume"]).Code.Should().Be(0);
+        RunMetrics(Path.Combine(outDir, "comirec-sa-5")).Steps.Should().Be(first.Steps);
+
+        // An interrupted run (stopped at step 15 of 30) continues exactly: as the same run uninterrupted.
+        Run(["train", .. noLimit, "--max-steps", "15", "--model", "comirec-sa", "--seed", "7", "--out", Path.Combine(outDir, "comirec-sa-7")]).Code.Should().Be(0);
+        Run(["train", .. common, "--model", "comirec-sa", "--seed", "7", "--out", Path.Combine(dir.Path, "whole-7")]).Code.Should().Be(0);
+        Run(["compare", .. common, "--models", "comirec-sa", "--seeds", "7", "--out", outDir, "--resume"]).Code.Should().Be(0);
+        var continued = RunMetrics(Path.Combine(outDir, "comirec-sa-7"));
+        var whole = RunMetrics(Path.Combine(dir.Path, "whole-7"));
+        continued.Steps.Should().Be(30);
+        continued.Test.Should().Equal(whole.Test);
+
+        // A folder with files but no resume state is not trained over.
+        Directory.CreateDirectory(Path.Combine(outDir, "comirec-sa-8"));
+        File.WriteAllText(Path.Combine(outDir, "comirec-sa-8", "notes.txt"), "mine");
+        var stray = Run(["compare", .. common, "--models", "comirec-sa", "--seeds", "8", "--out", outDir, "--resume"]);
+        stray.Code.Should().Be(2);
+        stray.Err.Should().Contain("comirec-sa-8").And.Contain("no resume state");
+        File.ReadAllText(Path.Combine(outDir, "comirec-sa-8", "notes.txt")).Should().Be("mine");
     }
 
     /// <summary>A small planted-interest data file in <paramref name="dir"/> (300 users, 200 items), for comparisons that

@@ -75,7 +75,21 @@ public sealed class CompareTunedTests
         syntax.Err.Should().Contain("MODEL=DIR");
         missing.Code.Should().Be(2);
         missing.Err.Should().Contain("does not exist");
-        foreach (var folder in new[] { "a", "b", "c", "d", "e" })
+        // A tune.json cut to nulls by hand, and one with a value no flag accepts.
+        var cut = Path.Combine(dir.Path, "cut.json");
+        File.WriteAllText(cut, """{ "model": "re4", "dataset": "tiny", "seed": 1, "split_seed": 11, "protocol": "comirec", "users": null, "selection_metric": "recall@50", "schedule": null, "space": {}, "trials": [], "best": null, "command": "" }""");
+        var nulls = Run([.. compare, "--out", Path.Combine(dir.Path, "f"), "--tuned", $"re4={cut}", .. Split]);
+        var negative = Path.Combine(dir.Path, "negative.json");
+        var edited = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(tuneDir, "tune.json")))!;
+        edited["best"]!["config"]!["lr"] = -0.001;
+        File.WriteAllText(negative, edited.ToJsonString());
+        var badValue = Run([.. compare, "--out", Path.Combine(dir.Path, "g"), "--tuned", $"re4={negative}", .. Split]);
+
+        nulls.Code.Should().Be(2);
+        nulls.Err.Should().Contain("lacks");
+        badValue.Code.Should().Be(2);
+        badValue.Err.Should().Contain("lr = -").And.Contain("positive");
+        foreach (var folder in new[] { "a", "b", "c", "d", "e", "f", "g" })
             Directory.Exists(Path.Combine(dir.Path, folder, "re4-5")).Should().BeFalse("nothing is trained after a usage error");
     }
 }

@@ -147,6 +147,36 @@ public sealed class TrainerLoopTests
     }
 
     [Fact]
+    public void Resume_OfARunStoppedByItsStepLimit_GoesOn_EvenWhenItsLastUnscheduledValidationSpentThePatience()
+    {
+        // Validations at 10 (the first best), 20 (no gain: 1) and, after the limit of 25, an unscheduled one (no gain: 2 =
+        // patience). Uninterrupted with a limit of 100, the run stops early at 30; resumed, it must too, not at 25.
+        using var dir = new TempDir();
+        var first = Train(NoGain(25, dir.Path));
+        first.StopReason.Should().Be(StopReason.MaxSteps);
+        using var other = new TempDir();
+        var whole = Train(NoGain(100, other.Path));
+
+        using var resumed = MultiInterestTrainer.Resume(dir.Path, TinySplit.Value, maxSteps: 100);
+        var again = resumed.Fit();
+
+        whole.StopReason.Should().Be(StopReason.EarlyStopping);
+        whole.Steps.Should().Be(30);
+        again.StopReason.Should().Be(StopReason.EarlyStopping);
+        again.Steps.Should().Be(30);
+    }
+
+    /// <summary>Options whose recall never changes (learning rate 1e-30), validated every 10 steps, patience 2.</summary>
+    private static TrainerOptions NoGain(long maxSteps, string checkpoint)
+    {
+        var options = Options(maxSteps, checkpoint);
+        options.LearningRate = 1e-30;
+        options.EvaluateEvery = 10;
+        options.Patience = 2;
+        return options;
+    }
+
+    [Fact]
     public void ReadResumeDefinition_GivesTheRunsConfigAndOptions_WithoutLoadingIt()
     {
         using var dir = new TempDir();

@@ -19,7 +19,7 @@ namespace Re4.Recommenders.Training;
 /// costs the same. Not thread-safe.</remarks>
 internal sealed class RunCheckpointer
 {
-    private const string StateFile = "trainer.json";
+    internal const string StateFile = "trainer.json";
     private const string OptimizerFile = "adam.bin";
     private const string RandomFile = "torch_rng.bin";
     private const string ObjectiveFile = "flows.bin";
