@@ -109,6 +109,8 @@ internal static class CompareCommand
             .FirstOrDefault(RunFolder.HoldsAnything);
         if (taken is not null)
             return c.Usage($"option --out: {taken} already holds a run; pass --resume to keep it (or continue it), or give another --out");
+        if (!resume && File.Exists(Path.Combine(outDir, "compare.json")))
+            return c.Usage($"option --out: {outDir} already holds a comparison (compare.json); pass --resume to add to it, or give another --out");
         var clock = Stopwatch.StartNew();
         var (dataset, split) = source.Load(logger);
         var loadSeconds = clock.Elapsed.TotalSeconds;

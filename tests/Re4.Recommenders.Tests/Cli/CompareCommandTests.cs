@@ -95,6 +95,9 @@ public sealed class CompareCommandTests
         again.Code.Should().Be(2, "without --resume the runs there are not replaced");
         again.Err.Should().Contain("comirec-sa-5").And.Contain("--resume");
         RunMetrics(Path.Combine(outDir, "comirec-sa-5")).Test.Should().Equal(first.Test);
+        var otherModels = Run(["compare", .. common, "--models", "most-popular", "--out", outDir]);
+        otherModels.Code.Should().Be(2, "the comparison there is not replaced either");
+        otherModels.Err.Should().Contain("compare.json");
         var other = Run(["compare", .. common, "--models", "comirec-sa", "--seeds", "5,6", "--out", outDir, "--resume", "--lr", "0.5"]);
         other.Code.Should().Be(2);
         other.Err.Should().Contain("comirec-sa-5").And.Contain("LearningRate");
