@@ -34,8 +34,9 @@ public sealed class NaiveRecomputationTests
             "evaluate", "--data", data, "--model", "most-popular", "--protocol", protocol, "--filter", "comirec",
             "--seed", Seed.ToString(CultureInfo.InvariantCulture), "--max-len", "20", "--out", outDir, "--dump",
         ];
-        var rc = Re4.Cli.Program.Main(args);
-        rc.Should().Be(0, "re4 evaluate must succeed");
+        // Program.Run, not Main: Main also sets process-wide native settings (OpenMP, the allocator) other tests measure.
+        var (rc, _, err) = Re4.Recommenders.Tests.Cli.CliRunner.Run(args);
+        rc.Should().Be(0, $"re4 evaluate must succeed: {err}");
 
         VerifyOutputs(data, protocol, outDir);
     }
