@@ -87,9 +87,7 @@ internal static class CompareCommand
                 if (!names.Contains(value!.Model) || value.Model == MostPopular)
                     return c.Usage($"option --tuned: {value.Model} is not a trained model of --models ({string.Join(",", names)})");
                 if (!tunedModels.TryAdd(value.Model, value)) return c.Usage($"option --tuned names {value.Model} twice");
-                var flows = flags.Read(parse, value.Model, 1).Options.BackwardFlows;
-                foreach (var parameter in value.Values.Keys.Where(p => !SearchSpace.AppliesTo(p, flows)))
-                    return c.Usage($"option --tuned {value.Model}: {value.File} tunes {parameter} but {value.Model} has no flow it belongs to");
+                if (value.Apply(flags.Read(parse, value.Model, 1).Options).Error is { } refused) return c.Usage(refused);
             }
 
             var statistics = new PairedComparisonOptions { Resamples = parse.GetValue(resamples), Permutations = parse.GetValue(resamples) };
@@ -105,7 +103,7 @@ internal static class CompareCommand
         var stdout = c.Out;
         // Without --resume a run already in DIR is not replaced (checked before the data are loaded).
         var taken = resume ? null : models.Where(m => m != MostPopular)
-            .SelectMany(m => seeds.Select(seed => Path.Combine(outDir, $"{m}-{seed.ToString(CultureInfo.InvariantCulture)}")))
+            .SelectMany(m => seeds.Select(seed => Path.Combine(outDir, RunFolderName(m, seed))))
             .FirstOrDefault(RunFolder.HoldsAnything);
         if (taken is not null)
             return c.Usage($"option --out: {taken} already holds a run; pass --resume to keep it (or continue it), or give another --out");
@@ -124,29 +122,8 @@ internal static class CompareCommand
         }
 
         // Every saved run to continue is checked before the first run starts, as every option is.
-        foreach (var model in models.Where(m => m != MostPopular))
-        {
-            foreach (var seed in seeds)
-            {
-                var runDir = Path.Combine(outDir, $"{model}-{seed.ToString(CultureInfo.InvariantCulture)}");
-                if (!resume) continue;
-                if (!MultiInterestTrainer.HasResumeState(runDir))
-                {
-                    if (RunFolder.HoldsAnything(runDir))
-                        return c.Usage($"option --resume: {runDir} holds files but no resume state (a run stopped before its first validation, or its resume/ was removed); remove the folder to train that run again");
-                    continue;
-                }
-
-                var spec = Spec(flags, parse, model, seed, tuned);
-                // Another split or data set is an error naming the file, here rather than hours into the comparison.
-                var (savedConfig, savedOptions) = MultiInterestTrainer.ReadResumeDefinition(runDir, split);
-                if (RunDifference(spec.Config(dataset, source.MaxLength), spec.Options, savedConfig, savedOptions) is { } difference)
-                    return c.Usage($"option --resume: {runDir} was trained with other options than this comparison's ({difference}); give the options it was trained with, or use another --out");
-                if (maxStepsGiven && savedOptions.MaxSteps > spec.Options.MaxSteps)
-                    return c.Usage($"option --resume: {runDir} was trained with --max-steps {savedOptions.MaxSteps}; a comparison may raise the limit, not lower it (--max-steps {spec.Options.MaxSteps})");
-                logger.LogInformation("{Folder}: its saved run is kept (finished) or continued", runDir);
-            }
-        }
+        if (resume && SavedRunProblem(flags, parse, models, seeds, tuned, outDir, dataset, split, source, maxStepsGiven, logger) is { } problem)
+            return c.Usage(problem);
 
         var rows = new List<ModelRow>();
         var total = models.Sum(m => m == MostPopular ? 1 : seeds.Length);
@@ -167,7 +144,7 @@ internal static class CompareCommand
                 foreach (var seed in seeds)
                 {
                     logger.LogInformation("Run {Done}/{Total}: {Model}, seed {Seed}", ++done, total, model, seed);
-                    var folder = $"{model}-{seed.ToString(CultureInfo.InvariantCulture)}";
+                    var folder = RunFolderName(model, seed);
                     var spec = Spec(flags, parse, model, seed, tuned);
                     var runDir = Path.Combine(outDir, folder);
                     var continued = resume && MultiInterestTrainer.HasResumeState(runDir);
@@ -197,12 +174,43 @@ internal static class CompareCommand
         return 0;
     }
 
+    /// <summary>The folder of <paramref name="model"/>'s run with <paramref name="seed"/> under DIR.</summary>
+    private static string RunFolderName(string model, int seed) => $"{model}-{seed.ToString(CultureInfo.InvariantCulture)}";
+
+    /// <summary>Why a run saved in DIR cannot be continued by this comparison (<c>--resume</c>), or null: files without a
+    /// resume state, other options, a lowered step limit. Other data or another split throw, naming the file.</summary>
+    private static string? SavedRunProblem(TrainFlags flags, ParseResult parse, string[] models, int[] seeds, IReadOnlyDictionary<string, TunedValues> tuned,
+        string outDir, SequenceDataset dataset, DataSplit split, DataSource source, bool maxStepsGiven, ILogger logger)
+    {
+        foreach (var (model, seed) in models.Where(m => m != MostPopular).SelectMany(m => seeds.Select(seed => (m, seed))))
+        {
+            var runDir = Path.Combine(outDir, RunFolderName(model, seed));
+            if (!MultiInterestTrainer.HasResumeState(runDir))
+            {
+                if (RunFolder.HoldsAnything(runDir))
+                    return $"option --resume: {runDir} holds files but no resume state (a run stopped before its first validation, or its resume/ was removed); remove the folder to train that run again";
+                continue;
+            }
+
+            var spec = Spec(flags, parse, model, seed, tuned);
+            // Another split or data set is an error naming the file, here rather than hours into the comparison.
+            var (savedConfig, savedOptions) = MultiInterestTrainer.ReadResumeDefinition(runDir, split);
+            if (RunDifference(spec.Config(dataset, source.MaxLength), spec.Options, savedConfig, savedOptions) is { } difference)
+                return $"option --resume: {runDir} was trained with other options than this comparison's ({difference}); give the options it was trained with, or use another --out";
+            if (maxStepsGiven && savedOptions.MaxSteps > spec.Options.MaxSteps)
+                return $"option --resume: {runDir} was trained with --max-steps {savedOptions.MaxSteps}; a comparison may raise the limit, not lower it (--max-steps {spec.Options.MaxSteps})";
+            logger.LogInformation("{Folder}: its saved run is kept (finished) or continued", runDir);
+        }
+
+        return null;
+    }
+
     /// <summary>The run of <paramref name="model"/> with <paramref name="seed"/>: the options as given, with the model's
     /// tuned values (<c>--tuned</c>) over them.</summary>
     private static TrainSpec Spec(TrainFlags flags, ParseResult parse, string model, int seed, IReadOnlyDictionary<string, TunedValues> tuned)
     {
         var spec = flags.Read(parse, model, seed);
-        return tuned.TryGetValue(model, out var t) ? spec with { Options = SearchSpace.Apply(spec.Options, t.Values) } : spec;
+        return tuned.TryGetValue(model, out var t) ? spec with { Options = t.Apply(spec.Options).Options! } : spec;   // checked before loading
     }
 
     /// <summary>The first setting in which a saved run differs from the one this comparison would train (its name and

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Re4.Recommenders.Data;
+using Re4.Recommenders.Training;
 using Re4.Recommenders.Tuning;
 
 namespace Re4.Cli;
@@ -42,14 +43,31 @@ internal sealed record TunedValues(string Model, string File, TuneFile Tune, IRe
         {
             if (TuneCommand.ParameterOf(name) is not { } parameter)
                 return (null, $"option --tuned {model}: {file} tunes '{name}', which this version does not know");
-            // A flow's weight may be 0 (the flow off); τ and the learning rate must be positive.
-            var zeroAllowed = parameter is not (TunedParameter.Temperature or TunedParameter.LearningRate);
-            if (!double.IsFinite(value) || value < 0 || (value == 0 && !zeroAllowed))
-                return (null, $"option --tuned {model}: {file} gives {name} = {value.ToString(CultureInfo.InvariantCulture)}; expected a {(zeroAllowed ? "non-negative" : "positive")} number");
-            values[parameter] = value;
+            values[parameter] = value;   // its range is the trainer options' to check (Apply)
         }
 
         return (new TunedValues(model, file, tune, values), null);
+    }
+
+    /// <summary>The model's trainer options with the tuned values set, or why they cannot be (a value the options'
+    /// own validation refuses, or a flow the model does not have).</summary>
+    public (TrainerOptions? Options, string? Error) Apply(TrainerOptions options)
+    {
+        foreach (var parameter in Values.Keys.Where(p => !SearchSpace.AppliesTo(p, options.BackwardFlows)))
+            return (null, $"option --tuned {Model}: {File} tunes {parameter} but {Model} has no flow it belongs to");
+        var tunedOptions = SearchSpace.Apply(options, Values);
+        try
+        {
+            tunedOptions.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            // One line, with the refused value (the exception's message spreads it over a second line).
+            var value = e is ArgumentOutOfRangeException { ActualValue: { } v } ? string.Create(CultureInfo.InvariantCulture, $"; it is {v}") : string.Empty;
+            return (null, $"option --tuned {Model}: {File} gives a value the trainer refuses: {e.Message.Split('\n')[0].Trim()}{value}");
+        }
+
+        return (tunedOptions, null);
     }
 
     /// <summary>Why the search cannot be used on <paramref name="split"/> (another data set, protocol, split seed or

@@ -493,10 +493,17 @@ public sealed partial class MultiInterestTrainer : IDisposable
     public static (ModelConfig Config, TrainerOptions Options) ReadResumeDefinition(string checkpointDirectory, DataSplit? split = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(checkpointDirectory);
+        var (_, state) = ReadCheckedState(checkpointDirectory, split);
+        return (state.Config!, state.Options!);
+    }
+
+    /// <summary>The run's resume state, read and checked (and its data against <paramref name="split"/> when given).</summary>
+    private static (RunCheckpointer Checkpointer, ResumeState State) ReadCheckedState(string checkpointDirectory, DataSplit? split)
+    {
         var checkpointer = new RunCheckpointer(checkpointDirectory);
         var state = checkpointer.ReadState();
         if (split is not null) checkpointer.CheckData(state, split);
-        return (state.Config!, state.Options!);
+        return (checkpointer, state);
     }
 
     /// <summary>Whether <paramref name="checkpointDirectory"/> holds a run's resume state, after repairing what an
@@ -531,9 +538,7 @@ public sealed partial class MultiInterestTrainer : IDisposable
     {
         ArgumentException.ThrowIfNullOrEmpty(checkpointDirectory);
         ArgumentNullException.ThrowIfNull(split);
-        var checkpointer = new RunCheckpointer(checkpointDirectory);
-        var state = checkpointer.ReadState();
-        checkpointer.CheckData(state, split);
+        var (checkpointer, state) = ReadCheckedState(checkpointDirectory, split);
         var options = state.Options!;
         options.CheckpointDirectory = checkpointDirectory;
         if (maxSteps is { } m) options.MaxSteps = m;

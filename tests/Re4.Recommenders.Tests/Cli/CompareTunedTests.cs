@@ -88,7 +88,7 @@ public sealed class CompareTunedTests
         nulls.Code.Should().Be(2);
         nulls.Err.Should().Contain("lacks");
         badValue.Code.Should().Be(2);
-        badValue.Err.Should().Contain("lr = -").And.Contain("positive");
+        badValue.Err.Should().Contain("LearningRate").And.Contain("positive").And.Contain("-0.001");
         foreach (var folder in new[] { "a", "b", "c", "d", "e", "f", "g" })
             Directory.Exists(Path.Combine(dir.Path, folder, "re4-5")).Should().BeFalse("nothing is trained after a usage error");
     }
