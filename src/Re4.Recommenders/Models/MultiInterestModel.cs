@@ -102,13 +102,22 @@ public sealed class MultiInterestModel : nn.Module
     /// <summary>Encodes histories of item ids.</summary>
     /// <param name="history">Item ids, <c>[B, L]</c> int64, 0 for padding, each row with at least one item.</param>
     /// <returns>The extractor's output, the history embeddings X <c>[B, L, d]</c> and the mask m <c>[B, L]</c>.</returns>
-    public (InterestOutput Output, Tensor History, Tensor Mask) Encode(Tensor history)
+    public (InterestOutput Output, Tensor History, Tensor Mask) Encode(Tensor history) => Encode(history, null);
+
+    /// <summary>Encodes histories whose ids index <paramref name="itemRows"/> instead of the item table: the trainer's lazy
+    /// steps gather the rows a batch uses into a small table of their own, so that backward never touches the others.</summary>
+    /// <param name="history">Ids into <paramref name="itemRows"/>, <c>[B, L]</c> int64, 0 for padding.</param>
+    /// <param name="itemRows">A table <c>[U + 1, d]</c> whose row 0 is zeros, or null for the model's own.</param>
+    internal (InterestOutput Output, Tensor History, Tensor Mask) Encode(Tensor history, Tensor? itemRows)
     {
         ArgumentNullException.ThrowIfNull(history);
         if (history.dim() != 2) throw new ArgumentException($"history must be [B, L] item ids; got {history.dim()} dimensions.", nameof(history));
         using var scope = NewDisposeScope();
         var mask = history.ne(TorchScalars.Zero).to(ScalarType.Float32);   // [B, L]
-        var x = items.forward(history);                      // [B, L, d], padding rows exactly 0 (padding_idx)
+        // [B, L, d], padding rows exactly 0 (padding_idx, or row 0 of itemRows)
+        var x = itemRows is null
+            ? items.forward(history)
+            : itemRows.index_select(0, history.reshape(-1)).view(history.shape[0], history.shape[1], itemRows.shape[1]);
         Training.StepProfiler.Mark(Training.StepPhase.EmbeddingGather);
         var output = extractor.Extract(x, mask);
         Training.StepProfiler.Mark(Training.StepPhase.Extractor);

@@ -22,7 +22,8 @@ namespace Re4.Recommenders.Training;
 /// them equals the dense step bit for bit); the other rows and their moments are untouched. Its step count t is one per
 /// step, as the dense parameters'. Weight decay is added to the used rows' gradients only. Its gradient is not zeroed
 /// whole: after the update the used rows of it are zeroed, which leaves it all zero when they are the only rows backward
-/// wrote, so <see cref="ZeroGrad"/> skips it.</para>
+/// wrote, so <see cref="ZeroGrad"/> skips it. <see cref="StepRows"/> takes the used rows' gradient directly, for a step
+/// computed on those rows alone (the table then has no gradient at all).</para>
 /// </remarks>
 internal sealed class AdamOptimizer : IDisposable
 {
@@ -126,12 +127,39 @@ internal sealed class AdamOptimizer : IDisposable
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (_rowSparse >= 0 && rows is null) throw new ArgumentNullException(nameof(rows), "The optimizer has a row-sparse parameter: give the rows the step used.");
         if (_rowSparse < 0 && rows is not null) throw new ArgumentException("The optimizer has no row-sparse parameter.", nameof(rows));
+        Step(rows, null, gradientsGiven: false);
+    }
+
+    /// <summary>One update of every parameter that has a gradient, the row-sparse one's gradient given for its used rows
+    /// only (the trainer computed the step on those rows gathered into a table of their own, so the parameter itself has
+    /// no gradient). The same arithmetic as <see cref="Step(Tensor?)"/> with a gradient whose other rows are zero.</summary>
+    /// <param name="rows">The rows used, int64 ids on the parameter's device, each once, <c>[U]</c>.</param>
+    /// <param name="rowGradients">Their gradients, <c>[U, d]</c> in the order of <paramref name="rows"/>; null when the
+    /// loss did not reach them (the parameter is then skipped, its step count included, as torch skips a parameter
+    /// without a gradient).</param>
+    public void StepRows(Tensor rows, Tensor? rowGradients)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ArgumentNullException.ThrowIfNull(rows);
+        if (_rowSparse < 0) throw new InvalidOperationException("The optimizer has no row-sparse parameter.");
+        if (rowGradients is not null && (rowGradients.dim() != 2 || rowGradients.shape[0] != rows.shape[0] || rowGradients.shape[1] != _parameters[_rowSparse].shape[1]))
+            throw new ArgumentException($"The row gradients must be [{rows.shape[0]}, {_parameters[_rowSparse].shape[1]}]; got [{string.Join(", ", rowGradients.shape)}].", nameof(rowGradients));
+        Step(rows, rowGradients, gradientsGiven: true);
+    }
+
+    /// <param name="rows">The row-sparse parameter's used rows, or null without one.</param>
+    /// <param name="rowGradients">The used rows' gradient when <paramref name="gradientsGiven"/> (null: none this step).</param>
+    /// <param name="gradientsGiven">Whether the row-sparse parameter's gradient is <paramref name="rowGradients"/> rather
+    /// than its own <c>.grad</c>.</param>
+    private void Step(Tensor? rows, Tensor? rowGradients, bool gradientsGiven)
+    {
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();   // gradient handles, the decayed gradients and the denominators
         for (var i = 0; i < _parameters.Length; i++)
         {
             var p = _parameters[i];
-            var grad = p.grad;
+            var own = i == _rowSparse && gradientsGiven;
+            var grad = own ? rowGradients : p.grad;
             if (grad is null) continue;
             var state = _states[i];
             state.Step++;
@@ -142,7 +170,9 @@ internal sealed class AdamOptimizer : IDisposable
 
             if (i == _rowSparse)
             {
-                StepRows(p, grad, state, rows!, biasCorrection2Sqrt, negativeStepSize);
+                UpdateRows(p, own ? grad : grad.index_select(0, rows!), state, rows!, biasCorrection2Sqrt, negativeStepSize);
+                // The used rows of the parameter's own gradient are zeroed for the next backward (see the remarks).
+                if (!own) grad.index_fill_(0, rows!, TorchScalars.Zero);
                 continue;
             }
 
@@ -156,10 +186,9 @@ internal sealed class AdamOptimizer : IDisposable
     }
 
     /// <summary>The row-sparse update: the dense step's operations, in its order, on the used rows gathered into small
-    /// tensors, which are then written back; the used rows of the gradient are zeroed for the next backward.</summary>
-    private void StepRows(Tensor p, Tensor grad, ParameterState state, Tensor rows, Scalar biasCorrection2Sqrt, Scalar negativeStepSize)
+    /// tensors, which are then written back. <paramref name="g"/> is the used rows' gradient, <c>[U, d]</c>.</summary>
+    private void UpdateRows(Tensor p, Tensor g, ParameterState state, Tensor rows, Scalar biasCorrection2Sqrt, Scalar negativeStepSize)
     {
-        var g = grad.index_select(0, rows);                                  // [U, d]
         if (WeightDecay != 0) g = g.add(p.index_select(0, rows), _weightDecay);
         var m = state.ExpAvg.index_select(0, rows).mul_(_beta1Scalar).add_(g, _oneMinusBeta1);                // [U, d]
         var v = state.ExpAvgSq.index_select(0, rows).mul_(_beta2Scalar).addcmul_(g, g, _oneMinusBeta2);       // [U, d]
@@ -168,7 +197,6 @@ internal sealed class AdamOptimizer : IDisposable
         state.ExpAvg.index_copy_(0, rows, m);
         state.ExpAvgSq.index_copy_(0, rows, v);
         p.index_copy_(0, rows, updated);
-        grad.index_fill_(0, rows, TorchScalars.Zero);
     }
 
     /// <summary>Writes every parameter's step count and moments to <paramref name="path"/> (in parameter order, with their

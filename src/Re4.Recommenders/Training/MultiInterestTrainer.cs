@@ -48,6 +48,7 @@ public sealed partial class MultiInterestTrainer : IDisposable
     private readonly NegativeSampler? _negatives;
     private readonly NegativeSampling _softmax;          // TrainerOptions.Negatives with Auto resolved for this catalogue
     private readonly ItemUpdateMode _itemUpdates;        // TrainerOptions.ItemUpdates resolved: Dense or Lazy
+    private readonly bool _gatherItemRows;               // lazy steps on the batch's rows only (the default objective's)
     private readonly RunCheckpointer? _checkpointer;
     private readonly IdMap _originalItemIds;
     private readonly ObjectiveModules _objectiveModules;   // optimised and saved with the model
@@ -167,6 +168,7 @@ public sealed partial class MultiInterestTrainer : IDisposable
         // The library's Adam, not TorchSharp's: TorchSharp 0.107's step() hands libtorch Scalars that a GC can free mid-call.
         // Lazy: the item table is updated row-sparse, only the rows each batch used (TrainerOptions.ItemUpdates).
         _itemUpdates = options.ResolveItemUpdates(config.ItemCount);
+        _gatherItemRows = _itemUpdates == ItemUpdateMode.Lazy && objective is null;
         _optimizer = new AdamOptimizer(_model.parameters().Concat(_objectiveModules.parameters()), options.LearningRate, weightDecay: options.WeightDecay,
             rowSparseIndex: _itemUpdates == ItemUpdateMode.Lazy ? ItemTableIndex(_model) : -1);
         ITrainingSampler sampler = options.Sampler == TrainingSamplerKind.RandomCut
@@ -300,24 +302,34 @@ public sealed partial class MultiInterestTrainer : IDisposable
     private double TrainStep(TrainingBatch batch, Dictionary<string, double> parts)
     {
         using var scope = NewDisposeScope();
-        var histories = tensor(Array.ConvertAll(batch.Histories, x => (long)x), [batch.Size, batch.MaxLength], device: _device);   // [B, L]
-        var targets = tensor(Array.ConvertAll(batch.Targets, x => (long)x), device: _device);                                       // [B]
-        StepProfiler.Mark(StepPhase.Batch);
-        var (output, x, mask) = _model.Encode(histories);
-        Tensor? negatives = null, logQ = null, targetLogQ = null;
+        var historyIds = Array.ConvertAll(batch.Histories, x => (long)x);
+        var targetIds = Array.ConvertAll(batch.Targets, x => (long)x);
+        // The negatives come from the trainer's own generator, not torch's: drawing them before encoding changes no draw.
+        Tensor? logQ = null, targetLogQ = null;
         long[]? negativeIds = null;
         if (_negatives is not null)
         {
             var (ids, negativeLogQ, targetsLogQ) = _negatives.Sample(batch.Targets);
             negativeIds = ids;
-            negatives = tensor(ids, device: _device);                                                                              // [S]
             logQ = negativeLogQ is null ? null : tensor(negativeLogQ, device: _device);                                            // [S]
             targetLogQ = targetsLogQ is null ? null : tensor(targetsLogQ, device: _device);                                        // [B]
-            StepProfiler.Mark(StepPhase.Batch);
         }
 
+        // Lazy steps of the default objective run on the rows the batch uses, gathered into a leaf table of their own,
+        // with the ids renumbered into it: backward then never builds the [N + 1, d] gradient of the whole table.
+        var rows = _gatherItemRows ? StepItemRows.Gather(_model.ItemEmbeddings, historyIds, targetIds, negativeIds, _device) : null;
+        var histories = tensor(historyIds, [batch.Size, batch.MaxLength], device: _device);                                        // [B, L]
+        var targets = tensor(targetIds, device: _device);                                                                          // [B]
+        var negatives = negativeIds is null ? null : tensor(negativeIds, device: _device);                                         // [S]
+        StepProfiler.Mark(StepPhase.Batch);
+        var (output, x, mask) = _model.Encode(histories, rows?.Table);
+
         _stepParts.Begin(_step + 1);
-        var context = new TrainingStepContext(_model, output, x, mask, targets, negatives, logQ, targetLogQ) { LogitsKernel = _options.LogitsKernel };
+        var context = new TrainingStepContext(_model, output, x, mask, targets, negatives, logQ, targetLogQ)
+        {
+            LogitsKernel = _options.LogitsKernel,
+            ItemTable = rows?.Table!,
+        };
         var total = _objective.ComputeLoss(context, _stepParts);
         var totalValue = _stepParts.AddTotal(total);
         parts.Clear();
@@ -326,7 +338,8 @@ public sealed partial class MultiInterestTrainer : IDisposable
         _optimizer.ZeroGrad();
         total.backward();
         StepProfiler.Mark(StepPhase.Backward);
-        _optimizer.Step(_itemUpdates == ItemUpdateMode.Lazy ? UsedItemRows(batch, negativeIds) : null);
+        if (rows is not null) _optimizer.StepRows(rows.Ids, rows.Leaf.grad);
+        else _optimizer.Step(_itemUpdates == ItemUpdateMode.Lazy ? UsedItemRows(historyIds, targetIds, negativeIds) : null);
         StepProfiler.Mark(StepPhase.Optimizer);
         _lastBatch = batch;
         return totalValue;

@@ -152,6 +152,60 @@ public sealed class LazyAdamTests
     }
 
     [Fact]
+    public void StepRows_WithTheRowsGradient_EqualsStepWithTheTablesGradient_BitForBit()
+    {
+        // The trainer's gathered path hands the used rows' gradient over directly; the table path reads it from .grad.
+        var (tableA, vectorA) = NewParameters();
+        var (tableB, vectorB) = NewParameters();
+        using var a = new AdamOptimizer([tableA, vectorA], Lr, weightDecay: 0.1, rowSparseIndex: 0);
+        using var b = new AdamOptimizer([tableB, vectorB], Lr, weightDecay: 0.1, rowSparseIndex: 0);
+        long[][] steps = [[1, 4], [4, 6], [2], [1, 2, 4]];
+        foreach (var rows in steps)
+        {
+            a.ZeroGrad();
+            Backward(tableA, vectorA, rows);
+            a.Step(tensor(rows));
+
+            b.ZeroGrad();
+            Backward(tableB, vectorB, rows);
+            var ids = tensor(rows);
+            var rowGradients = tableB.grad!.index_select(0, ids).clone();   // [U, d]
+            tableB.grad!.zero_();
+            b.StepRows(ids, rowGradients);
+        }
+
+        tableB.detach().data<float>().ToArray().Should().Equal(tableA.detach().data<float>().ToArray());
+        vectorB.detach().data<float>().ToArray().Should().Equal(vectorA.detach().data<float>().ToArray());
+        b.MomentsOf(0).ExpAvg.data<float>().ToArray().Should().Equal(a.MomentsOf(0).ExpAvg.data<float>().ToArray());
+        b.MomentsOf(0).ExpAvgSq.data<float>().ToArray().Should().Equal(a.MomentsOf(0).ExpAvgSq.data<float>().ToArray());
+        b.StepsOf(0).Should().Be(steps.Length);
+        foreach (var t in new Tensor[] { tableA, vectorA, tableB, vectorB }) t.Dispose();
+    }
+
+    [Fact]
+    public void StepRows_SkipsTheTable_WithoutAGradient_AndRefusesAWrongShape()
+    {
+        var (table, dense) = NewParameters();
+        using var adam = new AdamOptimizer([table, dense], Lr, rowSparseIndex: 0);
+        var before = table.detach().data<float>().ToArray();
+        Backward(table, dense, [1]);
+        table.grad!.zero_();
+
+        adam.StepRows(tensor(new long[] { 1 }), null);
+
+        table.detach().data<float>().ToArray().Should().Equal(before);
+        adam.StepsOf(0).Should().Be(0, "a parameter without a gradient is skipped, its step count included");
+        adam.StepsOf(1).Should().Be(1);
+        var wrong = () => adam.StepRows(tensor(new long[] { 1, 2 }), zeros(2, Dim + 1));
+        wrong.Should().Throw<ArgumentException>().WithParameterName("rowGradients").WithMessage("*[2, 3]*[2, 4]*");
+        using var plain = new AdamOptimizer([dense], Lr);
+        var none = () => plain.StepRows(tensor(new long[] { 1 }), zeros(1, Dim));
+        none.Should().Throw<InvalidOperationException>();
+        table.Dispose();
+        dense.Dispose();
+    }
+
+    [Fact]
     public void Constructor_RefusesARowSparseIndexOutOfRange()
     {
         var (table, dense) = NewParameters();

@@ -107,7 +107,7 @@ public sealed class MultiInterestObjective : ITrainingObjective
     {
         ArgumentNullException.ThrowIfNull(context);
         var interests = context.Output.RetrievalInterests;
-        var table = context.Model.ItemEmbeddings;
+        var table = context.ItemTable;
         if (hardNegatives is { Beta: > 0 } ihn)
         {
             return context.NegativeItems is { } sampled

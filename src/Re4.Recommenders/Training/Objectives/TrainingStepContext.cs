@@ -25,6 +25,13 @@ public sealed class TrainingStepContext
     /// <summary>Which code computes the main loss's logits (<see cref="TrainerOptions.LogitsKernel"/>).</summary>
     internal LogitsKernel LogitsKernel { get; init; }
 
+    /// <summary>The table <see cref="Targets"/>, <see cref="NegativeItems"/> and the histories index: the model's item
+    /// table, or in a lazy step of the default objective the rows the batch used, gathered (row 0 zeros), with the ids
+    /// renumbered into it.</summary>
+    internal Tensor ItemTable { get => _itemTable ?? Model.ItemEmbeddings; init => _itemTable = value; }
+
+    private readonly Tensor? _itemTable;
+
     /// <summary>The model being trained (its item table is the output softmax's weights).</summary>
     public MultiInterestModel Model { get; }
 
