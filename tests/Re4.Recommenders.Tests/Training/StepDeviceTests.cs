@@ -63,9 +63,14 @@ public sealed class StepDeviceTests
     [InlineData(MindDescriptor.EncoderName, NegativeSampling.LogUniform, true)]
     [InlineData(YouTubeDnnDescriptor.EncoderName, NegativeSampling.LogUniform, false)]
     [InlineData(Gru4RecDescriptor.EncoderName, NegativeSampling.Full, false)]
-    public void TrainStep_CreatesEveryTensorOnTheModelsDevice(string encoder, NegativeSampling negatives, bool flows)
+    [InlineData(ComiRecSaDescriptor.EncoderName, NegativeSampling.LogUniform, true, ItemUpdateMode.Lazy)]   // the gathered item rows
+    [InlineData(MindDescriptor.EncoderName, NegativeSampling.Uniform, false, ItemUpdateMode.Lazy)]
+    public void TrainStep_CreatesEveryTensorOnTheModelsDevice(string encoder, NegativeSampling negatives, bool flows, ItemUpdateMode updates = ItemUpdateMode.Auto)
     {
-        using var trainer = new MultiInterestTrainer(TinySplit.Value, Config(encoder), Options(negatives, flows));
+        var options = Options(negatives, flows);
+        options.ItemUpdates = updates;
+        using var trainer = new MultiInterestTrainer(TinySplit.Value, Config(encoder), options);
+        trainer.ItemUpdates.Should().Be(updates == ItemUpdateMode.Lazy ? ItemUpdateMode.Lazy : ItemUpdateMode.Dense);
 
         StepsWithMetaDefault(trainer);
 
