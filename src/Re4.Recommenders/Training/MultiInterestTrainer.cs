@@ -298,7 +298,7 @@ public sealed partial class MultiInterestTrainer : IDisposable
 
     private double SamplesPerSecond => _trainSeconds > 0 ? _step * (double)_options.BatchSize / _trainSeconds : 0;
 
-    /// <summary>One step: encode the batch, draw its negatives, ask the objective for the loss, take Adam's step.</summary>
+    /// <summary>One step: draw the batch's negatives, encode it, ask the objective for the loss, take Adam's step.</summary>
     private double TrainStep(TrainingBatch batch, Dictionary<string, double> parts)
     {
         using var scope = NewDisposeScope();
@@ -325,11 +325,7 @@ public sealed partial class MultiInterestTrainer : IDisposable
         var (output, x, mask) = _model.Encode(histories, rows?.Table);
 
         _stepParts.Begin(_step + 1);
-        var context = new TrainingStepContext(_model, output, x, mask, targets, negatives, logQ, targetLogQ)
-        {
-            LogitsKernel = _options.LogitsKernel,
-            ItemTable = rows?.Table!,
-        };
+        var context = new TrainingStepContext(_model, output, x, mask, targets, negatives, logQ, targetLogQ, rows?.Table) { LogitsKernel = _options.LogitsKernel };
         var total = _objective.ComputeLoss(context, _stepParts);
         var totalValue = _stepParts.AddTotal(total);
         parts.Clear();

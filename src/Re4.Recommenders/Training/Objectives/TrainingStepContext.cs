@@ -10,9 +10,10 @@ namespace Re4.Recommenders.Training;
 public sealed class TrainingStepContext
 {
     internal TrainingStepContext(MultiInterestModel model, InterestOutput output, Tensor history, Tensor mask, Tensor targets,
-        Tensor? negativeItems, Tensor? negativeLogExpected, Tensor? targetLogExpected)
+        Tensor? negativeItems, Tensor? negativeLogExpected, Tensor? targetLogExpected, Tensor? itemTable = null)
     {
         Model = model;
+        _itemTable = itemTable;
         Output = output;
         History = history;
         Mask = mask;
@@ -28,7 +29,7 @@ public sealed class TrainingStepContext
     /// <summary>The table <see cref="Targets"/>, <see cref="NegativeItems"/> and the histories index: the model's item
     /// table, or in a lazy step of the default objective the rows the batch used, gathered (row 0 zeros), with the ids
     /// renumbered into it.</summary>
-    internal Tensor ItemTable { get => _itemTable ?? Model.ItemEmbeddings; init => _itemTable = value; }
+    internal Tensor ItemTable => _itemTable ?? Model.ItemEmbeddings;
 
     private readonly Tensor? _itemTable;
 
