@@ -62,7 +62,7 @@ public sealed partial class MultiInterestTrainer
         /// <summary>Their embeddings, detached from the table, requiring a gradient, <c>[U, d]</c>.</summary>
         public Tensor Leaf { get; }
 
-        /// <summary>The table the renumbered ids index: a zero row 0 (the padding, as the table's), then <see cref="Leaf"/>,
+        /// <summary>The table the renumbered ids index: the table's row 0 (the padding, no gradient), then <see cref="Leaf"/>,
         /// <c>[U + 1, d]</c>.</summary>
         public Tensor Table { get; }
 
@@ -76,10 +76,16 @@ public sealed partial class MultiInterestTrainer
             Renumber(targets, rows);
             if (negatives is not null) Renumber(negatives, rows);
             var ids = tensor(rows, device: device);                                                       // [U]
-            Tensor leaf;
-            using (no_grad()) leaf = itemTable.index_select(0, ids);                                      // [U, d]
+            Tensor leaf, padding;
+            using (no_grad())
+            {
+                leaf = itemTable.index_select(0, ids);                                                    // [U, d]
+                // The table's own row 0, without a gradient: what nn.Embedding's padding_idx gives, zeros or not.
+                padding = itemTable.narrow(0, 0, 1).clone();                                              // [1, d]
+            }
+
             leaf.requires_grad_(true);
-            var table = cat([zeros(1, leaf.shape[1], leaf.dtype, leaf.device), leaf], 0);                 // [U + 1, d]
+            var table = cat([padding, leaf], 0);                                                          // [U + 1, d]
             return new StepItemRows(ids, leaf, table);
         }
 

@@ -49,6 +49,7 @@ public sealed partial class MultiInterestTrainer : IDisposable
     private readonly NegativeSampling _softmax;          // TrainerOptions.Negatives with Auto resolved for this catalogue
     private readonly ItemUpdateMode _itemUpdates;        // TrainerOptions.ItemUpdates resolved: Dense or Lazy
     private readonly bool _gatherItemRows;               // lazy steps on the batch's rows only (the default objective's)
+    private readonly bool _checkTableGradient;           // the table has no gradient of its own, so one appearing is a flow's
     private readonly RunCheckpointer? _checkpointer;
     private readonly IdMap _originalItemIds;
     private readonly ObjectiveModules _objectiveModules;   // optimised and saved with the model
@@ -168,7 +169,9 @@ public sealed partial class MultiInterestTrainer : IDisposable
         // The library's Adam, not TorchSharp's: TorchSharp 0.107's step() hands libtorch Scalars that a GC can free mid-call.
         // Lazy: the item table is updated row-sparse, only the rows each batch used (TrainerOptions.ItemUpdates).
         _itemUpdates = options.ResolveItemUpdates(config.ItemCount);
+        // Lazy is never resolved for a full softmax (every row has a gradient), whose loss indexes the whole table.
         _gatherItemRows = _itemUpdates == ItemUpdateMode.Lazy && objective is null;
+        using (NewDisposeScope()) _checkTableGradient = _gatherItemRows && _model.ItemEmbeddings.grad is null;   // a model trained before may have one
         _optimizer = new AdamOptimizer(_model.parameters().Concat(_objectiveModules.parameters()), options.LearningRate, weightDecay: options.WeightDecay,
             rowSparseIndex: _itemUpdates == ItemUpdateMode.Lazy ? ItemTableIndex(_model) : -1);
         ITrainingSampler sampler = options.Sampler == TrainingSamplerKind.RandomCut
@@ -334,7 +337,14 @@ public sealed partial class MultiInterestTrainer : IDisposable
         _optimizer.ZeroGrad();
         total.backward();
         StepProfiler.Mark(StepPhase.Backward);
-        if (rows is not null) _optimizer.StepRows(rows.Ids, rows.Leaf.grad);
+        if (rows is not null)
+        {
+            // Only the gathered rows are updated: a gradient that reached the table itself (a flow holding the model) would
+            // be dropped without a word.
+            if (_checkTableGradient && _model.ItemEmbeddings.grad is not null)
+                throw new InvalidOperationException("A lazy step's loss reached the item table itself: with ItemUpdates = Lazy the default objective trains the rows the batch gathered, so a backward flow must read item embeddings from its context (BackwardFlowContext.History), not from the model. Use ItemUpdateMode.Dense for such a flow.");
+            _optimizer.StepRows(rows.Ids, rows.Leaf.grad);
+        }
         else _optimizer.Step(_itemUpdates == ItemUpdateMode.Lazy ? UsedItemRows(historyIds, targetIds, negativeIds) : null);
         StepProfiler.Mark(StepPhase.Optimizer);
         _lastBatch = batch;

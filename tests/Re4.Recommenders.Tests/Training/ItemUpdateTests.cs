@@ -123,6 +123,7 @@ public sealed class ItemUpdateTests
         };
         var hard = objective == "remi" ? new HardNegativeOptions { Beta = 1 } : null;
         var gathered = Options(ItemUpdateMode.Lazy, maxSteps: 30);
+        gathered.WeightDecay = 1e-3;   // decay applies to the used rows only, on both paths
         gathered.BackwardFlows = flows;
         gathered.HardNegatives = hard;
         using var a = new MultiInterestTrainer(TinySplit.Value, Config(), gathered);
@@ -131,7 +132,9 @@ public sealed class ItemUpdateTests
         manual_seed(gathered.Seed);
         var model = new MultiInterestModel(Config());
         var own = new MultiInterestObjective(Config(), flows, null, hard);
-        using var b = new MultiInterestTrainer(TinySplit.Value, model, own, Options(ItemUpdateMode.Lazy, maxSteps: 30));
+        var tablePath = Options(ItemUpdateMode.Lazy, maxSteps: 30);
+        tablePath.WeightDecay = 1e-3;
+        using var b = new MultiInterestTrainer(TinySplit.Value, model, own, tablePath);
 
         var ra = a.Fit();
         var rb = b.Fit();
@@ -145,5 +148,62 @@ public sealed class ItemUpdateTests
         var wb = b.Model.state_dict();
         wa.Keys.Should().Equal(wb.Keys);
         foreach (var (name, w) in wa) w.allclose(wb[name], rtol: 0, atol: 0).Should().BeTrue($"{name} must be the same bit for bit");
+    }
+
+    /// <summary>A flow that reads the model's table directly (not its context): its gradient cannot reach the gathered rows.</summary>
+    private sealed class TableReadingFlow(MultiInterestModel model) : IBackwardFlow
+    {
+        public string Name => "table-reader";
+
+        public Tensor ComputeLoss(BackwardFlowContext context) => model.ItemEmbeddings.narrow(0, 1, 2).square().sum();
+    }
+
+    [Fact]
+    public void LazyStep_Throws_WhenAFlowReachesTheTableItself()
+    {
+        manual_seed(7);
+        var model = new MultiInterestModel(Config());
+        var options = Options(ItemUpdateMode.Lazy, maxSteps: 3);
+        options.CustomFlows = [new WeightedBackwardFlow(new TableReadingFlow(model), 1)];
+        using var trainer = new MultiInterestTrainer(TinySplit.Value, model, options);
+
+        var act = () => trainer.Fit();
+
+        act.Should().Throw<InvalidOperationException>().WithMessage("*reached the item table itself*Dense*");
+    }
+
+    /// <summary>Σ X, padding rows included.</summary>
+    private sealed class HistorySumFlow : IBackwardFlow
+    {
+        public string Name => "history-sum";
+
+        public Tensor ComputeLoss(BackwardFlowContext context) => context.History.sum();
+    }
+
+    [Fact]
+    public void GatheredRows_ReadTheTablesOwnPaddingRow_AsTheEmbeddingDoes()
+    {
+        // nn.Embedding's padding_idx stops row 0's gradient but returns whatever row 0 holds; the gathered table must too.
+        MultiInterestModel Model()
+        {
+            manual_seed(7);
+            var model = new MultiInterestModel(Config());
+            using (no_grad()) model.ItemEmbeddings[0].fill_(0.25);
+            return model;
+        }
+
+        // The encoders mask padded positions out, so only a flow that reads X whole sees the padding row's value.
+        WeightedBackwardFlow[] flows = [new WeightedBackwardFlow(new HistorySumFlow(), 0.01)];
+        var options = Options(ItemUpdateMode.Lazy, maxSteps: 20);
+        options.CustomFlows = flows;
+        using var a = new MultiInterestTrainer(TinySplit.Value, Model(), options);
+        using var b = new MultiInterestTrainer(TinySplit.Value, Model(), new MultiInterestObjective(Config(), null, flows), Options(ItemUpdateMode.Lazy, maxSteps: 20));
+
+        var ra = a.Fit();
+        var rb = b.Fit();
+
+        ra.History.Select(h => h.Loss).Should().Equal(rb.History.Select(h => h.Loss));
+        a.Model.ItemEmbeddings.allclose(b.Model.ItemEmbeddings, rtol: 0, atol: 0).Should().BeTrue();
+        a.Model.ItemEmbeddings[0].data<float>().ToArray().Should().AllBeEquivalentTo(0.25f, "the padding row gets no update");
     }
 }

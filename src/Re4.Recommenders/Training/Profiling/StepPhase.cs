@@ -7,10 +7,11 @@ public enum StepPhase
     /// <summary>Drawing the batch from the training sampler (with prefetching: waiting for the prefetched batch).</summary>
     Sampling,
 
-    /// <summary>The batch's ids (and the sampled negatives) copied into tensors on the model's device.</summary>
+    /// <summary>The batch's ids (and the sampled negatives) copied into tensors on the model's device; in a lazy step of
+    /// the default objective also the distinct ids sorted and renumbered and their rows gathered from the item table.</summary>
     Batch,
 
-    /// <summary>The history embeddings X = E[history] and the mask.</summary>
+    /// <summary>The history embeddings X = E[history] and the mask (in a lazy step, read from the gathered rows).</summary>
     EmbeddingGather,
 
     /// <summary>The extractor's forward pass (interests and attention).</summary>
