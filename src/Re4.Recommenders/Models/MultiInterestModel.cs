@@ -107,14 +107,15 @@ public sealed class MultiInterestModel : nn.Module
     /// <summary>Encodes histories whose ids index <paramref name="itemRows"/> instead of the item table: the trainer's lazy
     /// steps gather the rows a batch uses into a small table of their own, so that backward never touches the others.</summary>
     /// <param name="history">Ids into <paramref name="itemRows"/>, <c>[B, L]</c> int64, 0 for padding.</param>
-    /// <param name="itemRows">A table <c>[U + 1, d]</c> whose row 0 is zeros, or null for the model's own.</param>
+    /// <param name="itemRows">A table <c>[U + 1, d]</c> whose row 0 is the padding (the item table's row 0), or null for
+    /// the model's own.</param>
     internal (InterestOutput Output, Tensor History, Tensor Mask) Encode(Tensor history, Tensor? itemRows)
     {
         ArgumentNullException.ThrowIfNull(history);
         if (history.dim() != 2) throw new ArgumentException($"history must be [B, L] item ids; got {history.dim()} dimensions.", nameof(history));
         using var scope = NewDisposeScope();
         var mask = history.ne(TorchScalars.Zero).to(ScalarType.Float32);   // [B, L]
-        // [B, L, d], padding rows exactly 0 (padding_idx, or row 0 of itemRows)
+        // [B, L, d], padding rows the table's row 0, zeros as initialised (padding_idx, or row 0 of itemRows)
         var x = itemRows is null
             ? items.forward(history)
             : itemRows.index_select(0, history.reshape(-1)).view(history.shape[0], history.shape[1], itemRows.shape[1]);

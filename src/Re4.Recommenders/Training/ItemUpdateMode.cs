@@ -18,10 +18,9 @@ public enum ItemUpdateMode
     /// stay as they are. The step count of the bias correction is the table's, one per step. Weight decay applies to the
     /// used rows only. With the default objective the step itself runs on those rows, gathered into a table of their own
     /// (the forward reads them, backward writes a gradient of their size), so no part of the step costs O(N·d) unless the
-    /// negatives are most of the catalogue; an objective
-    /// of your own gets the table itself and its whole gradient, and the optimizer still costs O(rows used · d). Needs a
-    /// sampled softmax: with a full softmax every row has a gradient, so it trains <see cref="Dense"/>. An objective of
-    /// your own that reads item rows other than the batch's must use <see cref="Dense"/>: those rows' gradients would be
-    /// ignored.</summary>
+    /// negatives are most of the catalogue; an objective of your own gets the table itself and its whole gradient, and the
+    /// optimizer still costs O(rows used · d). Needs a sampled softmax: with a full softmax every row has a gradient, so it
+    /// trains <see cref="Dense"/>. An objective of your own that reads item rows other than the batch's must use
+    /// <see cref="Dense"/>: those rows' gradients would be ignored.</summary>
     Lazy,
 }

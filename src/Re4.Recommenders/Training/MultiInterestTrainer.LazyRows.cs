@@ -47,27 +47,14 @@ public sealed partial class MultiInterestTrainer
     /// so that backward writes a <c>[U, d]</c> gradient instead of the table's <c>[N + 1, d]</c> one (which costs O(N·d)
     /// per step whatever the batch: at 1.7 M items, 435 MB zeroed and summed). The values are the table's rows and every
     /// row's gradient is summed over the same uses in the same order, so the update is the table path's.</summary>
-    private sealed class StepItemRows
+    /// <param name="Ids">The rows, ascending table ids (never 0), <c>[U]</c> int64.</param>
+    /// <param name="Leaf">Their embeddings, detached from the table, requiring a gradient, <c>[U, d]</c>.</param>
+    /// <param name="Table">The table the renumbered ids index: the table's row 0 (the padding, no gradient), then
+    /// <paramref name="Leaf"/>, <c>[U + 1, d]</c>.</param>
+    private sealed record StepItemRows(Tensor Ids, Tensor Leaf, Tensor Table)
     {
-        private StepItemRows(Tensor ids, Tensor leaf, Tensor table)
-        {
-            Ids = ids;
-            Leaf = leaf;
-            Table = table;
-        }
-
-        /// <summary>The rows, ascending table ids (never 0), <c>[U]</c> int64.</summary>
-        public Tensor Ids { get; }
-
-        /// <summary>Their embeddings, detached from the table, requiring a gradient, <c>[U, d]</c>.</summary>
-        public Tensor Leaf { get; }
-
-        /// <summary>The table the renumbered ids index: the table's row 0 (the padding, no gradient), then <see cref="Leaf"/>,
-        /// <c>[U + 1, d]</c>.</summary>
-        public Tensor Table { get; }
-
         /// <summary>Gathers the rows of <paramref name="histories"/>, <paramref name="targets"/> and
-        /// <paramref name="negatives"/> and renumbers those arrays in place into <see cref="Table"/> (row r of the table
+        /// <paramref name="negatives"/> and renumbers those arrays in place into the gathered table (row r of the table
         /// becomes 1 + its position among the rows; 0, the padding, stays 0). The tensors belong to the caller's scope.</summary>
         public static StepItemRows Gather(Tensor itemTable, long[] histories, long[] targets, long[]? negatives, Device device)
         {

@@ -27,7 +27,7 @@ public sealed class TrainingStepContext
     internal LogitsKernel LogitsKernel { get; init; }
 
     /// <summary>The table <see cref="Targets"/>, <see cref="NegativeItems"/> and the histories index: the model's item
-    /// table, or in a lazy step of the default objective the rows the batch used, gathered (row 0 zeros), with the ids
+    /// table, or in a lazy step of the default objective the rows the batch used, gathered (row 0 the table's padding row), with the ids
     /// renumbered into it: those ids must never index <see cref="Model"/>'s table, whose rows then get no update.</summary>
     internal Tensor ItemTable => _itemTable ?? Model.ItemEmbeddings;
 
