@@ -241,6 +241,7 @@ internal static class TrainCommand
             HistoryOrder = CliOptions.NameOf(TrainFlags.HistoryOrders, model.Config.ReverseHistory ? Cli.HistoryOrder.MostRecentFirst : Cli.HistoryOrder.OldestFirst),
             Flows = trainer.Flows.ToDictionary(f => f.Flow.Name, f => f.Weight),
             HardNegatives = options.HardNegatives?.Beta,
+            ValidationUsers = trainer.ValidationUserCount,
             Diagnostics = diagnostics is null ? null : DiagnosticsSummary.From(diagnostics),
             History = result.History.Select(HistoryEntry.From).ToList(),
         };

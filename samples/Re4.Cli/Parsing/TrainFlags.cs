@@ -90,6 +90,8 @@ internal sealed class TrainFlags
         MaxMinutes = CliOptions.OptionalDouble("max-minutes", "M", "stop after M minutes of training (not deterministic; prefer --max-steps)");
         EvaluateEvery = CliOptions.Int("eval-every", "N", "validate every N steps", trainer.EvaluateEvery, min: 1);
         Patience = CliOptions.Int("patience", "P", $"stop after P validations without a {trainer.SelectionMetric} gain", trainer.Patience, min: 1);
+        ValidationUsers = CliOptions.OptionalInt("valid-users", "N",
+            "validate on N of the validation users, spread evenly (default: all); test users are always evaluated in full", min: 1);
         Device = CliOptions.DeviceOption(string.Empty);
         Logits = CliOptions.Choice("logits-kernel",
             "torch (libtorch's product) | managed (the library's SIMD kernel, forward and backward, CPU float32; exact to\nfloat rounding, not bit-identical to torch)",
@@ -190,6 +192,8 @@ internal sealed class TrainFlags
 
     public Option<int> Patience { get; }
 
+    public Option<int?> ValidationUsers { get; }
+
     public Option<Device> Device { get; }
 
     /// <summary>The options in help order (after <c>--model</c> or <c>--models</c>).</summary>
@@ -197,7 +201,7 @@ internal sealed class TrainFlags
     [
         Recipe, Interests, Dimension, BatchSize, LearningRate, WeightDecay, Sampler, Negatives, ItemUpdates, TrainSampler, Flows, LambdaContrast, LambdaAttend,
         LambdaConstruct, LambdaRouting, HardNegatives, Tau, Threshold, FlowAverage, DetachAttend, FlowScale, RoutingAttention, SaFlavor, Init, ReverseHistory, HistoryOrder, MaxSteps, MaxEpochs, MaxMinutes,
-        EvaluateEvery, Patience, Device, Logits,
+        EvaluateEvery, Patience, ValidationUsers, Device, Logits,
     ];
 
     /// <summary>The flag each library option comes from, to name it in a usage error.</summary>
@@ -212,6 +216,7 @@ internal sealed class TrainFlags
         [nameof(TrainerOptions.MaxDuration)] = "--max-minutes",
         [nameof(TrainerOptions.EvaluateEvery)] = "--eval-every",
         [nameof(TrainerOptions.Patience)] = "--patience",
+        [nameof(TrainerOptions.ValidationUsers)] = "--valid-users",
         ["Contrast.Weight"] = "--lambda-contrast",
         ["Contrast.Temperature"] = "--tau",
         ["Contrast.FixedThreshold"] = "--threshold",
@@ -283,6 +288,7 @@ internal sealed class TrainFlags
             MaxDuration = parse.GetValue(MaxMinutes) is { } minutes ? TimeSpan.FromMinutes(minutes) : null,
             EvaluateEvery = parse.GetValue(EvaluateEvery),
             Patience = parse.GetValue(Patience),
+            ValidationUsers = parse.GetValue(ValidationUsers),
             Seed = seed,
             Cutoffs = EvaluateCommand.Cutoffs,
             BackwardFlows = ReadFlows(parse, preset),

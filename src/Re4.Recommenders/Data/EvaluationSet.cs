@@ -50,6 +50,23 @@ public sealed class EvaluationSet
         return new HistoryBatch(_histories, _historyOffsets.AsMemory(start, count + 1));
     }
 
+    /// <summary>At most <paramref name="count"/> entries spread evenly through the set: entry ⌊i·Count/count⌋ for
+    /// i &lt; count, in order (the set itself when it has no more). The choice depends on the set alone, so every run on a
+    /// split validates on the same users; the split has already shuffled them (ComiRec's protocol).</summary>
+    internal EvaluationSet Spread(int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
+        if (count >= Count) return this;
+        var rows = new List<(int User, int[] History, int[] Targets)>(count);
+        for (var i = 0; i < count; i++)
+        {
+            var entry = (int)((long)i * Count / count);
+            rows.Add((_users[entry], History(entry).ToArray(), Targets(entry).ToArray()));
+        }
+
+        return Build(rows);
+    }
+
     internal static EvaluationSet Build(List<(int User, int[] History, int[] Targets)> rows)
     {
         var users = new int[rows.Count];

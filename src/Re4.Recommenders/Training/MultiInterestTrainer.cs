@@ -37,6 +37,7 @@ public sealed partial class MultiInterestTrainer : IDisposable
     public const string DataMismatchKey = "Re4.DataMismatch";
 
     private readonly DataSplit _split;
+    private readonly EvaluationSet _validation;          // the split's validation users, or the spread of TrainerOptions.ValidationUsers
     private readonly TrainerOptions _options;
     private readonly ILogger _logger;
     private readonly Device _device;
@@ -152,6 +153,7 @@ public sealed partial class MultiInterestTrainer : IDisposable
         if (objective is not null && (!options.BackwardFlows.IsEmpty || options.CustomFlows.Count > 0 || options.HardNegatives is not null))
             throw new ArgumentException("With an objective of your own, build the backward flows and hard negatives into it: the options' BackwardFlows, CustomFlows and HardNegatives are the default objective's.", nameof(options));
         _split = split;
+        _validation = options.ValidationUsers is { } validationUsers ? split.Valid.Spread(validationUsers) : split.Valid;
         _options = options;
         _logger = logger ?? NullLogger.Instance;
         _device = device ?? CPU;
@@ -202,6 +204,10 @@ public sealed partial class MultiInterestTrainer : IDisposable
     /// (<see cref="TrainerOptions.ResolveItemUpdates"/>), never <see cref="ItemUpdateMode.Auto"/>.</summary>
     public ItemUpdateMode ItemUpdates => _itemUpdates;
 
+    /// <summary>How many validation users each validation evaluates: all of the split's, or
+    /// <see cref="TrainerOptions.ValidationUsers"/> of them when that is fewer.</summary>
+    public int ValidationUserCount => _validation.Count;
+
     /// <summary>Steps taken so far.</summary>
     public long Step => _step;
 
@@ -220,6 +226,7 @@ public sealed partial class MultiInterestTrainer : IDisposable
             TrainerLog.TrainingStarted(_logger, _model.Config.Encoder, _model.Config.EffectiveInterests, _model.Config.Dimension, _split.TrainCount, _model.Config.ItemCount,
                 _options.BatchSize, _options.LearningRate, SoftmaxDescription(),
                 string.Join(", ", Flows.Select(f => $"{f.Flow.Name} x{f.Weight}")), _device.ToString());
+            if (_validation != _split.Valid) TrainerLog.ValidationSample(_logger, _validation.Count, _split.Valid.Count);
         }
         while (true)
         {
@@ -435,7 +442,7 @@ public sealed partial class MultiInterestTrainer : IDisposable
     {
         EnsureSane();
         _explosionWarned = false;
-        var result = Evaluate(_split.Valid);
+        var result = Evaluate(_validation);
         var metric = result[_options.SelectionMetric];
         var lossParts = _lossSums.ToDictionary(p => p.Key, p => p.Value / Math.Max(1, _stepsSinceValidation));
         var meanLoss = lossParts.GetValueOrDefault(StepLossParts.Total);

@@ -14,6 +14,10 @@ internal static partial class TrainerLog
         Message = "Training {Model} (K = {K}, d = {D}) on {Users} training users, {Items} items: batch {Batch}, lr {Lr}, {Negatives} negatives, flows [{Flows}], {Device}")]
     public static partial void TrainingStarted(ILogger logger, string model, int k, int d, int users, int items, int batch, double lr, string negatives, string flows, string device);
 
+    [LoggerMessage(EventId = 5, EventName = "ValidationSample", Level = LogLevel.Information,
+        Message = "Validating on {Users} of the {Total} validation users (spread evenly); test users are evaluated in full")]
+    public static partial void ValidationSample(ILogger logger, int users, int total);
+
     [LoggerMessage(EventId = 2, EventName = "Validated", Level = LogLevel.Information,
         Message = "step {Step}: loss {Loss:F4}, valid {Metric} {Value:F4}{Mark} (best {Best:F4} at {BestStep}), {Rate:F0} samples/s")]
     public static partial void Validated(ILogger logger, long step, double loss, string metric, double value, string mark, double best, long bestStep, double rate);

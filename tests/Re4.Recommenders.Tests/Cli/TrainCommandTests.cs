@@ -148,12 +148,37 @@ public sealed class TrainCommandTests
         unknownErr.Should().Contain("987654321");
     }
 
+    [Fact]
+    public void Train_ValidUsers_ValidatesOnThatManyUsers_AndSaysSoInMetrics()
+    {
+        using var dir = new TempDir();
+        var data = TinyData(dir);
+        var sampled = Path.Combine(dir.Path, "sampled");
+        var all = Path.Combine(dir.Path, "all");
+
+        var (code, _, err) = Run(["train", "--data", data, "--model", "comirec-sa", "--out", sampled, "--valid-users", "9", .. Fast]);
+        var (allCode, _, allErr) = Run(["train", "--data", data, "--model", "comirec-sa", "--out", all, .. Fast]);
+
+        code.Should().Be(0, err);
+        allCode.Should().Be(0, allErr);
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(sampled, "metrics.json")));
+        using var allJson = JsonDocument.Parse(File.ReadAllText(Path.Combine(all, "metrics.json")));
+        json.RootElement.GetProperty("validation_users").GetInt32().Should().Be(9);
+        var validUsers = allJson.RootElement.GetProperty("users").GetProperty("valid").GetInt32();
+        validUsers.Should().BeGreaterThan(9);
+        allJson.RootElement.GetProperty("validation_users").GetInt32().Should().Be(validUsers);
+        // Test users are evaluated in full either way: same data and seed, so the same test users.
+        json.RootElement.GetProperty("users").GetProperty("test").GetInt32().Should().Be(allJson.RootElement.GetProperty("users").GetProperty("test").GetInt32());
+        File.ReadAllLines(Path.Combine(sampled, "resume", "trainer.json")).Should().Contain(l => l.Contains("\"validation_users\": 9", StringComparison.Ordinal));
+    }
+
     [Theory]
     [InlineData(new[] { "train", "--data", "synthetic", "--out", "x" }, "--model")]
     [InlineData(new[] { "train", "--data", "synthetic", "--model", "sasrec", "--out", "x" }, "comirec-sa")]
     [InlineData(new[] { "train", "--data", "synthetic", "--model", "mind", "--out", "x", "--lr", "fast" }, "--lr")]
     [InlineData(new[] { "train", "--data", "synthetic", "--model", "mind", "--out", "x", "--sampler", "popular" }, "log-uniform")]
     [InlineData(new[] { "train", "--data", "synthetic", "--model", "mind", "--out", "x", "--device", "tpu" }, "cpu or cuda")]
+    [InlineData(new[] { "train", "--data", "synthetic", "--model", "comirec-sa", "--out", "x", "--valid-users", "0" }, "--valid-users")]
     [InlineData(new[] { "evaluate", "--data", "synthetic", "--model", "comirec-sa", "--out", "x" }, "--checkpoint")]
     [InlineData(new[] { "recommend", "--history", "1 2" }, "--checkpoint")]
     [InlineData(new[] { "diagnostics", "--data", "synthetic", "--out", "x" }, "--checkpoint")]
