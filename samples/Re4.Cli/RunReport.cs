@@ -63,10 +63,13 @@ internal sealed class RunReport(string model, SequenceDataset dataset, DataSplit
         });
     }
 
-    public void PrintSummary(TextWriter output, IReadOnlyDictionary<string, double> valid, IReadOnlyDictionary<string, double> test)
+    /// <param name="validationUsers">How many validation users <paramref name="valid"/> is over, when fewer than the split's
+    /// (<c>--valid-users</c>); null for all of them.</param>
+    public void PrintSummary(TextWriter output, IReadOnlyDictionary<string, double> valid, IReadOnlyDictionary<string, double> test, int? validationUsers = null)
     {
         output.WriteLine($"{model} on {dataset.Name} ({source.ProtocolName} protocol, seed {source.Seed}): {dataset.UserCount} users, {dataset.ItemCount} items, {dataset.InteractionCount} interactions");
-        output.WriteLine($"users: {split.TrainCount} train, {split.Valid.Count} valid, {split.Test.Count} test");
+        var sample = validationUsers is { } sampled && sampled < split.Valid.Count ? $" (valid metrics over {sampled} of them, --valid-users)" : string.Empty;
+        output.WriteLine($"users: {split.TrainCount} train, {split.Valid.Count} valid, {split.Test.Count} test{sample}");
         var header = $"{"split",-6} {"N",3} {"recall",8} {"recall_set",10} {"hitrate",8} {"ndcg",8} {"ndcg_comirec",12} {"ndcg_paper",10}";
         output.WriteLine(header);
         output.WriteLine(new string('-', header.Length));

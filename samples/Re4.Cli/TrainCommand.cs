@@ -183,7 +183,7 @@ internal static class TrainCommand
 
         var result = run.Result;
         var stdout = c.Out;
-        run.Report.PrintSummary(stdout, result.BestValidation, result.Test ?? new Dictionary<string, double>());
+        run.Report.PrintSummary(stdout, result.BestValidation, result.Test ?? new Dictionary<string, double>(), run.ValidationUsers);
         if (run.Diagnostics is not null) PrintDiagnostics(stdout, run.Diagnostics);
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{result.Steps} steps ({result.StopReason.ToIdentifier()}), best at step {result.BestStep}; {result.TrainSeconds:F1} s of training, {result.SamplesPerSecond:F0} samples/s"));
@@ -254,7 +254,7 @@ internal static class TrainCommand
             report.WriteRecommendations(Path.Combine(outDir, "recommendations.tsv"), split.Test, test);
         }
 
-        return new TrainRun(name, result, diagnostics, report);
+        return new TrainRun(name, result, diagnostics, report, trainer.ValidationUserCount);
     }
 
     /// <summary>The flag each architecture option of a warm start comes from, to name it when the checkpoint differs.</summary>

@@ -3,6 +3,6 @@ using Re4.Recommenders.Training;
 
 namespace Re4.Cli;
 
-/// <summary>What <see cref="TrainCommand.Train"/> returns: the run's report name, result, test-user diagnostics and
-/// the writer of its result files.</summary>
-internal sealed record TrainRun(string Name, TrainingResult Result, InterestDiagnosticsReport? Diagnostics, RunReport Report);
+/// <summary>What <see cref="TrainCommand.Train"/> returns: the run's report name, result, test-user diagnostics, the
+/// writer of its result files and how many validation users each validation evaluated.</summary>
+internal sealed record TrainRun(string Name, TrainingResult Result, InterestDiagnosticsReport? Diagnostics, RunReport Report, int ValidationUsers);

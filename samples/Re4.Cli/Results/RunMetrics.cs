@@ -75,6 +75,10 @@ internal sealed record RunMetrics
     /// (<c>dense</c> or <c>lazy</c>).</summary>
     public string? ItemUpdates { get; init; }
 
+    /// <summary><c>train</c>: how many validation users each validation evaluated (all of <see cref="Users"/>' <c>valid</c>
+    /// unless --valid-users was smaller): <see cref="Valid"/> and <see cref="History"/> are over these users.</summary>
+    public int? ValidationUsers { get; init; }
+
     /// <summary><c>train</c>: the --recipe name (the model preset's unless given).</summary>
     public string? Recipe { get; init; }
 
@@ -86,10 +90,6 @@ internal sealed record RunMetrics
 
     /// <summary>Each backward flow's name and weight λ.</summary>
     public IReadOnlyDictionary<string, double>? Flows { get; init; }
-
-    /// <summary><c>train</c>: how many validation users each validation evaluated (all of <see cref="Users"/>' <c>valid</c>
-    /// unless --valid-users was smaller): <see cref="Valid"/> and <see cref="History"/> are over these users.</summary>
-    public int? ValidationUsers { get; init; }
 
     /// <summary>β of REMI's interest-aware hard negatives (docs/remi.md); absent when off.</summary>
     public double? HardNegatives { get; init; }

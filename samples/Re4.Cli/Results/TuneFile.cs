@@ -17,6 +17,10 @@ internal sealed class TuneFile
     /// <summary>The users the search trained and selected on (the test users are not read).</summary>
     public required TuneUsers Users { get; init; }
 
+    /// <summary>How many of the validation users each trial validated on (<c>--valid-users</c>; <see cref="Users"/>'
+    /// <c>valid</c> when all of them). Absent from files written before the option existed, which validated on all.</summary>
+    public int? ValidationUsers { get; init; }
+
     public required string SelectionMetric { get; init; }
 
     public required TuneSchedule Schedule { get; init; }

@@ -52,7 +52,7 @@ public sealed class EvaluationSet
 
     /// <summary>At most <paramref name="count"/> entries spread evenly through the set: entry ⌊i·Count/count⌋ for
     /// i &lt; count, in order (the set itself when it has no more). The choice depends on the set alone, so every run on a
-    /// split validates on the same users; the split has already shuffled them (ComiRec's protocol).</summary>
+    /// split validates on the same users (in the split's order: shuffled by ComiRec's protocol, by user by leave-one-out).</summary>
     internal EvaluationSet Spread(int count)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);

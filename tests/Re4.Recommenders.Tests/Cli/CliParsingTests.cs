@@ -182,7 +182,7 @@ public sealed class CliParsingTests
         root.EnumerateObject().Select(p => p.Name).Should().Equal(
             "model", "dataset", "seed", "split_seed", "protocol", "filter", "max_len", "exclude_history", "users", "items", "interactions", "valid", "test",
             "train_seconds", "train_samples_per_second", "best_step", "steps", "stop_reason", "encoder", "interests", "dim", "batch_size", "lr", "sampler",
-            "softmax", "item_updates", "recipe", "train_sampler", "history_order", "flows", "diagnostics", "history");
+            "softmax", "item_updates", "validation_users", "recipe", "train_sampler", "history_order", "flows", "diagnostics", "history");
         // The re4 preset is the three flows with the reference code's weights (the flow option records' defaults).
         var flows = root.GetProperty("flows");
         flows.EnumerateObject().Select(p => p.Name).Should().Equal("contrast", "attend", "construct");

@@ -156,8 +156,8 @@ public sealed class TrainCommandTests
         var sampled = Path.Combine(dir.Path, "sampled");
         var all = Path.Combine(dir.Path, "all");
 
-        var (code, _, err) = Run(["train", "--data", data, "--model", "comirec-sa", "--out", sampled, "--valid-users", "9", .. Fast]);
-        var (allCode, _, allErr) = Run(["train", "--data", data, "--model", "comirec-sa", "--out", all, .. Fast]);
+        var (code, output, err) = Run(["train", "--data", data, "--model", "comirec-sa", "--out", sampled, "--valid-users", "9", .. Fast]);
+        var (allCode, allOutput, allErr) = Run(["train", "--data", data, "--model", "comirec-sa", "--out", all, .. Fast]);
 
         code.Should().Be(0, err);
         allCode.Should().Be(0, allErr);
@@ -170,6 +170,8 @@ public sealed class TrainCommandTests
         // Test users are evaluated in full either way: same data and seed, so the same test users.
         json.RootElement.GetProperty("users").GetProperty("test").GetInt32().Should().Be(allJson.RootElement.GetProperty("users").GetProperty("test").GetInt32());
         File.ReadAllLines(Path.Combine(sampled, "resume", "trainer.json")).Should().Contain(l => l.Contains("\"validation_users\": 9", StringComparison.Ordinal));
+        output.Should().Contain("(valid metrics over 9 of them, --valid-users)");
+        allOutput.Should().NotContain("--valid-users");
     }
 
     [Theory]

@@ -86,6 +86,7 @@ public sealed class TrainRunFolderTests
     [InlineData("--batch-size", "32")]
     [InlineData("--split-seed", "5")]
     [InlineData("--model", "mind")]
+    [InlineData("--valid-users", "5")]
     public void Resume_FlagContradictingTheRun_IsAUsageErrorNamingIt(string flag, string value)
     {
         using var dir = new TempDir();

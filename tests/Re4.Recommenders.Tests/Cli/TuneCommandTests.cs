@@ -34,6 +34,7 @@ public sealed class TuneCommandTests
         var root = json.RootElement;
         root.GetProperty("model").GetString().Should().Be("re4");
         root.GetProperty("selection_metric").GetString().Should().Be("recall@50");
+        root.GetProperty("validation_users").GetInt32().Should().Be(root.GetProperty("users").GetProperty("valid").GetInt32());
         root.GetProperty("schedule").GetProperty("rungs").EnumerateArray().Select(r => (r.GetProperty("configurations").GetInt32(), r.GetProperty("steps").GetInt64()))
             .Should().Equal((4, 10L), (2, 20L), (1, 40L));
         // --flows contrast: tau and lambda-contrast are searched, with lr; the other lambdas belong to no flow.

@@ -91,6 +91,7 @@ public sealed class TrainerLoopTests
             CustomFlows = [new WeightedBackwardFlow(new ReAttendFlow(new ReAttendOptions()), 0.5)],
             CheckpointDirectory = "runs/x",
             LogitsKernel = LogitsKernel.Managed,
+            ValidationUsers = 123,
         };
 
         var json = JsonSerializer.Serialize(options, ModelCheckpoint.Json);
@@ -99,7 +100,7 @@ public sealed class TrainerLoopTests
         var node = JsonNode.Parse(json)!.AsObject();
         node.Select(p => p.Key).Should().BeEquivalentTo(["batch_size", "learning_rate", "weight_decay", "negatives", "full_softmax_item_limit", "item_updates", "negative_count", "sampler",
             "max_steps", "max_epochs", "max_duration", "evaluate_every", "patience", "selection_metric", "seed", "evaluation_batch_size",
-            "exclude_history", "cutoffs", "backward_flows", "logits_kernel"]);
+            "exclude_history", "cutoffs", "backward_flows", "logits_kernel", "validation_users"]);
         back.Should().BeEquivalentTo(options, o => o.Excluding(x => x.CustomFlows).Excluding(x => x.CheckpointDirectory));
         back.BackwardFlows.Should().Be(options.BackwardFlows);
         back.CustomFlows.Should().BeEmpty();
