@@ -31,7 +31,8 @@ public sealed class TrainingResult
     /// <summary>Training examples per second over the training steps.</summary>
     public double SamplesPerSecond { get; }
 
-    /// <summary>Validation metrics of the selected model.</summary>
+    /// <summary>Validation metrics of the selected model, over the users each validation evaluated (all of the split's, or
+    /// <see cref="TrainerOptions.ValidationUsers"/> of them).</summary>
     public IReadOnlyDictionary<string, double> BestValidation { get; }
 
     /// <summary>Test metrics of the selected model (evaluated once, at the end), or null when not asked for.</summary>
