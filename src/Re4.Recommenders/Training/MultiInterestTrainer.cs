@@ -67,6 +67,8 @@ public sealed partial class MultiInterestTrainer : IDisposable
     private long _lastValidatedStep = -1;
     private long _stepsSinceValidation;
     private double _trainSeconds;
+    private double _trainSecondsAtValidation;   // _trainSeconds when the last validation (or the resumed run) began
+    private bool _validationCostWarned;
     private TrainingBatch? _lastBatch;   // what EnsureSane encodes (the samplers make a new batch each step: no copy)
     private double? _firstLoss;
     private bool _explosionWarned;
@@ -438,11 +440,31 @@ public sealed partial class MultiInterestTrainer : IDisposable
         return new TrainingDivergedException(step, part, value, reason, goodStep, folder, lastGood);
     }
 
+    /// <summary>Validation sets above this many users whose validation costs more than
+    /// <see cref="ValidationCostFactor"/> times the steps before it get a one-time warning suggesting a sample of this size.</summary>
+    internal const int SuggestedValidationUsers = 10_000;
+
+    /// <summary>How many times the training time since the last validation a scheduled validation may take before the
+    /// warning.</summary>
+    internal const double ValidationCostFactor = 5;
+
     private void Validate()
     {
         EnsureSane();
         _explosionWarned = false;
+        var stepsSeconds = _trainSeconds - _trainSecondsAtValidation;
+        var validationClock = Stopwatch.StartNew();
         var result = Evaluate(_validation);
+        var validationSeconds = validationClock.Elapsed.TotalSeconds;
+        _trainSecondsAtValidation = _trainSeconds;
+        // Once per run, and only at a scheduled validation (the one after a run's last step may follow few steps).
+        if (!_validationCostWarned && _validation.Count > SuggestedValidationUsers && _step % _options.EvaluateEvery == 0
+            && validationSeconds > ValidationCostFactor * stepsSeconds)
+        {
+            _validationCostWarned = true;
+            TrainerLog.ValidationCostly(_logger, _validation.Count, validationSeconds, stepsSeconds, _stepsSinceValidation, SuggestedValidationUsers);
+        }
+
         var metric = result[_options.SelectionMetric];
         var lossParts = _lossSums.ToDictionary(p => p.Key, p => p.Value / Math.Max(1, _stepsSinceValidation));
         var meanLoss = lossParts.GetValueOrDefault(StepLossParts.Total);
@@ -584,6 +606,7 @@ public sealed partial class MultiInterestTrainer : IDisposable
         _bestMetric = state.BestMetric;
         _validationsWithoutGain = state.ValidationsWithoutGain;
         _trainSeconds = state.TrainSeconds;
+        _trainSecondsAtValidation = state.TrainSeconds;
         _lastValidatedStep = state.Step;
         _history.AddRange(state.History ?? []);
         _bestValidation = _history.FirstOrDefault(h => h.Step == _bestStep)?.Metrics;

@@ -18,6 +18,10 @@ internal static partial class TrainerLog
         Message = "Validating on {Users} of the {Total} validation users (spread evenly); test users are evaluated in full")]
     public static partial void ValidationSample(ILogger logger, int users, int total);
 
+    [LoggerMessage(EventId = 6, EventName = "ValidationCostly", Level = LogLevel.Warning,
+        Message = "Validating {Users} users took {Seconds:F1} s against {TrainSeconds:F1} s for the {Steps} steps before it: validate on a sample (TrainerOptions.ValidationUsers, re4 train --valid-users {Suggested}) or less often (TrainerOptions.EvaluateEvery, --eval-every); test users are evaluated in full either way")]
+    public static partial void ValidationCostly(ILogger logger, int users, double seconds, double trainSeconds, long steps, int suggested);
+
     [LoggerMessage(EventId = 2, EventName = "Validated", Level = LogLevel.Information,
         Message = "step {Step}: loss {Loss:F4}, valid {Metric} {Value:F4}{Mark} (best {Best:F4} at {BestStep}), {Rate:F0} samples/s")]
     public static partial void Validated(ILogger logger, long step, double loss, string metric, double value, string mark, double best, long bestStep, double rate);

@@ -59,6 +59,29 @@ public sealed class TrainerLogTests
     }
 
     [Fact]
+    public void Fit_WarnsOnce_WhenValidatingALargeSetCostsFarMoreThanItsSteps_AndNotForASample()
+    {
+        // 11,000 validation users over 60 items: each validation takes far longer than one tiny step.
+        var raw = PlantedInterestGenerator.Generate(new SyntheticDataOptions { Users = 110_000, Items = 60, Topics = 6, MinLength = 5, MaxLength = 6, Seed = 4 });
+        var split = DataSplitter.ComiRec(DatasetPreparation.Prepare(raw, DatasetFilter.None), seed: 1, maxLength: 5);
+        split.Valid.Count.Should().BeGreaterThan(MultiInterestTrainer.SuggestedValidationUsers);
+        var config = new ModelConfig { Encoder = YouTubeDnnDescriptor.EncoderName, ItemCount = split.Dataset.ItemCount, Dimension = 4, MaxLength = 5 };
+        TrainerOptions Options(int? validationUsers) => new() { BatchSize = 4, NegativeCount = 8, MaxSteps = 3, EvaluateEvery = 1, Seed = 2, ValidationUsers = validationUsers };
+        var all = new CapturingLogger(LogLevel.Information);
+        var sampled = new CapturingLogger(LogLevel.Information);
+
+        using (var trainer = new MultiInterestTrainer(split, config, Options(null), all)) trainer.Fit();
+        using (var trainer = new MultiInterestTrainer(split, config, Options(MultiInterestTrainer.SuggestedValidationUsers), sampled)) trainer.Fit();
+
+        var warning = all.Entries.Where(e => e.Id.Id == 6).Should().ContainSingle("three validations, one warning").Subject;
+        warning.Level.Should().Be(LogLevel.Warning);
+        warning.Message.Should().StartWith(string.Create(CultureInfo.InvariantCulture, $"Validating {split.Valid.Count} users took "))
+            .And.Contain("the 1 steps before it").And.Contain("--valid-users 10000");
+        sampled.Entries.Should().NotContain(e => e.Id.Id == 6);
+        sampled.Entries.Should().Contain(e => e.Id.Id == 5 && e.Message.StartsWith("Validating on 10000 of the ", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Fit_WithInformationOff_FormatsNothing()
     {
         var split = Split();
