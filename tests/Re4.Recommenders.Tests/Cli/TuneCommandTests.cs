@@ -68,7 +68,7 @@ public sealed class TuneCommandTests
     }
 
     [Fact]
-    public async Task Tune_Resume_ContinuesAStoppedSearch_WithoutRerunningFinishedTrials()
+    public void Tune_Resume_ContinuesAStoppedSearch_WithoutRerunningFinishedTrials()
     {
         using var dir = new TempDir();
         var data = TinyData(dir);
@@ -79,13 +79,16 @@ public sealed class TuneCommandTests
         // Ctrl+C once the first trial is saved: exit 130, the state kept.
         using var cancel = new CancellationTokenSource();
         var state = Path.Combine(stopped, "tune-state.json");
-        var watcher = Task.Run(async () =>
+        // A thread of its own, not a thread-pool task: the search's parallel evaluation can hold every pool thread until
+        // it ends, and a watcher waiting for one would then cancel a finished search (exit 0, not 130).
+        var watcher = new Thread(() =>
         {
-            while (!File.Exists(state)) await Task.Delay(5);
+            while (!File.Exists(state)) Thread.Sleep(1);
             cancel.Cancel();
-        });
+        }) { IsBackground = true };
+        watcher.Start();
         var code = Program.Run(["tune", "--data", data, "--out", stopped, .. Tiny], new StringWriter(), new StringWriter(), cancel.Token);
-        await watcher;
+        watcher.Join();
         code.Should().Be(130);
         var saved = JsonDocument.Parse(File.ReadAllText(state)).RootElement.GetProperty("trials").GetArrayLength();
         saved.Should().BeInRange(1, 6);
