@@ -151,7 +151,7 @@ internal static class TuneCommand
             SplitSeed = source.SplitSeed,
             Protocol = source.ProtocolName,
             Users = new TuneUsers(split.TrainCount, split.Valid.Count),
-            ValidationUsers = Math.Min(spec.Options.ValidationUsers ?? split.Valid.Count, split.Valid.Count),
+            ValidationUsers = spec.Options.ResolveValidationUsers(split.Valid.Count),
             SelectionMetric = spec.Options.SelectionMetric,
             Schedule = new TuneSchedule(schedule.Configurations, schedule.ReductionFactor, schedule.MinSteps,
                 schedule.Rungs.Select(r => new TuneRung(r.Index, r.Configurations, r.Steps)).ToList()),

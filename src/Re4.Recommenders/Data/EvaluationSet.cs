@@ -55,8 +55,8 @@ public sealed class EvaluationSet
     /// split validates on the same users (in the split's order: shuffled by ComiRec's protocol, by user by leave-one-out).</summary>
     internal EvaluationSet Spread(int count)
     {
+        if (count >= Count) return this;   // an empty set included
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
-        if (count >= Count) return this;
         var rows = new List<(int User, int[] History, int[] Targets)>(count);
         for (var i = 0; i < count; i++)
         {

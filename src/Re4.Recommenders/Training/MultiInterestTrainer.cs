@@ -155,7 +155,7 @@ public sealed partial class MultiInterestTrainer : IDisposable
         if (objective is not null && (!options.BackwardFlows.IsEmpty || options.CustomFlows.Count > 0 || options.HardNegatives is not null))
             throw new ArgumentException("With an objective of your own, build the backward flows and hard negatives into it: the options' BackwardFlows, CustomFlows and HardNegatives are the default objective's.", nameof(options));
         _split = split;
-        _validation = options.ValidationUsers is { } validationUsers ? split.Valid.Spread(validationUsers) : split.Valid;
+        _validation = split.Valid.Spread(options.ResolveValidationUsers(split.Valid.Count));
         _options = options;
         _logger = logger ?? NullLogger.Instance;
         _device = device ?? CPU;

@@ -138,6 +138,10 @@ public sealed class TrainerOptions
         return itemCount > FullSoftmaxItemLimit ? ItemUpdateMode.Lazy : ItemUpdateMode.Dense;
     }
 
+    /// <summary>How many of <paramref name="validationUsers"/> validation users each validation evaluates:
+    /// <see cref="ValidationUsers"/> when it is fewer, all of them otherwise.</summary>
+    public int ResolveValidationUsers(int validationUsers) => Math.Min(ValidationUsers ?? validationUsers, validationUsers);
+
     /// <summary>The documented rule for a null <see cref="NegativeCount"/>: 10·B log-uniform (ComiRec), 5000 uniform (Re4 code).</summary>
     internal int ResolvedNegativeCount => NegativeCount ?? (Negatives == NegativeSampling.Uniform ? 5000 : 10 * BatchSize);
 
