@@ -7,7 +7,8 @@ public enum LogitsKernel
     Torch,
 
     /// <summary>The library's own cache-blocked SIMD kernel on the tensors' memory, forward and backward, for CPU float32
-    /// tensors (others fall back to libtorch). Exact to float rounding, not bit-identical to <see cref="Torch"/>: the sums run
-    /// in another order.</summary>
+    /// tensors (others fall back to libtorch). With the full softmax it also computes the softmax cross-entropy and its
+    /// gradient in the same pass over the logits. Exact to float rounding, not bit-identical to <see cref="Torch"/>: the sums
+    /// run in another order.</summary>
     Managed,
 }

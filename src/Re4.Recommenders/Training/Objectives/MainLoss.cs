@@ -29,9 +29,20 @@ internal static class MainLoss
         using var scope = NewDisposeScope();
         var u = SelectInterest(interests, table.index_select(0, targets));              // [B, d]
         StepProfiler.Mark(StepPhase.InterestSelection);
-        var logits = ManagedLogits.Product(u, table.narrow(0, 1, table.shape[0] - 1), kernel);   // [B, N]
-        StepProfiler.Mark(StepPhase.Logits);
-        var loss = nn.functional.cross_entropy(logits, targets.sub(TorchScalars.One)).MoveToOuterDisposeScope();
+        var items = table.narrow(0, 1, table.shape[0] - 1);                              // [N, d]
+        Tensor loss;
+        if (kernel == LogitsKernel.Managed)
+        {
+            // Logits, softmax and cross-entropy in one function (it marks the logits phase itself).
+            loss = ManagedSoftmaxCrossEntropy.Loss(u, items, targets.sub(TorchScalars.One)).MoveToOuterDisposeScope();
+        }
+        else
+        {
+            var logits = u.matmul(items.t());                                            // [B, N]
+            StepProfiler.Mark(StepPhase.Logits);
+            loss = nn.functional.cross_entropy(logits, targets.sub(TorchScalars.One)).MoveToOuterDisposeScope();
+        }
+
         StepProfiler.Mark(StepPhase.SoftmaxCrossEntropy);
         return loss;
     }

@@ -77,5 +77,5 @@ internal sealed class ManagedLogits : autograd.SingleTensorFunction<ManagedLogit
 
     /// <summary>The first float of a contiguous CPU float32 tensor (its storage offset included). The memory stays where it is
     /// while the tensor lives: libtorch's CPU allocator never moves it.</summary>
-    private static unsafe float* Data(Tensor t) => (float*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(t.bytes));
+    internal static unsafe float* Data(Tensor t) => (float*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(t.bytes));
 }

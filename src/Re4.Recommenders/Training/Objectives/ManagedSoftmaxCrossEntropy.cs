@@ -1,0 +1,208 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Re4.Recommenders.Training;
+
+/// <summary>
+/// The full-softmax main loss of <see cref="LogitsKernel.Managed"/> in one custom autograd function:
+/// mean<sub>i</sub> [log Σ<sub>j</sub> exp(u<sub>i</sub>·e<sub>j</sub>) − u<sub>i</sub>·e<sub>t<sub>i</sub></sub>], what
+/// <c>cross_entropy(U·Eᵀ, t)</c> computes, without libtorch's four passes over the <c>[B, N]</c> logits (log-softmax,
+/// NLL and both their backwards, each with a tensor of its own).
+/// </summary>
+/// <remarks>
+/// Forward computes the logits with <see cref="LogitsGemm.Forward"/> into one <c>[B, N]</c> buffer and turns each row into
+/// its softmax P in place (one pass for the maximum, one for exp and the sum, one to scale), keeping the row's loss. Backward
+/// uses softmax − one-hot = P − Y without forming it: with c = ∂L/∂loss / B,
+/// dU = c·(P·E − E<sub>t</sub>) and dE = Pᵀ·(c·U) − Σ<sub>i: t<sub>i</sub> = j</sub> c·u<sub>i</sub>, so P stays as forward
+/// left it (backward may run twice under <c>retain_graph</c>). Rows are independent and every sum runs in a fixed order, so
+/// results do not depend on the thread count. Exact to float rounding against libtorch, not bit-identical (tests compare
+/// both with a double-precision reference).
+/// </remarks>
+internal sealed class ManagedSoftmaxCrossEntropy : autograd.SingleTensorFunction<ManagedSoftmaxCrossEntropy>
+{
+    /// <inheritdoc />
+    public override string Name => nameof(ManagedSoftmaxCrossEntropy);
+
+    /// <summary>The mean softmax cross-entropy of U·Eᵀ against <paramref name="targets"/>, a float32 scalar.</summary>
+    /// <param name="u">U, <c>[B, d]</c> CPU float32.</param>
+    /// <param name="e">E, <c>[N, d]</c> CPU float32.</param>
+    /// <param name="targets">Each row's target column, <c>[B]</c> int64 in [0, N).</param>
+    /// <returns>The loss; falls back to libtorch's product and cross-entropy for tensors the managed kernel does not take.</returns>
+    public static Tensor Loss(Tensor u, Tensor e, Tensor targets)
+    {
+        if (!ManagedLogits.Supports(u) || !ManagedLogits.Supports(e) || u.shape[0] * e.shape[0] > int.MaxValue / sizeof(float))
+            return nn.functional.cross_entropy(u.matmul(e.t()), targets);
+        using var scope = NewDisposeScope();
+        return apply(u.contiguous(), e.contiguous(), targets.to(ScalarType.Int64).contiguous()).MoveToOuterDisposeScope();
+    }
+
+    /// <inheritdoc />
+    public override unsafe Tensor forward(autograd.AutogradContext ctx, params object[] vars)
+    {
+        var u = (Tensor)vars[0];         // [B, d]
+        var e = (Tensor)vars[1];         // [N, d]
+        var targets = (Tensor)vars[2];   // [B] int64
+        int b = checked((int)u.shape[0]), d = checked((int)u.shape[1]), n = checked((int)e.shape[0]);
+        if (e.shape[1] != d) throw new ArgumentException($"U is [{b}, {d}] but E is [{n}, {e.shape[1]}]: the dimensions differ.", nameof(vars));
+        if (targets.dim() != 1 || targets.shape[0] != b)
+            throw new ArgumentException($"The targets must be [{b}], one per row of U; got [{string.Join(", ", targets.shape)}].", nameof(vars));
+        var targetIndex = targets.data<long>().ToArray();
+        for (var i = 0; i < b; i++)
+            if ((ulong)targetIndex[i] >= (ulong)n)
+                throw new ArgumentOutOfRangeException(nameof(vars), targetIndex[i], $"Target {i} is {targetIndex[i]}; a target must be a column in [0, {n}).");
+        if (b == 0) throw new ArgumentException("U has no rows: the mean loss of an empty batch is undefined.", nameof(vars));
+
+        var probabilities = empty(b, n, dtype: ScalarType.Float32);   // [B, N]: the logits, then each row's softmax
+        var threads = torch.get_num_threads();
+        ManagedLogits.Forward(u, e, probabilities, threads);
+        StepProfiler.Mark(StepPhase.Logits);
+        var rowLoss = new float[b];
+        SoftmaxRows(probabilities, targetIndex, rowLoss, threads);
+        ctx.save_for_backward([u, e, targets, probabilities]);
+        double sum = 0;
+        for (var i = 0; i < b; i++) sum += rowLoss[i];   // row order: the same sum for any thread count
+        return tensor((float)(sum / b), dtype: ScalarType.Float32);
+    }
+
+    /// <inheritdoc />
+    public override unsafe List<Tensor> backward(autograd.AutogradContext ctx, Tensor grad_output)
+    {
+        using var scope = NewDisposeScope();
+        var saved = ctx.get_saved_variables();
+        var u = saved[0];               // [B, d]
+        var e = saved[1];               // [N, d]
+        var targets = saved[2];         // [B]
+        var probabilities = saved[3];   // [B, N]
+        int b = checked((int)u.shape[0]), d = checked((int)u.shape[1]), n = checked((int)e.shape[0]);
+        var c = grad_output.to(ScalarType.Float32).item<float>() / b;
+        var t = targets.data<long>().ToArray();
+        var threads = torch.get_num_threads();
+
+        // dE = Pᵀ·(c·U), then the one-hot part: row t_i of dE loses c·u_i.
+        var scaledU = u.mul(c).contiguous();                  // [B, d]
+        var gradE = empty(n, d, dtype: ScalarType.Float32);   // [N, d]
+        ManagedLogits.GradTable(probabilities, scaledU, gradE, threads);
+        float* de = Data(gradE), su = Data(scaledU), du, ev = Data(e);
+        for (var i = 0; i < b; i++)
+        {
+            var row = de + t[i] * d;
+            var from = su + (long)i * d;
+            for (var x = 0; x < d; x++) row[x] -= from[x];
+        }
+
+        // dU = c·(P·E − e_t).
+        var gradU = empty(b, d, dtype: ScalarType.Float32);   // [B, d]
+        ManagedLogits.GradInterests(probabilities, e, gradU, threads);
+        du = Data(gradU);
+        for (var i = 0; i < b; i++)
+        {
+            var row = du + (long)i * d;
+            var target = ev + t[i] * d;
+            for (var x = 0; x < d; x++) row[x] = c * (row[x] - target[x]);
+        }
+
+        // The caller's scope (the step's, around backward()) owns the gradients once libtorch has taken its references.
+        return [gradU.MoveToOuterDisposeScope(), gradE.MoveToOuterDisposeScope(), null!];
+    }
+
+    /// <summary>Each row of <paramref name="logits"/> (<c>[rows, n]</c>, contiguous CPU float32) becomes its softmax in place,
+    /// and <paramref name="rowLoss"/>[i] = logsumexp(row) − row[target[i]] (read before the row is overwritten).</summary>
+    internal static unsafe void SoftmaxRows(Tensor logits, long[] target, float[] rowLoss, int threads)
+    {
+        int rows = checked((int)logits.shape[0]), n = checked((int)logits.shape[1]);
+        var p = Data(logits);
+        var tasks = Math.Clamp(threads, 1, rows);
+        Parallel.For(0, tasks, new ParallelOptions { MaxDegreeOfParallelism = threads }, task =>
+        {
+            for (int i = task * rows / tasks, last = (task + 1) * rows / tasks; i < last; i++)
+                rowLoss[i] = SoftmaxRow(p + (long)i * n, n, target[i]);
+        });
+    }
+
+    /// <summary>One row: its softmax in place; returns logsumexp − row[target].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe float SoftmaxRow(float* row, int n, long target)
+    {
+        var logit = row[target];
+        var max = float.NegativeInfinity;
+        var j = 0;
+        if (Vectorised && n >= 16)
+        {
+            var m = Vector512.Create(float.NegativeInfinity);
+            // Avx512F.Max returns its second operand when either is NaN: the row's value, so a NaN reaches the result.
+            for (; j <= n - 16; j += 16) m = Avx512F.Max(m, Vector512.Load(row + j));
+            for (var k = 0; k < 16; k++) max = MathF.Max(max, m.GetElement(k));
+        }
+
+        // MathF.Max returns NaN when either side is NaN.
+        for (; j < n; j++) max = MathF.Max(max, row[j]);
+
+        // exp(x − max), summed; the sum is a vector of 16 partial sums, then the tail, in a fixed order.
+        var sum = 0f;
+        j = 0;
+        if (Vectorised && n >= 16)
+        {
+            var shift = Vector512.Create(max);
+            var s = Vector512<float>.Zero;
+            for (; j <= n - 16; j += 16)
+            {
+                var x = Exp(Vector512.Load(row + j) - shift);
+                x.Store(row + j);
+                s += x;
+            }
+
+            sum = Vector512.Sum(s);
+        }
+
+        for (; j < n; j++)
+        {
+            var x = MathF.Exp(row[j] - max);
+            row[j] = x;
+            sum += x;
+        }
+
+        var inverse = 1f / sum;
+        j = 0;
+        if (Vectorised)
+        {
+            var scale = Vector512.Create(inverse);
+            for (; j <= n - 16; j += 16) (Vector512.Load(row + j) * scale).Store(row + j);
+        }
+
+        for (; j < n; j++) row[j] *= inverse;
+        return max + MathF.Log(sum) - logit;
+    }
+
+    private static bool Vectorised => LogitsGemm.Vectorised;
+
+    /// <summary>e<sup>x</sup> for 16 floats, to about one ulp: x = k·ln 2 + r with |r| ≤ ln 2 / 2, e<sup>r</sup> by its Taylor
+    /// polynomial to r⁷ (error below 2·10⁻⁹ relative), times 2<sup>k</sup> built in the exponent bits. Inputs below −87.3
+    /// (where 2<sup>k</sup> leaves float's normal range) give 0; NaN gives NaN.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector512<float> Exp(Vector512<float> x)
+    {
+        var tooSmall = Avx512F.CompareLessThan(x, Vector512.Create(-87.3f));
+        var k = Avx512F.RoundScale(x * Vector512.Create(1.44269504f), 0x08);   // round to nearest, no exceptions
+        // r = x − k·ln 2 with ln 2 split in two so the product is exact to float's precision.
+        var r = Avx512F.FusedMultiplyAdd(k, Vector512.Create(-0.693145752f), x);
+        r = Avx512F.FusedMultiplyAdd(k, Vector512.Create(-1.42860677e-6f), r);
+        var p = Vector512.Create(1f / 5040);
+        p = Avx512F.FusedMultiplyAdd(p, r, Vector512.Create(1f / 720));
+        p = Avx512F.FusedMultiplyAdd(p, r, Vector512.Create(1f / 120));
+        p = Avx512F.FusedMultiplyAdd(p, r, Vector512.Create(1f / 24));
+        p = Avx512F.FusedMultiplyAdd(p, r, Vector512.Create(1f / 6));
+        p = Avx512F.FusedMultiplyAdd(p, r, Vector512.Create(0.5f));
+        p = Avx512F.FusedMultiplyAdd(p, r, Vector512<float>.One);
+        p = Avx512F.FusedMultiplyAdd(p, r, Vector512<float>.One);
+        // 2^k: k + 127 in the exponent field (k is at most 128 for finite x this far, and clamped so the bits stay valid).
+        var exponent = Avx512F.ConvertToVector512Int32(Avx512F.Min(Avx512F.Max(k, Vector512.Create(-126f)), Vector512.Create(127f)));
+        var scale = Avx512F.ShiftLeftLogical(exponent + Vector512.Create(127), 23).AsSingle();
+        var result = p * scale;
+        return Vector512.ConditionalSelect(tooSmall.AsSingle(), Vector512<float>.Zero, result);
+    }
+
+    private static unsafe float* Data(Tensor t) => ManagedLogits.Data(t);
+}

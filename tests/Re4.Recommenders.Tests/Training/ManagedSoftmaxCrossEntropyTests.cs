@@ -1,0 +1,175 @@
+using System.Runtime.Intrinsics;
+using Re4.Recommenders.Training;
+using static TorchSharp.torch;
+
+namespace Re4.Recommenders.Tests.Training;
+
+/// <summary>The fused full-softmax loss of <see cref="LogitsKernel.Managed"/> (<see cref="ManagedSoftmaxCrossEntropy"/>)
+/// against a double-precision reference written here (loop sums, no libtorch), its vector exp against
+/// <see cref="Math.Exp(double)"/>, and its edge cases.</summary>
+public sealed class ManagedSoftmaxCrossEntropyTests
+{
+    private static (Tensor U, Tensor E) Inputs(int b, int n, int d, int seed, double spread)
+    {
+        var generator = new Generator((ulong)seed);
+        var u = rand(new long[] { b, d }, generator: generator).sub_(0.5).mul_(spread);   // [B, d]
+        var e = rand(new long[] { n, d }, generator: generator).sub_(0.5).mul_(spread);   // [N, d]
+        return (u, e);
+    }
+
+    /// <summary>The loss and both gradients in double, from the definition: L = (1/B) Σᵢ [log Σⱼ exp(zᵢⱼ) − zᵢₜ],
+    /// zᵢⱼ = uᵢ·eⱼ, ∂L/∂zᵢⱼ = (softmax(zᵢ)ⱼ − [j = tᵢ]) / B.</summary>
+    private static (double Loss, double[] GradU, double[] GradE) Reference(float[] u, float[] e, long[] t, int b, int n, int d)
+    {
+        var gradU = new double[b * d];
+        var gradE = new double[n * d];
+        double loss = 0;
+        for (var i = 0; i < b; i++)
+        {
+            var z = new double[n];
+            for (var j = 0; j < n; j++)
+                for (var x = 0; x < d; x++) z[j] += (double)u[i * d + x] * e[j * d + x];
+            var max = z.Max();
+            var sum = z.Sum(v => Math.Exp(v - max));
+            loss += max + Math.Log(sum) - z[t[i]];
+            for (var j = 0; j < n; j++)
+            {
+                var g = (Math.Exp(z[j] - max) / sum - (j == t[i] ? 1 : 0)) / b;
+                for (var x = 0; x < d; x++)
+                {
+                    gradU[i * d + x] += g * e[j * d + x];
+                    gradE[j * d + x] += g * u[i * d + x];
+                }
+            }
+        }
+
+        return (loss / b, gradU, gradE);
+    }
+
+    [Theory]
+    [InlineData(128, 1000, 64, 4.0)]   // the training shape, a smaller catalogue, peaked rows
+    [InlineData(1, 37, 64, 1.0)]       // one row, N not a multiple of 16
+    [InlineData(7, 100, 17, 1.0)]      // d not a multiple of the vector width
+    [InlineData(13, 15, 8, 2.0)]       // N below one vector: the scalar tail only
+    [InlineData(5, 1, 64, 1.0)]        // one item: every loss is 0, every gradient 0
+    public void Loss_MatchesDoubleReference_LossAndBothGradients(int b, int n, int d, double spread)
+    {
+        using var scope = NewDisposeScope();
+        var (u, e) = Inputs(b, n, d, seed: b * 1000 + n + d, spread);
+        var t = Enumerable.Range(0, b).Select(i => (long)((i * 7 + 3) % n)).ToArray();
+        t[0] = n - 1;   // the last column, read past the last full vector when N is not a multiple of 16
+        var um = u.clone().requires_grad_(true);
+        var em = e.clone().requires_grad_(true);
+
+        var loss = ManagedSoftmaxCrossEntropy.Loss(um, em, tensor(t));
+        loss.backward();
+
+        var (expected, gradU, gradE) = Reference(u.data<float>().ToArray(), e.data<float>().ToArray(), t, b, n, d);
+        loss.dtype.Should().Be(ScalarType.Float32);
+        loss.dim().Should().Be(0);
+        // The logits carry float rounding of d products each (about d·ε·spread²/4 at worst); the loss inherits it.
+        loss.item<float>().Should().BeApproximately((float)expected, (float)(d * 6e-8 * spread * spread * Math.Max(1, Math.Abs(expected))));
+        var gu = um.grad!.data<float>().ToArray();
+        var ge = em.grad!.data<float>().ToArray();
+        // A gradient element sums N (dU) or B (dE) terms of at most spread²/4 · 1/B each; float rounding of the softmax
+        // and the sums stays far below 1e-6 of the largest term's scale.
+        var tolerance = 1e-6 * spread * spread;
+        for (var k = 0; k < gu.Length; k++) gu[k].Should().BeApproximately((float)gradU[k], (float)tolerance, $"dL/dU[{k / d}, {k % d}]");
+        for (var k = 0; k < ge.Length; k++) ge[k].Should().BeApproximately((float)gradE[k], (float)tolerance, $"dL/dE[{k / d}, {k % d}]");
+    }
+
+    [Fact]
+    public void Loss_AgreesWithLibtorchCrossEntropy_AndBackwardCanRunTwice()
+    {
+        using var scope = NewDisposeScope();
+        var (u, e) = Inputs(9, 300, 32, seed: 5, spread: 3);
+        var t = tensor(new long[] { 0, 299, 5, 5, 17, 100, 250, 1, 42 });
+        var um = u.clone().requires_grad_(true);
+        var em = e.clone().requires_grad_(true);
+        var loss = ManagedSoftmaxCrossEntropy.Loss(um, em, t);
+        var ut = u.clone().requires_grad_(true);
+        var et = e.clone().requires_grad_(true);
+        var torchLoss = nn.functional.cross_entropy(ut.matmul(et.t()), t);
+        torchLoss.backward();
+        loss.item<float>().Should().BeApproximately(torchLoss.item<float>(), 1e-5f);
+
+        // Twice (the graph kept): backward must not consume what forward saved, so the second adds the same gradient.
+        loss.backward(retain_graph: true);
+        var first = (um.grad!.clone(), em.grad!.clone());
+        loss.backward();
+        (um.grad! - 2 * first.Item1).abs().max().item<float>().Should().BeLessThan(1e-7f);
+        (em.grad! - 2 * first.Item2).abs().max().item<float>().Should().BeLessThan(1e-7f);
+        (first.Item1 - ut.grad!).abs().max().item<float>().Should().BeLessThan(1e-6f);
+        (first.Item2 - et.grad!).abs().max().item<float>().Should().BeLessThan(1e-6f);
+    }
+
+    [Fact]
+    public void SoftmaxRows_ResultsDoNotDependOnTheThreadCount()
+    {
+        var (u, e) = Inputs(50, 333, 64, seed: 9, spread: 4);
+        using var logits = u.matmul(e.t());   // [50, 333]
+        var t = Enumerable.Range(0, 50).Select(i => (long)(i * 5 % 333)).ToArray();
+        (float[] P, float[] Loss) Run(int threads)
+        {
+            using var p = logits.clone();
+            var loss = new float[50];
+            ManagedSoftmaxCrossEntropy.SoftmaxRows(p, t, loss, threads);
+            return (p.data<float>().ToArray(), loss);
+        }
+
+        var one = Run(1);
+        var three = Run(3);
+        one.P.Should().Equal(three.P);
+        one.Loss.Should().Equal(three.Loss);
+        // Each row is now a distribution.
+        for (var i = 0; i < 50; i++) one.P.Skip(i * 333).Take(333).Sum().Should().BeApproximately(1f, 1e-5f);
+    }
+
+    [Fact]
+    public void Exp_IsWithinTwoUlpsOfMathExp_UnderflowsToZero_AndKeepsNaN()
+    {
+        if (!Vector512.IsHardwareAccelerated || !System.Runtime.Intrinsics.X86.Avx512F.IsSupported) return;   // the scalar path uses MathF.Exp
+        var inputs = new List<float> { 0f, -0f, -1e-30f, -0.34657359f, -0.34657360f, -0.5f, -1f, -10f, -50f, -87f, -87.29f, 1f, 5f, 80f };
+        for (var x = -87.25f; x < 0; x += 0.0137f) inputs.Add(x);
+        while (inputs.Count % 16 != 0) inputs.Add(-3f);
+        var values = inputs.ToArray();
+        for (var i = 0; i < values.Length; i += 16)
+        {
+            var got = ManagedSoftmaxCrossEntropy.Exp(Vector512.Create(values, i));
+            for (var k = 0; k < 16; k++)
+            {
+                var exact = Math.Exp(values[i + k]);
+                var ulp = MathF.BitIncrement((float)exact) - (float)exact;
+                Math.Abs(got.GetElement(k) - exact).Should().BeLessThanOrEqualTo(2.0 * ulp, $"exp({values[i + k]:R})");
+            }
+        }
+
+        var edge = ManagedSoftmaxCrossEntropy.Exp(Vector512.Create(float.NaN, -87.31f, -100f, float.NegativeInfinity, -1e30f, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0));
+        float.IsNaN(edge.GetElement(0)).Should().BeTrue();
+        edge.GetElement(1).Should().Be(0f);
+        edge.GetElement(2).Should().Be(0f);
+        edge.GetElement(3).Should().Be(0f);
+        edge.GetElement(4).Should().Be(0f);
+        edge.GetElement(5).Should().Be(1f);
+    }
+
+    [Fact]
+    public void Loss_NaNInTheInterests_GivesNaN()
+    {
+        using var scope = NewDisposeScope();
+        var (u, e) = Inputs(4, 40, 16, seed: 2, spread: 1);
+        u[2, 3] = tensor(float.NaN);
+        float.IsNaN(ManagedSoftmaxCrossEntropy.Loss(u, e, tensor(new long[] { 0, 1, 2, 3 })).item<float>()).Should().BeTrue();
+    }
+
+    [Theory]
+    [InlineData(40L)]
+    [InlineData(-1L)]
+    public void Loss_TargetOutsideTheColumns_Throws(long bad)
+    {
+        using var scope = NewDisposeScope();
+        var (u, e) = Inputs(3, 40, 16, seed: 2, spread: 1);
+        var act = () => ManagedSoftmaxCrossEntropy.Loss(u, e, tensor(new long[] { 0, bad, 2 }));
+        act.Should().Throw<ArgumentOutOfRangeException>().WithMessage($"*Target 1 is {bad}*[0, 40)*");
+    }
+}
