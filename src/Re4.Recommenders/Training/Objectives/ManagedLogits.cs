@@ -39,7 +39,7 @@ internal sealed class ManagedLogits : autograd.SingleTensorFunction<ManagedLogit
         int b = checked((int)u.shape[0]), d = checked((int)u.shape[1]), n = checked((int)e.shape[0]);
         if (e.shape[1] != d) throw new ArgumentException($"U is [{b}, {d}] but E is [{n}, {e.shape[1]}]: the dimensions differ.", nameof(vars));
         ctx.save_for_backward([u, e]);
-        var logits = empty(b, n, dtype: ScalarType.Float32);   // [B, N]
+        var logits = empty(b, n, dtype: ScalarType.Float32, device: u.device);   // [B, N]
         Forward(u, e, logits, torch.get_num_threads());
         return logits;
     }
@@ -53,8 +53,8 @@ internal sealed class ManagedLogits : autograd.SingleTensorFunction<ManagedLogit
         var e = saved[1];                          // [N, d]
         var g = grad_output.contiguous();          // [B, N]
         int b = checked((int)u.shape[0]), d = checked((int)u.shape[1]), n = checked((int)e.shape[0]);
-        var gradU = empty(b, d, dtype: ScalarType.Float32);   // [B, d]
-        var gradE = empty(n, d, dtype: ScalarType.Float32);   // [N, d]
+        var gradU = empty(b, d, dtype: ScalarType.Float32, device: u.device);   // [B, d]
+        var gradE = empty(n, d, dtype: ScalarType.Float32, device: u.device);   // [N, d]
         var threads = torch.get_num_threads();
         GradInterests(g, e, gradU, threads);
         GradTable(g, u, gradE, threads);

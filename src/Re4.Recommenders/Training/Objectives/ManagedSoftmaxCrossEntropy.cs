@@ -55,7 +55,7 @@ internal sealed class ManagedSoftmaxCrossEntropy : autograd.SingleTensorFunction
                 throw new ArgumentOutOfRangeException(nameof(vars), targetIndex[i], $"Target {i} is {targetIndex[i]}; a target must be a column in [0, {n}).");
         if (b == 0) throw new ArgumentException("U has no rows: the mean loss of an empty batch is undefined.", nameof(vars));
 
-        var probabilities = empty(b, n, dtype: ScalarType.Float32);   // [B, N]: the logits, then each row's softmax
+        var probabilities = empty(b, n, dtype: ScalarType.Float32, device: u.device);   // [B, N]: the logits, then each row's softmax
         var threads = torch.get_num_threads();
         ManagedLogits.Forward(u, e, probabilities, threads);
         StepProfiler.Mark(StepPhase.Logits);
@@ -64,7 +64,7 @@ internal sealed class ManagedSoftmaxCrossEntropy : autograd.SingleTensorFunction
         ctx.save_for_backward([u, e, targets, probabilities]);
         double sum = 0;
         for (var i = 0; i < b; i++) sum += rowLoss[i];   // row order: the same sum for any thread count
-        return tensor((float)(sum / b), dtype: ScalarType.Float32);
+        return tensor((float)(sum / b), dtype: ScalarType.Float32, device: u.device);
     }
 
     /// <inheritdoc />
@@ -82,10 +82,12 @@ internal sealed class ManagedSoftmaxCrossEntropy : autograd.SingleTensorFunction
         var threads = torch.get_num_threads();
 
         // dE = Pᵀ·(c·U), then the one-hot part: row t_i of dE loses c·u_i.
-        var scaledU = u.mul(c).contiguous();                  // [B, d]
-        var gradE = empty(n, d, dtype: ScalarType.Float32);   // [N, d]
+        var scaledU = empty(b, d, dtype: ScalarType.Float32, device: u.device);   // [B, d]
+        float* su = Data(scaledU), uv = Data(u);
+        for (long k = 0, count = (long)b * d; k < count; k++) su[k] = c * uv[k];
+        var gradE = empty(n, d, dtype: ScalarType.Float32, device: u.device);     // [N, d]
         ManagedLogits.GradTable(probabilities, scaledU, gradE, threads);
-        float* de = Data(gradE), su = Data(scaledU), du, ev = Data(e);
+        float* de = Data(gradE), du, ev = Data(e);
         for (var i = 0; i < b; i++)
         {
             var row = de + t[i] * d;
@@ -94,7 +96,7 @@ internal sealed class ManagedSoftmaxCrossEntropy : autograd.SingleTensorFunction
         }
 
         // dU = c·(P·E − e_t).
-        var gradU = empty(b, d, dtype: ScalarType.Float32);   // [B, d]
+        var gradU = empty(b, d, dtype: ScalarType.Float32, device: u.device);   // [B, d]
         ManagedLogits.GradInterests(probabilities, e, gradU, threads);
         du = Data(gradU);
         for (var i = 0; i < b; i++)
