@@ -94,7 +94,7 @@ internal sealed class TrainFlags
             "validate on N of the validation users, spread evenly (default: all); test users are always evaluated in full", min: 1);
         Device = CliOptions.DeviceOption(string.Empty);
         Logits = CliOptions.Choice("logits-kernel",
-            "torch (libtorch's product) | managed (the library's SIMD kernel, forward and backward, CPU float32; exact to\nfloat rounding, not bit-identical to torch)",
+            "managed (the library's SIMD kernel, logits and full-softmax cross-entropy, forward and backward, CPU float32) |\ntorch (libtorch's product and cross-entropy: bit-identical to runs of earlier versions; exact to float rounding\nagainst managed)",
             LogitsKernels, trainer.LogitsKernel, "K");
     }
 

@@ -14,7 +14,9 @@ namespace Re4.Recommenders.Training;
 /// Per parameter, with g its gradient (plus weight_decay * p), t its own step count:
 /// m = beta1 m + (1 - beta1) g; v = beta2 v + (1 - beta2) g^2;
 /// p -= lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps).
-/// The operations and their order are TorchSharp's, so results match its Adam bit for bit. Parameters whose gradient
+/// The operations and their order are TorchSharp's. CPU float32 parameters are updated by <see cref="AdamKernel"/> in one
+/// pass with the same operations, except that its square root is IEEE's where libtorch's (MKL's) may differ in the last
+/// bit, so weights can differ from TorchSharp's Adam in their last bits; other parameters match it bit for bit. Parameters whose gradient
 /// is undefined are skipped, their step count included, as torch does. Not thread-safe.
 /// <para>One parameter, a table of rows (the item embeddings), may be updated row-sparse ("lazy", as TensorFlow Addons'
 /// LazyAdam and torch.optim.SparseAdam): <see cref="Step(Tensor?)"/> is given the rows the step used, and only those rows
@@ -34,7 +36,7 @@ internal sealed class AdamOptimizer : IDisposable
 
     private readonly TorchSharp.Modules.Parameter[] _parameters;
     private readonly ParameterState[] _states;
-    private readonly double _beta1, _beta2;
+    private readonly double _beta1, _beta2, _epsValue;
     private readonly int _rowSparse;   // index of the parameter updated row-sparse, or -1
 
     // Owned for the optimizer's lifetime: a temporary Scalar may be freed by its finalizer while libtorch reads it.
@@ -74,6 +76,7 @@ internal sealed class AdamOptimizer : IDisposable
         _oneMinusBeta1 = (1 - beta1).ToScalar();
         _oneMinusBeta2 = (1 - beta2).ToScalar();
         _eps = eps.ToScalar();
+        _epsValue = eps;
         _weightDecay = weightDecay.ToScalar();
         _states = new ParameterState[_parameters.Length];
         using var noGrad = no_grad();
@@ -176,6 +179,12 @@ internal sealed class AdamOptimizer : IDisposable
                 continue;
             }
 
+            if (UseKernel && KernelTakes(p, grad, state))
+            {
+                UpdateWithKernel(p, grad, state, Math.Sqrt(biasCorrection2), -(LearningRate / biasCorrection1));
+                continue;
+            }
+
             // A new tensor, as torch does: the parameter's .grad itself is left as backward wrote it.
             if (WeightDecay != 0) grad = grad.add(p, _weightDecay);
             state.ExpAvg.mul_(_beta1Scalar).add_(grad, _oneMinusBeta1);
@@ -185,10 +194,42 @@ internal sealed class AdamOptimizer : IDisposable
         }
     }
 
+    /// <summary>Whether <see cref="AdamKernel"/> updates this parameter in one pass: CPU float32, everything contiguous.
+    /// Other parameters get libtorch's operations.</summary>
+    private static bool KernelTakes(Tensor p, Tensor grad, ParameterState state) =>
+        p.device_type == DeviceType.CPU && p.dtype == ScalarType.Float32 && grad.dtype == ScalarType.Float32 && grad.device_type == DeviceType.CPU
+        && p.is_contiguous() && grad.is_contiguous() && grad.numel() == p.numel() && state.ExpAvg.is_contiguous() && state.ExpAvgSq.is_contiguous();
+
+    /// <summary>The dense update of <see cref="Step(Tensor?, Tensor?, bool)"/> by <see cref="AdamKernel"/>, its scalars
+    /// rounded to float as libtorch rounds them.</summary>
+    private unsafe void UpdateWithKernel(Tensor p, Tensor grad, ParameterState state, double biasCorrection2Sqrt, double negativeStepSize) =>
+        AdamKernel.Update(ManagedLogits.Data(p), ManagedLogits.Data(grad), ManagedLogits.Data(state.ExpAvg), ManagedLogits.Data(state.ExpAvgSq), p.numel(),
+            (float)_beta1, (float)(1 - _beta1), (float)_beta2, (float)(1 - _beta2), (float)biasCorrection2Sqrt, (float)_epsValue,
+            (float)negativeStepSize, (float)WeightDecay, torch.get_num_threads());
+
+    /// <summary>Whether the dense update of CPU float32 parameters runs in <see cref="AdamKernel"/> (the default) rather
+    /// than as libtorch's eight operations (the same up to the last bits of a square root; see the kernel). Tests switch it
+    /// off to compare.</summary>
+    internal bool UseKernel { get; set; } = true;
+
     /// <summary>The row-sparse update: the dense step's operations, in its order, on the used rows gathered into small
     /// tensors, which are then written back. <paramref name="g"/> is the used rows' gradient, <c>[U, d]</c>.</summary>
     private void UpdateRows(Tensor p, Tensor g, ParameterState state, Tensor rows, Scalar biasCorrection2Sqrt, Scalar negativeStepSize)
     {
+        if (UseKernel && KernelTakes(p, g.contiguous(), state))
+        {
+            // The kernel on the used rows gathered into tensors of their own, as the dense step runs it on the whole table.
+            var gathered = p.index_select(0, rows);                // [U, d]
+            var mRows = state.ExpAvg.index_select(0, rows);        // [U, d]
+            var vRows = state.ExpAvgSq.index_select(0, rows);      // [U, d]
+            var rowState = new ParameterState(mRows, vRows) { Step = state.Step };
+            UpdateWithKernel(gathered, g.contiguous(), rowState, biasCorrection2Sqrt.ToDouble(), negativeStepSize.ToDouble());
+            state.ExpAvg.index_copy_(0, rows, mRows);
+            state.ExpAvgSq.index_copy_(0, rows, vRows);
+            p.index_copy_(0, rows, gathered);
+            return;
+        }
+
         if (WeightDecay != 0) g = g.add(p.index_select(0, rows), _weightDecay);
         var m = state.ExpAvg.index_select(0, rows).mul_(_beta1Scalar).add_(g, _oneMinusBeta1);                // [U, d]
         var v = state.ExpAvgSq.index_select(0, rows).mul_(_beta2Scalar).addcmul_(g, g, _oneMinusBeta2);       // [U, d]

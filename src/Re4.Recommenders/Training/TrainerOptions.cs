@@ -100,10 +100,12 @@ public sealed class TrainerOptions
     [JsonIgnore]
     public string? CheckpointDirectory { get; set; }
 
-    /// <summary>Which code computes the main loss's logits U·Eᵀ and their gradients (default <see cref="LogitsKernel.Torch"/>,
-    /// libtorch's product; <see cref="LogitsKernel.Managed"/> is the library's SIMD kernel, CPU float32 only, exact to
-    /// float rounding but not bit-identical to the default; a resumed run keeps it).</summary>
-    public LogitsKernel LogitsKernel { get; set; } = LogitsKernel.Torch;
+    /// <summary>Which code computes the main loss's logits U·Eᵀ and their gradients (default <see cref="LogitsKernel.Managed"/>,
+    /// the library's SIMD kernel, with the full softmax's cross-entropy fused in, for CPU float32 tensors; others fall back to
+    /// libtorch). <see cref="LogitsKernel.Torch"/> is libtorch's product, the default of earlier builds: exact to float
+    /// rounding against the managed kernel but not bit-identical, so it reproduces earlier seeded runs. A resumed run keeps
+    /// the kernel it started with.</summary>
+    public LogitsKernel LogitsKernel { get; set; } = LogitsKernel.Managed;
 
     /// <summary>The largest <see cref="PrefetchBatches"/>.</summary>
     public const int MaxPrefetchBatches = 16;
