@@ -15,6 +15,9 @@ namespace Re4.Recommenders.Training;
 /// Elements are independent, so the thread count does not change any result.</remarks>
 internal static unsafe class AdamKernel
 {
+    /// <summary>Whether the vector loop runs here (AVX-512); <see cref="AdamOptimizer"/> uses the kernel only then.</summary>
+    internal static bool Vectorised => Avx512F.IsSupported && Vector512.IsHardwareAccelerated;
+
     /// <summary>Elements per thread below which a second thread costs more than it saves.</summary>
     private const long ParallelChunk = 1 << 16;
 
@@ -43,7 +46,7 @@ internal static unsafe class AdamKernel
         float oneMinusBeta2, float biasCorrection2Sqrt, float eps, float negativeStepSize, float weightDecay)
     {
         var i = from;
-        if (Avx512F.IsSupported && Vector512.IsHardwareAccelerated)
+        if (Vectorised)
         {
             var b1 = Vector512.Create(beta1);
             var a1 = Vector512.Create(oneMinusBeta1);

@@ -194,10 +194,10 @@ internal sealed class AdamOptimizer : IDisposable
         }
     }
 
-    /// <summary>Whether <see cref="AdamKernel"/> updates this parameter in one pass: CPU float32, everything contiguous.
-    /// Other parameters get libtorch's operations.</summary>
+    /// <summary>Whether <see cref="AdamKernel"/> updates this parameter in one pass: CPU float32, everything contiguous, on a
+    /// machine with AVX-512. Other parameters get libtorch's operations.</summary>
     private static bool KernelTakes(Tensor p, Tensor grad, ParameterState state) =>
-        p.device_type == DeviceType.CPU && p.dtype == ScalarType.Float32 && grad.dtype == ScalarType.Float32 && grad.device_type == DeviceType.CPU
+        AdamKernel.Vectorised && p.device_type == DeviceType.CPU && p.dtype == ScalarType.Float32 && grad.dtype == ScalarType.Float32 && grad.device_type == DeviceType.CPU
         && p.is_contiguous() && grad.is_contiguous() && grad.numel() == p.numel() && state.ExpAvg.is_contiguous() && state.ExpAvgSq.is_contiguous();
 
     /// <summary>The dense update of <see cref="Step(Tensor?, Tensor?, bool)"/> by <see cref="AdamKernel"/>, its scalars

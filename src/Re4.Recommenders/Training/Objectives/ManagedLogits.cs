@@ -27,9 +27,10 @@ internal sealed class ManagedLogits : autograd.SingleTensorFunction<ManagedLogit
     }
 
     /// <summary>Whether the managed kernel computes on <paramref name="t"/>: a 2-D CPU float32 tensor of at most 2 GiB (its
-    /// memory is reached through a span, whose length is an int).</summary>
+    /// memory is reached through a span, whose length is an int), on a machine with AVX-512 (elsewhere libtorch's vectorised
+    /// product is faster than the kernel's scalar loop).</summary>
     internal static bool Supports(Tensor t) =>
-        t.device_type == DeviceType.CPU && t.dtype == ScalarType.Float32 && t.dim() == 2 && t.numel() <= int.MaxValue / sizeof(float);
+        LogitsGemm.Vectorised && t.device_type == DeviceType.CPU && t.dtype == ScalarType.Float32 && t.dim() == 2 && t.numel() <= int.MaxValue / sizeof(float);
 
     /// <inheritdoc />
     public override Tensor forward(autograd.AutogradContext ctx, params object[] vars)
