@@ -177,7 +177,11 @@ public sealed partial class MultiInterestTrainer : IDisposable
         _gatherItemRows = _itemUpdates == ItemUpdateMode.Lazy && objective is null;
         using (NewDisposeScope()) _checkTableGradient = _gatherItemRows && _model.ItemEmbeddings.grad is null;   // a model trained before may have one
         _optimizer = new AdamOptimizer(_model.parameters().Concat(_objectiveModules.parameters()), options.LearningRate, weightDecay: options.WeightDecay,
-            rowSparseIndex: _itemUpdates == ItemUpdateMode.Lazy ? ItemTableIndex(_model) : -1);
+            rowSparseIndex: _itemUpdates == ItemUpdateMode.Lazy ? ItemTableIndex(_model) : -1)
+        {
+            // LogitsKernel.Torch is libtorch's arithmetic throughout the step, so earlier builds' seeded runs stay reachable.
+            UseKernel = options.LogitsKernel == LogitsKernel.Managed,
+        };
         ITrainingSampler sampler = options.Sampler == TrainingSamplerKind.RandomCut
             ? new RandomCutSampler(split, options.BatchSize, options.Seed, reverseHistory: config.ReverseHistory)
             : new EveryPrefixSampler(split, options.BatchSize, options.Seed, reverseHistory: config.ReverseHistory);
@@ -209,6 +213,9 @@ public sealed partial class MultiInterestTrainer : IDisposable
     /// <summary>How many validation users each validation evaluates: all of the split's, or
     /// <see cref="TrainerOptions.ValidationUsers"/> of them when that is fewer.</summary>
     public int ValidationUserCount => _validation.Count;
+
+    /// <summary>Whether Adam runs its one-pass kernel (<see cref="LogitsKernel.Managed"/>) rather than libtorch's operations.</summary>
+    internal bool OptimizerUsesKernel => _optimizer.UseKernel;
 
     /// <summary>Steps taken so far.</summary>
     public long Step => _step;

@@ -170,6 +170,21 @@ public sealed class ManagedLogitsTests
     }
 
     [Fact]
+    public void Trainer_TorchKernel_UsesLibtorchsAdam_ManagedKernelTheOnePassOne()
+    {
+        // Torch is libtorch's arithmetic throughout the step (earlier builds' results bit for bit); Managed, the default,
+        // includes Adam's one-pass kernel.
+        new TrainerOptions().LogitsKernel.Should().Be(LogitsKernel.Managed);
+        foreach (var (kernel, expected) in new[] { (LogitsKernel.Torch, false), (LogitsKernel.Managed, true) })
+        {
+            var options = TinyRun.Options(null, maxSteps: 1);
+            options.LogitsKernel = kernel;
+            using var trainer = new MultiInterestTrainer(TinyRun.Split.Value, TinyRun.Config(), options);
+            trainer.OptimizerUsesKernel.Should().Be(expected, kernel.ToString());
+        }
+    }
+
+    [Fact]
     public void Product_ThousandCalls_MemoryStaysFlat()
     {
         var (u, e) = Inputs(32, 500, 64, seed: 8);
