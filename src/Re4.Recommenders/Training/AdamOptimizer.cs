@@ -194,10 +194,11 @@ internal sealed class AdamOptimizer : IDisposable
         }
     }
 
-    /// <summary>Whether <see cref="AdamKernel"/> updates this parameter in one pass: CPU float32, everything contiguous, on a
-    /// machine with AVX-512. Other parameters get libtorch's operations.</summary>
+    /// <summary>Whether <see cref="AdamKernel"/> updates this parameter in one pass: CPU float32 of at most 2 GiB (its memory
+    /// is reached through a span), everything contiguous, on a machine with AVX-512. Other parameters get libtorch's
+    /// operations.</summary>
     private static bool KernelTakes(Tensor p, Tensor grad, ParameterState state) =>
-        AdamKernel.Vectorised && p.device_type == DeviceType.CPU && p.dtype == ScalarType.Float32 && grad.dtype == ScalarType.Float32 && grad.device_type == DeviceType.CPU
+        AdamKernel.Vectorised && p.device_type == DeviceType.CPU && p.numel() <= int.MaxValue / sizeof(float) && p.dtype == ScalarType.Float32 && grad.dtype == ScalarType.Float32 && grad.device_type == DeviceType.CPU
         && p.is_contiguous() && grad.is_contiguous() && grad.numel() == p.numel() && state.ExpAvg.is_contiguous() && state.ExpAvgSq.is_contiguous();
 
     /// <summary>The dense update of <see cref="Step(Tensor?, Tensor?, bool)"/> by <see cref="AdamKernel"/>, its scalars
@@ -216,18 +217,22 @@ internal sealed class AdamOptimizer : IDisposable
     /// tensors, which are then written back. <paramref name="g"/> is the used rows' gradient, <c>[U, d]</c>.</summary>
     private void UpdateRows(Tensor p, Tensor g, ParameterState state, Tensor rows, Scalar biasCorrection2Sqrt, Scalar negativeStepSize)
     {
-        if (UseKernel && KernelTakes(p, g.contiguous(), state))
+        if (UseKernel && p.device_type == DeviceType.CPU)
         {
             // The kernel on the used rows gathered into tensors of their own, as the dense step runs it on the whole table.
             var gathered = p.index_select(0, rows);                // [U, d]
             var mRows = state.ExpAvg.index_select(0, rows);        // [U, d]
             var vRows = state.ExpAvgSq.index_select(0, rows);      // [U, d]
             var rowState = new ParameterState(mRows, vRows) { Step = state.Step };
-            UpdateWithKernel(gathered, g.contiguous(), rowState, biasCorrection2Sqrt.ToDouble(), negativeStepSize.ToDouble());
-            state.ExpAvg.index_copy_(0, rows, mRows);
-            state.ExpAvgSq.index_copy_(0, rows, vRows);
-            p.index_copy_(0, rows, gathered);
-            return;
+            var rowGradients = g.contiguous();
+            if (KernelTakes(gathered, rowGradients, rowState))
+            {
+                UpdateWithKernel(gathered, rowGradients, rowState, biasCorrection2Sqrt.ToDouble(), negativeStepSize.ToDouble());
+                state.ExpAvg.index_copy_(0, rows, mRows);
+                state.ExpAvgSq.index_copy_(0, rows, vRows);
+                p.index_copy_(0, rows, gathered);
+                return;
+            }
         }
 
         if (WeightDecay != 0) g = g.add(p.index_select(0, rows), _weightDecay);

@@ -87,5 +87,40 @@ public sealed class AdamKernelTests
         }
     }
 
+    [Fact]
+    public void LazyRows_KernelEqualsLibtorchsOperations_AndLeavesOtherRowsAlone()
+    {
+        // A row-sparse table whose steps use a few of its rows: the kernel runs on the gathered rows.
+        using var scope = NewDisposeScope();
+        const int rows = 300, dim = 24;
+        var generator = new Generator(9);
+        var start = randn(new long[] { rows, dim }, generator: generator);   // [300, 24]
+        var kernelTable = new Parameter(start.clone());
+        var torchTable = new Parameter(start.clone());
+        using var kernel = new AdamOptimizer([kernelTable], learningRate: 1e-2, rowSparseIndex: 0);
+        using var reference = new AdamOptimizer([torchTable], learningRate: 1e-2, rowSparseIndex: 0) { UseKernel = false };
+        long[][] steps = [[3, 17, 250], [17, 0, 299, 42], [250]];
+        foreach (var step in steps)
+        {
+            var ids = tensor(step);
+            var grad = randn(new long[] { step.Length, dim }, generator: generator);   // [U, 24]
+            kernel.StepRows(ids, grad);
+            reference.StepRows(ids, grad);
+        }
+
+        Bits(kernel.MomentsOf(0).ExpAvg).Should().Equal(Bits(reference.MomentsOf(0).ExpAvg));
+        Bits(kernel.MomentsOf(0).ExpAvgSq).Should().Equal(Bits(reference.MomentsOf(0).ExpAvgSq));
+        var k = kernelTable.detach().to(ScalarType.Float64);
+        var t = torchTable.detach().to(ScalarType.Float64);
+        var bound = (t.abs() * Math.Pow(2, -23) + 1e-2 * Math.Pow(2, -21)) * 3;   // three steps, as above
+        ((k - t).abs() / bound).max().item<double>().Should().BeLessThanOrEqualTo(1.0);
+        var used = new HashSet<long>(steps.SelectMany(x => x));
+        for (var r = 0; r < rows; r++)
+        {
+            var same = kernelTable[r].eq(start[r]).all().item<bool>();
+            same.Should().Be(!used.Contains(r), $"row {r} was {(used.Contains(r) ? "" : "not ")}used");
+        }
+    }
+
     private static int[] Bits(Tensor t) => t.detach().contiguous().data<float>().ToArray().Select(BitConverter.SingleToInt32Bits).ToArray();
 }

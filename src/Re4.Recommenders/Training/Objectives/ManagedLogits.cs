@@ -11,7 +11,9 @@ namespace Re4.Recommenders.Training;
 /// (<c>torch.get_num_threads()</c>). <see cref="Product"/> falls back to libtorch's matmul for anything but contiguous-able
 /// CPU float32 tensors.
 /// </summary>
-/// <remarks>TorchSharp requires a public parameterless constructor and instantiates the function itself.</remarks>
+/// <remarks>The training step uses its three products through <see cref="ManagedSoftmaxCrossEntropy"/> (the full softmax);
+/// the product as a function of its own serves tests of those products' gradients and custom objectives. TorchSharp
+/// requires a public parameterless constructor and instantiates the function itself.</remarks>
 internal sealed class ManagedLogits : autograd.SingleTensorFunction<ManagedLogits>
 {
     /// <inheritdoc />

@@ -119,7 +119,7 @@ internal sealed class ManagedSoftmaxCrossEntropy : autograd.SingleTensorFunction
         var tasks = Math.Clamp(threads, 1, rows);
         Parallel.For(0, tasks, new ParallelOptions { MaxDegreeOfParallelism = threads }, task =>
         {
-            for (int i = task * rows / tasks, last = (task + 1) * rows / tasks; i < last; i++)
+            for (int i = (int)((long)task * rows / tasks), last = (int)((long)(task + 1) * rows / tasks); i < last; i++)
                 rowLoss[i] = SoftmaxRow(p + (long)i * n, n, target[i]);
         });
     }
@@ -134,7 +134,8 @@ internal sealed class ManagedSoftmaxCrossEntropy : autograd.SingleTensorFunction
         if (Vectorised && n >= 16)
         {
             var m = Vector512.Create(float.NegativeInfinity);
-            // Avx512F.Max returns its second operand when either is NaN: the row's value, so a NaN reaches the result.
+            // The maximum may skip a NaN (Avx512F.Max returns its second operand when either is NaN); the exp pass below
+            // does not: exp(NaN − max) is NaN, so the row's sum and loss are NaN.
             for (; j <= n - 16; j += 16) m = Avx512F.Max(m, Vector512.Load(row + j));
             for (var k = 0; k < 16; k++) max = MathF.Max(max, m.GetElement(k));
         }
@@ -181,7 +182,7 @@ internal sealed class ManagedSoftmaxCrossEntropy : autograd.SingleTensorFunction
     private static bool Vectorised => LogitsGemm.Vectorised;
 
     /// <summary>e<sup>x</sup> for 16 floats, to about one ulp: x = k·ln 2 + r with |r| ≤ ln 2 / 2, e<sup>r</sup> by its Taylor
-    /// polynomial to r⁷ (error below 2·10⁻⁹ relative), times 2<sup>k</sup> built in the exponent bits. Inputs below −87.3
+    /// polynomial to r⁷ (truncation error about 7·10⁻⁹ relative, a tenth of an ulp), times 2<sup>k</sup> built in the exponent bits. Inputs below −87.3
     /// (where 2<sup>k</sup> leaves float's normal range) give 0; NaN gives NaN.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static Vector512<float> Exp(Vector512<float> x)

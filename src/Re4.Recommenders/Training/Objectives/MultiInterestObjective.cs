@@ -116,7 +116,7 @@ public sealed class MultiInterestObjective : ITrainingObjective
         }
 
         return context.NegativeItems is { } negatives
-            ? MainLoss.Sampled(interests, table, context.Targets, negatives, context.NegativeLogExpected, context.TargetLogExpected, context.LogitsKernel)
+            ? MainLoss.Sampled(interests, table, context.Targets, negatives, context.NegativeLogExpected, context.TargetLogExpected)
             : MainLoss.Full(interests, table, context.Targets, context.LogitsKernel);
     }
 }
