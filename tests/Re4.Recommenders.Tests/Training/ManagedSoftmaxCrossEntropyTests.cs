@@ -104,6 +104,32 @@ public sealed class ManagedSoftmaxCrossEntropyTests
     }
 
     [Fact]
+    public void Loss_SkippingTheTablesFirstRow_EqualsTheLossOverTheRestAndGivesThatRowNoGradient()
+    {
+        // The full softmax passes the item table [N + 1, d] and skips row 0 (padding): the same loss and gradients, bit for
+        // bit, as the rows 1..N given on their own, with a zero gradient for row 0.
+        using var scope = NewDisposeScope();
+        var (u, table) = Inputs(6, 51, 64, seed: 4, spread: 2);
+        var t = tensor(new long[] { 0, 49, 3, 3, 20, 7 });
+        var um = u.clone().requires_grad_(true);
+        var tm = table.clone().requires_grad_(true);
+        var skipped = ManagedSoftmaxCrossEntropy.Loss(um, tm, t, skipRows: 1);
+        skipped.backward();
+        var ur = u.clone().requires_grad_(true);
+        var er = table.narrow(0, 1, 50).clone().requires_grad_(true);
+        var rest = ManagedSoftmaxCrossEntropy.Loss(ur, er, t);
+        rest.backward();
+
+        skipped.item<float>().Should().Be(rest.item<float>());
+        tm.grad!.shape.Should().Equal(51, 64);
+        tm.grad![0].abs().max().item<float>().Should().Be(0f);
+        tm.grad!.narrow(0, 1, 50).eq(er.grad!).all().item<bool>().Should().BeTrue();
+        um.grad!.eq(ur.grad!).all().item<bool>().Should().BeTrue();
+        var act = () => ManagedSoftmaxCrossEntropy.Loss(u, table, t, skipRows: 52);
+        act.Should().Throw<ArgumentOutOfRangeException>();
+    }
+
+    [Fact]
     public void SoftmaxRows_ResultsDoNotDependOnTheThreadCount()
     {
         var (u, e) = Inputs(50, 333, 64, seed: 9, spread: 4);

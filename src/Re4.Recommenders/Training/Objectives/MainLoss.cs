@@ -29,16 +29,15 @@ internal static class MainLoss
         using var scope = NewDisposeScope();
         var u = SelectInterest(interests, table.index_select(0, targets));              // [B, d]
         StepProfiler.Mark(StepPhase.InterestSelection);
-        var items = table.narrow(0, 1, table.shape[0] - 1);                              // [N, d]
         Tensor loss;
         if (kernel == LogitsKernel.Managed)
         {
-            // Logits, softmax and cross-entropy in one function (it marks the logits phase itself).
-            loss = ManagedSoftmaxCrossEntropy.Loss(u, items, targets.sub(TorchScalars.One)).MoveToOuterDisposeScope();
+            // Logits, softmax and cross-entropy in one function over rows 1..N (it marks the logits phase itself).
+            loss = ManagedSoftmaxCrossEntropy.Loss(u, table, targets.sub(TorchScalars.One), skipRows: 1).MoveToOuterDisposeScope();
         }
         else
         {
-            var logits = u.matmul(items.t());                                            // [B, N]
+            var logits = u.matmul(table.narrow(0, 1, table.shape[0] - 1).t());             // [B, N]
             StepProfiler.Mark(StepPhase.Logits);
             loss = nn.functional.cross_entropy(logits, targets.sub(TorchScalars.One)).MoveToOuterDisposeScope();
         }

@@ -31,22 +31,30 @@ internal sealed class ManagedSoftmaxCrossEntropy : autograd.SingleTensorFunction
     /// <param name="e">E, <c>[N, d]</c> CPU float32.</param>
     /// <param name="targets">Each row's target column, <c>[B]</c> int64 in [0, N).</param>
     /// <returns>The loss; falls back to libtorch's product and cross-entropy for tensors the managed kernel does not take.</returns>
-    public static Tensor Loss(Tensor u, Tensor e, Tensor targets)
+    public static Tensor Loss(Tensor u, Tensor e, Tensor targets) => Loss(u, e, targets, skipRows: 0);
+
+    /// <summary>As <see cref="Loss(Tensor, Tensor, Tensor)"/> over E = rows <paramref name="skipRows"/>.. of
+    /// <paramref name="table"/>, whose gradient then covers the whole table (zero in the skipped rows): the full softmax
+    /// passes the item table and skips its padding row, without a view whose backward would copy the gradient once more.</summary>
+    public static Tensor Loss(Tensor u, Tensor table, Tensor targets, int skipRows)
     {
-        if (!ManagedLogits.Supports(u) || !ManagedLogits.Supports(e) || u.shape[0] * e.shape[0] > int.MaxValue / sizeof(float))
-            return nn.functional.cross_entropy(u.matmul(e.t()), targets);
+        if (skipRows < 0 || skipRows > table.shape[0]) throw new ArgumentOutOfRangeException(nameof(skipRows), skipRows, $"skipRows must be in [0, {table.shape[0]}].");
+        var n = table.shape[0] - skipRows;
+        if (!ManagedLogits.Supports(u) || !ManagedLogits.Supports(table) || u.shape[0] * n > int.MaxValue / sizeof(float))
+            return nn.functional.cross_entropy(u.matmul(table.narrow(0, skipRows, n).t()), targets);
         using var scope = NewDisposeScope();
-        return apply(u.contiguous(), e.contiguous(), targets.to(ScalarType.Int64).contiguous()).MoveToOuterDisposeScope();
+        return apply(u.contiguous(), table.contiguous(), targets.to(ScalarType.Int64).contiguous(), skipRows).MoveToOuterDisposeScope();
     }
 
     /// <inheritdoc />
     public override unsafe Tensor forward(autograd.AutogradContext ctx, params object[] vars)
     {
         var u = (Tensor)vars[0];         // [B, d]
-        var e = (Tensor)vars[1];         // [N, d]
+        var table = (Tensor)vars[1];     // [skip + N, d]
         var targets = (Tensor)vars[2];   // [B] int64
-        int b = checked((int)u.shape[0]), d = checked((int)u.shape[1]), n = checked((int)e.shape[0]);
-        if (e.shape[1] != d) throw new ArgumentException($"U is [{b}, {d}] but E is [{n}, {e.shape[1]}]: the dimensions differ.", nameof(vars));
+        var skip = (int)vars[3];
+        int b = checked((int)u.shape[0]), d = checked((int)u.shape[1]), n = checked((int)table.shape[0] - skip);
+        if (table.shape[1] != d) throw new ArgumentException($"U is [{b}, {d}] but E is [{n}, {table.shape[1]}]: the dimensions differ.", nameof(vars));
         if (targets.dim() != 1 || targets.shape[0] != b)
             throw new ArgumentException($"The targets must be [{b}], one per row of U; got [{string.Join(", ", targets.shape)}].", nameof(vars));
         var targetIndex = targets.data<long>().ToArray();
@@ -57,11 +65,12 @@ internal sealed class ManagedSoftmaxCrossEntropy : autograd.SingleTensorFunction
 
         var probabilities = empty(b, n, dtype: ScalarType.Float32, device: u.device);   // [B, N]: the logits, then each row's softmax
         var threads = torch.get_num_threads();
-        ManagedLogits.Forward(u, e, probabilities, threads);
+        LogitsGemm.Forward(Data(u), b, d, Data(table) + (long)skip * d, n, Data(probabilities), threads);
         StepProfiler.Mark(StepPhase.Logits);
         var rowLoss = new float[b];
         SoftmaxRows(probabilities, targetIndex, rowLoss, threads);
-        ctx.save_for_backward([u, e, targets, probabilities]);
+        ctx.save_for_backward([u, table, targets, probabilities]);
+        ctx.save_data("skip", skip);
         double sum = 0;
         for (var i = 0; i < b; i++) sum += rowLoss[i];   // row order: the same sum for any thread count
         return tensor((float)(sum / b), dtype: ScalarType.Float32, device: u.device);
@@ -73,21 +82,25 @@ internal sealed class ManagedSoftmaxCrossEntropy : autograd.SingleTensorFunction
         using var scope = NewDisposeScope();
         var saved = ctx.get_saved_variables();
         var u = saved[0];               // [B, d]
-        var e = saved[1];               // [N, d]
+        var table = saved[1];           // [skip + N, d]
         var targets = saved[2];         // [B]
         var probabilities = saved[3];   // [B, N]
-        int b = checked((int)u.shape[0]), d = checked((int)u.shape[1]), n = checked((int)e.shape[0]);
+        var skip = (int)ctx.get_data("skip");
+        int b = checked((int)u.shape[0]), d = checked((int)u.shape[1]), n = checked((int)probabilities.shape[1]);
         var c = grad_output.to(ScalarType.Float32).item<float>() / b;
         var t = targets.data<long>().ToArray();
         var threads = torch.get_num_threads();
+        float* e = Data(table) + (long)skip * d;
 
-        // dE = Pᵀ·(c·U), then the one-hot part: row t_i of dE loses c·u_i.
+        // dE = Pᵀ·(c·U), then the one-hot part: row t_i of dE loses c·u_i. The skipped rows' gradient is zero.
         var scaledU = empty(b, d, dtype: ScalarType.Float32, device: u.device);   // [B, d]
         float* su = Data(scaledU), uv = Data(u);
         for (long k = 0, count = (long)b * d; k < count; k++) su[k] = c * uv[k];
-        var gradE = empty(n, d, dtype: ScalarType.Float32, device: u.device);     // [N, d]
-        ManagedLogits.GradTable(probabilities, scaledU, gradE, threads);
-        float* de = Data(gradE), du, ev = Data(e);
+        var gradTable = empty(n + skip, d, dtype: ScalarType.Float32, device: u.device);   // [skip + N, d]
+        float* de = Data(gradTable), du;
+        new Span<float>(de, skip * d).Clear();
+        de += (long)skip * d;
+        LogitsGemm.GradTable(Data(probabilities), b, n, su, d, de, threads);
         for (var i = 0; i < b; i++)
         {
             var row = de + t[i] * d;
@@ -97,17 +110,17 @@ internal sealed class ManagedSoftmaxCrossEntropy : autograd.SingleTensorFunction
 
         // dU = c·(P·E − e_t).
         var gradU = empty(b, d, dtype: ScalarType.Float32, device: u.device);   // [B, d]
-        ManagedLogits.GradInterests(probabilities, e, gradU, threads);
         du = Data(gradU);
+        LogitsGemm.GradInterests(Data(probabilities), b, n, e, d, du, threads);
         for (var i = 0; i < b; i++)
         {
             var row = du + (long)i * d;
-            var target = ev + t[i] * d;
+            var target = e + t[i] * d;
             for (var x = 0; x < d; x++) row[x] = c * (row[x] - target[x]);
         }
 
         // The caller's scope (the step's, around backward()) owns the gradients once libtorch has taken its references.
-        return [gradU.MoveToOuterDisposeScope(), gradE.MoveToOuterDisposeScope(), null!];
+        return [gradU.MoveToOuterDisposeScope(), gradTable.MoveToOuterDisposeScope(), null!, null!];
     }
 
     /// <summary>Each row of <paramref name="logits"/> (<c>[rows, n]</c>, contiguous CPU float32) becomes its softmax in place,
