@@ -36,7 +36,7 @@ internal sealed class AdamOptimizer : IDisposable
 
     private readonly TorchSharp.Modules.Parameter[] _parameters;
     private readonly ParameterState[] _states;
-    private readonly double _beta1, _beta2, _epsValue;
+    private readonly double _beta1, _beta2;
     private readonly int _rowSparse;   // index of the parameter updated row-sparse, or -1
 
     // Owned for the optimizer's lifetime: a temporary Scalar may be freed by its finalizer while libtorch reads it.
@@ -76,7 +76,6 @@ internal sealed class AdamOptimizer : IDisposable
         _oneMinusBeta1 = (1 - beta1).ToScalar();
         _oneMinusBeta2 = (1 - beta2).ToScalar();
         _eps = eps.ToScalar();
-        _epsValue = eps;
         _weightDecay = weightDecay.ToScalar();
         _states = new ParameterState[_parameters.Length];
         using var noGrad = no_grad();
@@ -179,7 +178,8 @@ internal sealed class AdamOptimizer : IDisposable
                 continue;
             }
 
-            if (UseKernel && KernelTakes(p, grad, state))
+            if (UseKernel && KernelTakes(p, grad) && p.is_contiguous() && grad.is_contiguous() && grad.numel() == p.numel()
+                && state.ExpAvg.is_contiguous() && state.ExpAvgSq.is_contiguous())
             {
                 UpdateWithKernel(p, grad, state, Math.Sqrt(biasCorrection2), -(LearningRate / biasCorrection1));
                 continue;
@@ -194,18 +194,18 @@ internal sealed class AdamOptimizer : IDisposable
         }
     }
 
-    /// <summary>Whether <see cref="AdamKernel"/> updates this parameter in one pass: CPU float32 of at most 2 GiB (its memory
-    /// is reached through a span), everything contiguous, on a machine with AVX-512. Other parameters get libtorch's
-    /// operations.</summary>
-    private static bool KernelTakes(Tensor p, Tensor grad, ParameterState state) =>
-        AdamKernel.Vectorised && p.device_type == DeviceType.CPU && p.numel() <= int.MaxValue / sizeof(float) && p.dtype == ScalarType.Float32 && grad.dtype == ScalarType.Float32 && grad.device_type == DeviceType.CPU
-        && p.is_contiguous() && grad.is_contiguous() && grad.numel() == p.numel() && state.ExpAvg.is_contiguous() && state.ExpAvgSq.is_contiguous();
+    /// <summary>Whether <see cref="AdamKernel"/> can update this parameter: CPU float32 (gradient too) of at most 2 GiB (its
+    /// memory is reached through a span), on a machine with AVX-512. Other parameters get libtorch's operations. The dense
+    /// step also needs everything contiguous; the row-sparse one gathers contiguous rows.</summary>
+    private static bool KernelTakes(Tensor p, Tensor grad) =>
+        AdamKernel.Vectorised && p.device_type == DeviceType.CPU && p.dtype == ScalarType.Float32 && p.numel() <= int.MaxValue / sizeof(float)
+        && grad.device_type == DeviceType.CPU && grad.dtype == ScalarType.Float32;
 
     /// <summary>The dense update of <see cref="Step(Tensor?, Tensor?, bool)"/> by <see cref="AdamKernel"/>, its scalars
     /// rounded to float as libtorch rounds them.</summary>
     private unsafe void UpdateWithKernel(Tensor p, Tensor grad, ParameterState state, double biasCorrection2Sqrt, double negativeStepSize) =>
         AdamKernel.Update(ManagedLogits.Data(p), ManagedLogits.Data(grad), ManagedLogits.Data(state.ExpAvg), ManagedLogits.Data(state.ExpAvgSq), p.numel(),
-            (float)_beta1, (float)(1 - _beta1), (float)_beta2, (float)(1 - _beta2), (float)biasCorrection2Sqrt, (float)_epsValue,
+            (float)_beta1, (float)(1 - _beta1), (float)_beta2, (float)(1 - _beta2), (float)biasCorrection2Sqrt, (float)_eps.ToDouble(),
             (float)negativeStepSize, (float)WeightDecay, torch.get_num_threads());
 
     /// <summary>Whether the dense update of CPU float32 parameters runs in <see cref="AdamKernel"/> (the default) rather
@@ -217,22 +217,17 @@ internal sealed class AdamOptimizer : IDisposable
     /// tensors, which are then written back. <paramref name="g"/> is the used rows' gradient, <c>[U, d]</c>.</summary>
     private void UpdateRows(Tensor p, Tensor g, ParameterState state, Tensor rows, Scalar biasCorrection2Sqrt, Scalar negativeStepSize)
     {
-        if (UseKernel && p.device_type == DeviceType.CPU)
+        if (UseKernel && KernelTakes(p, g))
         {
             // The kernel on the used rows gathered into tensors of their own, as the dense step runs it on the whole table.
             var gathered = p.index_select(0, rows);                // [U, d]
             var mRows = state.ExpAvg.index_select(0, rows);        // [U, d]
             var vRows = state.ExpAvgSq.index_select(0, rows);      // [U, d]
-            var rowState = new ParameterState(mRows, vRows) { Step = state.Step };
-            var rowGradients = g.contiguous();
-            if (KernelTakes(gathered, rowGradients, rowState))
-            {
-                UpdateWithKernel(gathered, rowGradients, rowState, biasCorrection2Sqrt.ToDouble(), negativeStepSize.ToDouble());
-                state.ExpAvg.index_copy_(0, rows, mRows);
-                state.ExpAvgSq.index_copy_(0, rows, vRows);
-                p.index_copy_(0, rows, gathered);
-                return;
-            }
+            UpdateWithKernel(gathered, g.contiguous(), new ParameterState(mRows, vRows), biasCorrection2Sqrt.ToDouble(), negativeStepSize.ToDouble());
+            state.ExpAvg.index_copy_(0, rows, mRows);
+            state.ExpAvgSq.index_copy_(0, rows, vRows);
+            p.index_copy_(0, rows, gathered);
+            return;
         }
 
         if (WeightDecay != 0) g = g.add(p.index_select(0, rows), _weightDecay);

@@ -7,9 +7,12 @@ using static TorchSharp.torch;
 namespace Re4.Recommenders.Tests.Training;
 
 /// <summary>The managed logits kernel (<see cref="LogitsKernel.Managed"/>) against libtorch's products, in float32 and in
-/// double: forward U·Eᵀ and both gradients, odd shapes, a few training steps, and memory over many calls.</summary>
+/// double: forward U·Eᵀ and both gradients' products, odd shapes, a few training steps, and memory over many calls of the
+/// full-softmax function built on them.</summary>
 public sealed class ManagedLogitsTests
 {
+    private const int Threads = 2;
+
     private static (Tensor U, Tensor E) Inputs(int b, int n, int d, int seed, ScalarType dtype = ScalarType.Float32)
     {
         var generator = new Generator((ulong)seed);
@@ -27,45 +30,47 @@ public sealed class ManagedLogitsTests
     [InlineData(7, 100, 17)]      // d not a multiple of the vector width: the padded panels
     [InlineData(13, 65, 128)]     // two column blocks of 64, one item past a block
     [InlineData(6, 1, 64)]        // one item
-    public void Product_MatchesTorchDoubleMatmul_ForwardAndBothGradients(int b, int n, int d)
+    public void Products_MatchTorchDoubleMatmul_ForwardAndBothGradients(int b, int n, int d)
     {
         using var scope = NewDisposeScope();
         var (u, e) = Inputs(b, n, d, seed: b * 1000 + n + d);
         var g = rand(new long[] { b, n }, generator: new Generator(5), dtype: ScalarType.Float32).sub_(0.5);   // [B, N], the upstream gradient
-        var um = u.clone().requires_grad_(true);
-        var em = e.clone().requires_grad_(true);
-
-        var logits = ManagedLogits.Product(um, em, LogitsKernel.Managed);
-        logits.backward([g]);
+        var logits = empty(b, n);   // [B, N]
+        var gradU = empty(b, d);    // [B, d]
+        var gradE = empty(n, d);    // [N, d]
+        ManagedLogits.Forward(u, e, logits, Threads);
+        ManagedLogits.GradInterests(g, e, gradU, Threads);
+        ManagedLogits.GradTable(g, u, gradE, Threads);
 
         // The exact products in double: every product of two floats is exact in double and d, N ≤ 1000 terms add
         // rounding far below float's.
         var ud = u.to(ScalarType.Float64);
         var ed = e.to(ScalarType.Float64);
         var gd = g.to(ScalarType.Float64);
-        var forward = ud.matmul(ed.t());    // [B, N]
-        var gradU = gd.matmul(ed);          // [B, d]
-        var gradE = gd.t().matmul(ud);      // [N, d]
+        var forward = ud.matmul(ed.t());           // [B, N]
+        var exactGradU = gd.matmul(ed);            // [B, d]
+        var exactGradE = gd.t().matmul(ud);        // [N, d]
         // Terms are products of two values in [-0.5, 0.5): |term| ≤ 0.25, so a float sum of k terms errs by at most
         // about k·ε·(k·0.25); the bound doubles that.
         static double Bound(int k) => 2.0 * k * k * 0.25 * 5.96e-8;
 
         logits.shape.Should().Equal(b, n);
         MaxError(logits, forward).Should().BeLessThan(Bound(d), "the forward sums d products");
-        MaxError(um.grad!, gradU).Should().BeLessThan(Bound(n), "dU sums N products");
-        MaxError(em.grad!, gradE).Should().BeLessThan(Bound(b), "dE sums B products");
+        MaxError(gradU, exactGradU).Should().BeLessThan(Bound(n), "dU sums N products");
+        MaxError(gradE, exactGradE).Should().BeLessThan(Bound(b), "dE sums B products");
         // And against libtorch's own float32 product, what the default kernel computes.
         MaxError(logits, u.matmul(e.t())).Should().BeLessThan(2 * Bound(d));
     }
 
     [Fact]
-    public void Product_ViewWithStorageOffset_ReadsTheViewsRows()
+    public void Forward_ViewWithStorageOffset_ReadsTheViewsRows()
     {
         // E is a view that starts one row into the table, as the full softmax passes it (table rows 1..N).
         using var scope = NewDisposeScope();
         var (u, table) = Inputs(3, 40, 64, seed: 11);
         var e = table.narrow(0, 1, 39);   // [39, 64], storage offset 64
-        var managed = ManagedLogits.Product(u, e, LogitsKernel.Managed);
+        var managed = empty(3, 39);   // [3, 39]
+        ManagedLogits.Forward(u, e, managed, Threads);
         var uv = u.to(ScalarType.Float64).data<double>().ToArray();
         var ev = table.to(ScalarType.Float64).data<double>().ToArray();
         var expected = new double[3 * 39];
@@ -82,18 +87,21 @@ public sealed class ManagedLogitsTests
     }
 
     [Fact]
-    public void Product_TorchKernelOrNonFloat_IsLibtorchsMatmul()
+    public void Supports_OnlyTwoDimensionalCpuFloat32_AndTheFullSoftmaxFallsBackToLibtorchOtherwise()
     {
         using var scope = NewDisposeScope();
+        ManagedLogits.Supports(zeros(4, 8)).Should().Be(LogitsGemm.Vectorised);
+        ManagedLogits.Supports(zeros(new long[] { 4, 8 }, dtype: ScalarType.Float64)).Should().BeFalse();
+        ManagedLogits.Supports(zeros(2, 4, 8)).Should().BeFalse();
+        // Double tensors keep libtorch's product and cross-entropy, exactly.
         var (u, e) = Inputs(4, 30, 8, seed: 3, dtype: ScalarType.Float64);
-        var expected = u.matmul(e.t());
-        ManagedLogits.Product(u, e, LogitsKernel.Managed).eq(expected).all().item<bool>().Should().BeTrue("double tensors keep libtorch's path");
-        var (uf, ef) = Inputs(4, 30, 8, seed: 3);
-        ManagedLogits.Product(uf, ef, LogitsKernel.Torch).eq(uf.matmul(ef.t())).all().item<bool>().Should().BeTrue();
+        var t = tensor(new long[] { 0, 29, 5, 5 });
+        var expected = nn.functional.cross_entropy(u.matmul(e.t()), t);
+        ManagedSoftmaxCrossEntropy.Loss(u, e, t, skipRows: 0).eq(expected).item<bool>().Should().BeTrue("double tensors keep libtorch's path");
     }
 
     [Fact]
-    public void Product_GradientCheckInDouble_MatchesFiniteDifferences()
+    public void GradientProducts_CheckInDouble_MatchFiniteDifferences()
     {
         // A tiny case: the managed float32 gradient of L = Σ w ⊙ (U·Eᵀ) against central differences of L computed in
         // double (L is linear in each input, so the difference quotient is exact up to rounding).
@@ -101,9 +109,10 @@ public sealed class ManagedLogitsTests
         const int b = 2, n = 3, d = 17;
         var (u, e) = Inputs(b, n, d, seed: 21);
         var w = rand(new long[] { b, n }, generator: new Generator(4)).sub_(0.5);   // [B, N]
-        var um = u.clone().requires_grad_(true);
-        var em = e.clone().requires_grad_(true);
-        (ManagedLogits.Product(um, em, LogitsKernel.Managed) * w).sum().backward();
+        var gradU = empty(b, d);   // [B, d]: ∂L/∂U = W·E
+        var gradE = empty(n, d);   // [N, d]: ∂L/∂E = Wᵀ·U
+        ManagedLogits.GradInterests(w, e, gradU, Threads);
+        ManagedLogits.GradTable(w, u, gradE, Threads);
 
         double Loss(double[] uv, double[] ev)
         {
@@ -123,8 +132,8 @@ public sealed class ManagedLogitsTests
         var u0 = u.to(ScalarType.Float64).data<double>().ToArray();
         var e0 = e.to(ScalarType.Float64).data<double>().ToArray();
         const double h = 1e-3;
-        var gu = um.grad!.data<float>().ToArray();
-        var ge = em.grad!.data<float>().ToArray();
+        var gu = gradU.data<float>().ToArray();
+        var ge = gradE.data<float>().ToArray();
         for (var k = 0; k < u0.Length; k++)
         {
             var plus = (double[])u0.Clone(); plus[k] += h;
@@ -185,16 +194,16 @@ public sealed class ManagedLogitsTests
     }
 
     [Fact]
-    public void Product_ThousandCalls_MemoryStaysFlat()
+    public void FullSoftmax_ThousandCalls_MemoryStaysFlat()
     {
         var (u, e) = Inputs(32, 500, 64, seed: 8);
-        var g = ones(32, 500);
+        var t = arange(32L).mul_(7).remainder_(500);   // [32]
         void Call()
         {
             using var scope = NewDisposeScope();
             var um = u.detach().requires_grad_(true);
             var em = e.detach().requires_grad_(true);
-            ManagedLogits.Product(um, em, LogitsKernel.Managed).backward([g]);
+            ManagedSoftmaxCrossEntropy.Loss(um, em, t, skipRows: 0).backward();
         }
 
         for (var i = 0; i < 100; i++) Call();
@@ -208,12 +217,12 @@ public sealed class ManagedLogitsTests
         GC.WaitForPendingFinalizers();
         process.Refresh();
         var growth = process.WorkingSet64 - before;
-        // Each call makes about 200 KiB of tensors (logits, two gradients); a leak of any of them over 1,000 calls is
+        // Each call makes about 200 KiB of tensors (probabilities, two gradients); a leak of any of them over 1,000 calls is
         // ≥ 64 MiB. Other tests running in parallel move the working set by a few MiB.
         growth.Should().BeLessThan(32L << 20, "every tensor of a call is freed");
         u.Dispose();
         e.Dispose();
-        g.Dispose();
+        t.Dispose();
     }
 
     /// <summary>An <see cref="IProgress{T}"/> that reports on the caller's thread (<see cref="Progress{T}"/> posts).</summary>

@@ -61,7 +61,7 @@ public sealed class ManagedSoftmaxCrossEntropyTests
         var um = u.clone().requires_grad_(true);
         var em = e.clone().requires_grad_(true);
 
-        var loss = ManagedSoftmaxCrossEntropy.Loss(um, em, tensor(t));
+        var loss = ManagedSoftmaxCrossEntropy.Loss(um, em, tensor(t), skipRows: 0);
         loss.backward();
 
         var (expected, gradU, gradE) = Reference(u.data<float>().ToArray(), e.data<float>().ToArray(), t, b, n, d);
@@ -86,7 +86,7 @@ public sealed class ManagedSoftmaxCrossEntropyTests
         var t = tensor(new long[] { 0, 299, 5, 5, 17, 100, 250, 1, 42 });
         var um = u.clone().requires_grad_(true);
         var em = e.clone().requires_grad_(true);
-        var loss = ManagedSoftmaxCrossEntropy.Loss(um, em, t);
+        var loss = ManagedSoftmaxCrossEntropy.Loss(um, em, t, skipRows: 0);
         var ut = u.clone().requires_grad_(true);
         var et = e.clone().requires_grad_(true);
         var torchLoss = nn.functional.cross_entropy(ut.matmul(et.t()), t);
@@ -117,7 +117,7 @@ public sealed class ManagedSoftmaxCrossEntropyTests
         skipped.backward();
         var ur = u.clone().requires_grad_(true);
         var er = table.narrow(0, 1, 50).clone().requires_grad_(true);
-        var rest = ManagedSoftmaxCrossEntropy.Loss(ur, er, t);
+        var rest = ManagedSoftmaxCrossEntropy.Loss(ur, er, t, skipRows: 0);
         rest.backward();
 
         skipped.item<float>().Should().Be(rest.item<float>());
@@ -185,7 +185,7 @@ public sealed class ManagedSoftmaxCrossEntropyTests
         using var scope = NewDisposeScope();
         var (u, e) = Inputs(4, 40, 16, seed: 2, spread: 1);
         u[2, 3] = tensor(float.NaN);
-        float.IsNaN(ManagedSoftmaxCrossEntropy.Loss(u, e, tensor(new long[] { 0, 1, 2, 3 })).item<float>()).Should().BeTrue();
+        float.IsNaN(ManagedSoftmaxCrossEntropy.Loss(u, e, tensor(new long[] { 0, 1, 2, 3 }), skipRows: 0).item<float>()).Should().BeTrue();
     }
 
     [Theory]
@@ -195,7 +195,7 @@ public sealed class ManagedSoftmaxCrossEntropyTests
     {
         using var scope = NewDisposeScope();
         var (u, e) = Inputs(3, 40, 16, seed: 2, spread: 1);
-        var act = () => ManagedSoftmaxCrossEntropy.Loss(u, e, tensor(new long[] { 0, bad, 2 }));
+        var act = () => ManagedSoftmaxCrossEntropy.Loss(u, e, tensor(new long[] { 0, bad, 2 }), skipRows: 0);
         act.Should().Throw<ArgumentOutOfRangeException>().WithMessage($"*Target 1 is {bad}*[0, 40)*");
     }
 }

@@ -26,16 +26,15 @@ internal sealed class ManagedSoftmaxCrossEntropy : autograd.SingleTensorFunction
     /// <inheritdoc />
     public override string Name => nameof(ManagedSoftmaxCrossEntropy);
 
-    /// <summary>The mean softmax cross-entropy of U·Eᵀ against <paramref name="targets"/>, a float32 scalar.</summary>
+    /// <summary>The mean softmax cross-entropy of U·Eᵀ against <paramref name="targets"/>, a float32 scalar, with E the rows
+    /// <paramref name="skipRows"/>.. of <paramref name="table"/>. The table's gradient covers all of it (zero in the skipped
+    /// rows): the full softmax passes the item table and skips its padding row, without a view whose backward would copy the
+    /// gradient once more.</summary>
     /// <param name="u">U, <c>[B, d]</c> CPU float32.</param>
-    /// <param name="e">E, <c>[N, d]</c> CPU float32.</param>
-    /// <param name="targets">Each row's target column, <c>[B]</c> int64 in [0, N).</param>
+    /// <param name="table">The rows of E after <paramref name="skipRows"/> others, <c>[skipRows + N, d]</c> CPU float32.</param>
+    /// <param name="targets">Each row's target column of E, <c>[B]</c> int64 in [0, N).</param>
+    /// <param name="skipRows">Rows of <paramref name="table"/> before E's first.</param>
     /// <returns>The loss; falls back to libtorch's product and cross-entropy for tensors the managed kernel does not take.</returns>
-    public static Tensor Loss(Tensor u, Tensor e, Tensor targets) => Loss(u, e, targets, skipRows: 0);
-
-    /// <summary>As <see cref="Loss(Tensor, Tensor, Tensor)"/> over E = rows <paramref name="skipRows"/>.. of
-    /// <paramref name="table"/>, whose gradient then covers the whole table (zero in the skipped rows): the full softmax
-    /// passes the item table and skips its padding row, without a view whose backward would copy the gradient once more.</summary>
     public static Tensor Loss(Tensor u, Tensor table, Tensor targets, int skipRows)
     {
         if (skipRows < 0 || skipRows > table.shape[0]) throw new ArgumentOutOfRangeException(nameof(skipRows), skipRows, $"skipRows must be in [0, {table.shape[0]}].");
