@@ -7,8 +7,9 @@ using static TorchSharp.torch;
 namespace Re4.Benchmarks;
 
 /// <summary><c>logits [--b B] [--n N] [--d D] [--rounds R]</c>: the three products of the full-softmax logits (U·Eᵀ, G·E,
-/// Gᵀ·U), the managed kernel and libtorch's matmul interleaved round by round in one process, in GFLOP/s (best and median
-/// of the rounds), so that the two are compared under the same load.</summary>
+/// Gᵀ·U), the managed kernel as the training step runs it (item-major: Cᵀ = E·Uᵀ, and both gradients from Gᵀ) and
+/// libtorch's matmul interleaved round by round in one process, in GFLOP/s (best and median of the rounds), so that the
+/// two are compared under the same load.</summary>
 internal static class LogitsReport
 {
     public static int Run(string[] args)
@@ -24,12 +25,13 @@ internal static class LogitsReport
         using var u = randn(b, d);     // [B, d]
         using var e = randn(n, d);     // [N, d]
         using var g = randn(b, n);     // [B, N]
+        using var gT = g.t().contiguous();   // Gᵀ [N, B]
         var flop = 2.0 * b * d * n;
         var names = new[] { "forward U·Eᵀ", "dU = G·E", "dE = Gᵀ·U" };
         var managed = new List<double>[3];
         var torchRates = new List<double>[3];
         for (var i = 0; i < 3; i++) { managed[i] = []; torchRates[i] = []; }
-        using var logits = empty(b, n);
+        using var logitsT = empty(n, b);   // Cᵀ [N, B]
         using var du = empty(b, d);
         using var de = empty(n, d);
         for (var round = 0; round < rounds + 1; round++)
@@ -37,9 +39,9 @@ internal static class LogitsReport
             // Managed: each product on its own, repeated until about 0.2 s.
             var m = new[]
             {
-                Rate(() => ManagedLogits.Forward(u, e, logits, threads), flop),
-                Rate(() => ManagedLogits.GradInterests(g, e, du, threads), flop),
-                Rate(() => ManagedLogits.GradTable(g, u, de, threads), flop),
+                Rate(() => ManagedLogits.Forward(e, u, logitsT, threads), flop),
+                Rate(() => ManagedLogits.GradTable(gT, e, du, threads, LogitsGemm.ReductionBlock), flop),
+                Rate(() => ManagedLogits.GradInterests(gT, u, de, threads, int.MaxValue), flop),
             };
             var t = new[]
             {

@@ -62,6 +62,29 @@ public sealed class ManagedLogitsTests
         MaxError(logits, u.matmul(e.t())).Should().BeLessThan(2 * Bound(d));
     }
 
+    [Theory]
+    [InlineData(1000, 128, 64)]   // the item-major logits: few columns, so two or more threads split the rows
+    [InlineData(61, 20, 17)]      // a short partial last row range and padded columns
+    public void Forward_FewColumns_SameBitsForAnyThreadCount_AndTheTransposeOfTheRowMajorProduct(int b, int n, int d)
+    {
+        using var scope = NewDisposeScope();
+        var (u, e) = Inputs(b, n, d, seed: b + n);
+        var one = empty(b, n);
+        ManagedLogits.Forward(u, e, one, 1);
+        var transposed = empty(n, b);
+        ManagedLogits.Forward(e, u, transposed, 1);
+        foreach (var threads in new[] { 2, 3, 7 })
+        {
+            var many = empty(b, n);
+            ManagedLogits.Forward(u, e, many, threads);
+            many.data<float>().ToArray().Should().Equal(one.data<float>().ToArray(), $"{threads} threads");
+        }
+
+        // Each element is the same chain of fused multiply-adds over d either way round.
+        transposed.t().contiguous().data<float>().ToArray().Should().Equal(one.data<float>().ToArray());
+        MaxError(one, u.to(ScalarType.Float64).matmul(e.to(ScalarType.Float64).t())).Should().BeLessThan(1e-5);
+    }
+
     [Fact]
     public void Forward_ViewWithStorageOffset_ReadsTheViewsRows()
     {

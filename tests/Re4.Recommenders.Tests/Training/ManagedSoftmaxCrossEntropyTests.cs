@@ -129,26 +129,124 @@ public sealed class ManagedSoftmaxCrossEntropyTests
         act.Should().Throw<ArgumentOutOfRangeException>();
     }
 
-    [Fact]
-    public void SoftmaxRows_ResultsDoNotDependOnTheThreadCount()
+    /// <summary>The row-major softmax that earlier builds ran on <c>[B, N]</c> logits, written here on arrays: for N ≥ 16 on
+    /// an AVX-512 machine, the vector exp and 16 partial sums (lane = item index mod 16) up to the last whole 16, reduced by
+    /// <see cref="Vector512.Sum{T}"/>, then the tail with <see cref="MathF.Exp"/> added one by one; each element times 1/sum;
+    /// loss = max + log(sum) − logit.</summary>
+    private static float ReferenceRow(float[] row, long target)
     {
-        var (u, e) = Inputs(50, 333, 64, seed: 9, spread: 4);
-        using var logits = u.matmul(e.t());   // [50, 333]
-        var t = Enumerable.Range(0, 50).Select(i => (long)(i * 5 % 333)).ToArray();
-        (float[] P, float[] Loss) Run(int threads)
+        var n = row.Length;
+        var logit = row[target];
+        var max = row.Max();
+        var vector = Avx512 && n >= 16;
+        var n16 = vector ? n - n % 16 : 0;
+        var partial = new float[16];
+        for (var j = 0; j < n16; j++)
         {
-            using var p = logits.clone();
-            var loss = new float[50];
-            ManagedSoftmaxCrossEntropy.SoftmaxRows(p, t, loss, threads);
-            return (p.data<float>().ToArray(), loss);
+            var x = ManagedSoftmaxCrossEntropy.Exp(Vector512.Create(row[j] - max)).GetElement(0);
+            row[j] = x;
+            partial[j % 16] += x;
         }
 
-        var one = Run(1);
-        var three = Run(3);
-        one.P.Should().Equal(three.P);
-        one.Loss.Should().Equal(three.Loss);
-        // Each row is now a distribution.
-        for (var i = 0; i < 50; i++) one.P.Skip(i * 333).Take(333).Sum().Should().BeApproximately(1f, 1e-5f);
+        var sum = vector ? Vector512.Sum(Vector512.Create(partial)) : 0f;
+        for (var j = n16; j < n; j++)
+        {
+            var x = MathF.Exp(row[j] - max);
+            row[j] = x;
+            sum += x;
+        }
+
+        var inverse = 1f / sum;
+        for (var j = 0; j < n; j++) row[j] *= inverse;
+        return max + MathF.Log(sum) - logit;
+    }
+
+    /// <summary><see cref="ReferenceRow"/> on each row of <paramref name="rows"/> (<c>[B, n]</c>, in place); the rows' losses.</summary>
+    private static float[] ReferenceRows(float[] rows, int n, long[] t)
+    {
+        var loss = new float[t.Length];
+        for (var i = 0; i < t.Length; i++)
+        {
+            var row = rows.AsSpan(i * n, n).ToArray();
+            loss[i] = ReferenceRow(row, t[i]);
+            row.CopyTo(rows, i * n);
+        }
+
+        return loss;
+    }
+
+    private static bool Avx512 => Vector512.IsHardwareAccelerated && System.Runtime.Intrinsics.X86.Avx512F.IsSupported;
+
+    [Theory]
+    [InlineData(50, 333)]    // three whole groups of 16 users and 2 more; N not a multiple of 16
+    [InlineData(128, 1000)]  // the training batch
+    [InlineData(300, 40)]    // more than one sweep of 256 users per thread
+    [InlineData(5, 7)]       // no whole group, N below 16: every element on the scalar path
+    [InlineData(16, 16)]     // one group, no tail
+    public void SoftmaxColumns_GivesTheRowMajorSoftmaxBitForBit_WhateverTheThreadCount(int users, int n)
+    {
+        var (u, e) = Inputs(users, n, 64, seed: users + n, spread: 4);
+        using var logits = u.matmul(e.t());   // [B, N]
+        var t = Enumerable.Range(0, users).Select(i => (long)(i * 5 % n)).ToArray();
+        var rows = logits.data<float>().ToArray();
+        var expectedLoss = ReferenceRows(rows, n, t);
+
+        foreach (var threads in new[] { 1, 2, 3 })
+        {
+            using var p = logits.t().contiguous();   // Pᵀ [N, B]
+            var loss = new float[users];
+            ManagedSoftmaxCrossEntropy.SoftmaxColumns(p, t, loss, threads);
+            loss.Should().Equal(expectedLoss, $"the loss with {threads} thread(s)");
+            using var back = p.t().contiguous();   // [B, N]
+            back.data<float>().ToArray().Should().Equal(rows, $"the probabilities with {threads} thread(s)");
+        }
+
+        // Each user's column is now a distribution.
+        for (var i = 0; i < users; i++) rows.Skip(i * n).Take(n).Sum().Should().BeApproximately(1f, 1e-5f);
+    }
+
+    [Theory]
+    [InlineData(128, 1100, 64)]   // the training shape, three blocks of 512 items in dU's sum
+    [InlineData(20, 37, 17)]      // a partial group of users, d below the vector width
+    [InlineData(600, 70, 64)]     // more users than a block of 512: dE still sums them in one pass
+    public void Loss_GivesTheRowMajorLayoutsLossAndGradientsBitForBit(int b, int n, int d)
+    {
+        // Earlier builds kept the logits [B, N]: dU = c·(P·E − e_t) with the items summed in blocks of 512, dE = Pᵀ·(c·U) −
+        // c·u_t with the users summed in one pass. The item-major layout must give the same bits.
+        using var scope = NewDisposeScope();
+        var (u, e) = Inputs(b, n, d, seed: b + n + d, spread: 3);
+        var t = Enumerable.Range(0, b).Select(i => (long)(i * 7 % n)).ToArray();
+        var um = u.clone().requires_grad_(true);
+        var em = e.clone().requires_grad_(true);
+        var loss = ManagedSoftmaxCrossEntropy.Loss(um, em, tensor(t), skipRows: 0);
+        loss.backward();
+
+        var logits = empty(b, n);   // [B, N]
+        ManagedLogits.Forward(u, e, logits, 2);
+        var rows = logits.data<float>().ToArray();
+        var rowLoss = ReferenceRows(rows, n, t);
+
+        var p = tensor(rows, new long[] { b, n });   // P [B, N]
+        var c = 1f / b;
+        var scaledU = u * c;   // [B, d]
+        var gradE = empty(n, d);
+        ManagedLogits.GradTable(p, scaledU, gradE, 2);
+        var ge = gradE.data<float>().ToArray();
+        var su = scaledU.data<float>().ToArray();
+        for (var i = 0; i < b; i++)
+            for (var x = 0; x < d; x++) ge[t[i] * d + x] -= su[i * d + x];
+        var gradU = empty(b, d);
+        ManagedLogits.GradInterests(p, e, gradU, 2);
+        var gu = gradU.data<float>().ToArray();
+        var ev = e.data<float>().ToArray();
+        for (var i = 0; i < b; i++)
+            for (var x = 0; x < d; x++) gu[i * d + x] = c * (gu[i * d + x] - ev[t[i] * d + x]);
+
+        double total = 0;
+        foreach (var l in rowLoss) total += l;   // in row order, as the function sums
+        loss.item<float>().Should().Be((float)(total / b));
+        um.grad!.data<float>().ToArray().Should().Equal(gu);
+        em.grad!.data<float>().ToArray().Should().Equal(ge);
     }
 
     [Fact]

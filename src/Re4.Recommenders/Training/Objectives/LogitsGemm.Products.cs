@@ -17,6 +17,19 @@ internal static unsafe partial class LogitsGemm
         }
 
         var chunks = (n + TileColumns - 1) / TileColumns;
+        if (threads > 1 && chunks < 2 * threads && b >= 2 * threads * TileRows)
+        {
+            // Few columns (a linear layer's, not the item table's): the threads split the rows instead, each packing the
+            // (small) weights itself. Every output's sum is the same either way.
+            var parts = Math.Min(threads, b / TileRows);
+            Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = threads }, part =>
+            {
+                int first = (int)((long)part * b / parts), last = (int)((long)(part + 1) * b / parts);
+                Forward(u + (long)first * d, last - first, d, e, n, c + (long)first * n, 1);
+            });
+            return;
+        }
+
         var tasks = Math.Min(chunks, 4 * threads);
         Parallel.For(0, tasks, new ParallelOptions { MaxDegreeOfParallelism = threads }, task =>
         {
@@ -47,9 +60,9 @@ internal static unsafe partial class LogitsGemm
         });
     }
 
-    /// <summary>dU[B, d] = G[B, N] · E[N, d]: threads take row tiles of G; E passes in blocks of
-    /// <see cref="ReductionBlock"/> items, each block's sum added to dU in item order.</summary>
-    public static void GradInterests(float* g, int b, int n, float* e, int d, float* du, int threads)
+    /// <summary>dU[B, d] = G[B, N] · E[N, d]: threads take row tiles of G; E passes in blocks of <paramref name="block"/>
+    /// items (<see cref="ReductionBlock"/> unless given), each block's sum added to dU in item order.</summary>
+    public static void GradInterests(float* g, int b, int n, float* e, int d, float* du, int threads, int block = ReductionBlock)
     {
         if (!Vectorised)
         {
@@ -73,9 +86,9 @@ internal static unsafe partial class LogitsGemm
             Parallel.For(0, tasks, new ParallelOptions { MaxDegreeOfParallelism = threads }, task =>
             {
                 int first = task * tiles / tasks, last = (task + 1) * tiles / tasks;
-                for (var k0 = 0; k0 < n; k0 += ReductionBlock)
+                for (var k0 = 0; k0 < n; k0 += block)
                 {
-                    var kw = Math.Min(ReductionBlock, n - k0);
+                    var kw = Math.Min(block, n - k0);
                     for (var tile = first; tile < last; tile++)
                     {
                         var m0 = tile * TileRows;
@@ -92,9 +105,10 @@ internal static unsafe partial class LogitsGemm
         }
     }
 
-    /// <summary>dE[N, d] = G[B, N]ᵀ · U[B, d]: threads take ranges of item tiles; Gᵀ is read through strides, U (B × d) stays
-    /// in L1.</summary>
-    public static void GradTable(float* g, int b, int n, float* u, int d, float* de, int threads)
+    /// <summary>dE[N, d] = G[B, N]ᵀ · U[B, d]: threads take ranges of item tiles; Gᵀ is read through strides. The B rows are
+    /// summed in one pass (U, B × d, stays in L1), or in blocks of <paramref name="block"/> rows, each block's sum added in
+    /// row order (a long B, whose block of U then stays in L2 while every tile passes over it).</summary>
+    public static void GradTable(float* g, int b, int n, float* u, int d, float* de, int threads, int block = int.MaxValue)
     {
         if (!Vectorised)
         {
@@ -117,11 +131,17 @@ internal static unsafe partial class LogitsGemm
             var panel = bm;
             Parallel.For(0, tasks, new ParallelOptions { MaxDegreeOfParallelism = threads }, task =>
             {
-                for (long tile = (long)task * tiles / tasks, last = (long)(task + 1) * tiles / tasks; tile < last; tile++)
+                long first = (long)task * tiles / tasks, last = (long)(task + 1) * tiles / tasks;
+                for (var k0 = 0; k0 < b; k0 += block)
                 {
-                    var m0 = (int)tile * TileRows;
-                    for (var c0 = 0; c0 < d; c0 += TileColumns)
-                        Tile(g + m0, 1, n, Math.Min(TileRows, n - m0), panel + c0, ldb, b, de + (long)m0 * d + c0, d, Math.Min(TileColumns, d - c0), accumulate: false);
+                    var kw = Math.Min(block, b - k0);
+                    for (var tile = first; tile < last; tile++)
+                    {
+                        var m0 = (int)tile * TileRows;
+                        for (var c0 = 0; c0 < d; c0 += TileColumns)
+                            Tile(g + (long)k0 * n + m0, 1, n, Math.Min(TileRows, n - m0), panel + (long)k0 * ldb + c0, ldb, kw,
+                                de + (long)m0 * d + c0, d, Math.Min(TileColumns, d - c0), accumulate: k0 > 0);
+                    }
                 }
             });
         }

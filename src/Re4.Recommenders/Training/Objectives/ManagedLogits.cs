@@ -8,7 +8,7 @@ namespace Re4.Recommenders.Training;
 /// <summary>
 /// The three products of the logits on tensors' own CPU memory (no copies), over <see cref="LogitsGemm"/>: forward
 /// C = U·Eᵀ, and the gradients dU = G·E and dE = Gᵀ·U. <see cref="ManagedSoftmaxCrossEntropy"/>, the full softmax of
-/// <see cref="LogitsKernel.Managed"/>, computes with them.
+/// <see cref="LogitsKernel.Managed"/>, computes with the same kernels item-major (Cᵀ = E·Uᵀ, dU = (Gᵀ)ᵀ·E, dE = Gᵀ·U).
 /// </summary>
 internal static class ManagedLogits
 {
@@ -22,13 +22,13 @@ internal static class ManagedLogits
     internal static unsafe void Forward(Tensor u, Tensor e, Tensor logits, int threads) =>
         LogitsGemm.Forward(Data(u), (int)u.shape[0], (int)u.shape[1], Data(e), (int)e.shape[0], Data(logits), threads);
 
-    /// <summary>dU[B, d] = G[B, N] · E[N, d] into an existing tensor.</summary>
-    internal static unsafe void GradInterests(Tensor g, Tensor e, Tensor gradU, int threads) =>
-        LogitsGemm.GradInterests(Data(g), (int)g.shape[0], (int)g.shape[1], Data(e), (int)e.shape[1], Data(gradU), threads);
+    /// <summary>dU[B, d] = G[B, N] · E[N, d] into an existing tensor (N summed in blocks of <paramref name="block"/>).</summary>
+    internal static unsafe void GradInterests(Tensor g, Tensor e, Tensor gradU, int threads, int block = LogitsGemm.ReductionBlock) =>
+        LogitsGemm.GradInterests(Data(g), (int)g.shape[0], (int)g.shape[1], Data(e), (int)e.shape[1], Data(gradU), threads, block);
 
-    /// <summary>dE[N, d] = G[B, N]ᵀ · U[B, d] into an existing tensor.</summary>
-    internal static unsafe void GradTable(Tensor g, Tensor u, Tensor gradE, int threads) =>
-        LogitsGemm.GradTable(Data(g), (int)g.shape[0], (int)g.shape[1], Data(u), (int)u.shape[1], Data(gradE), threads);
+    /// <summary>dE[N, d] = G[B, N]ᵀ · U[B, d] into an existing tensor (B summed in blocks of <paramref name="block"/>).</summary>
+    internal static unsafe void GradTable(Tensor g, Tensor u, Tensor gradE, int threads, int block = int.MaxValue) =>
+        LogitsGemm.GradTable(Data(g), (int)g.shape[0], (int)g.shape[1], Data(u), (int)u.shape[1], Data(gradE), threads, block);
 
     /// <summary>The first float of a contiguous CPU float32 tensor (its storage offset included). The memory stays where it is
     /// while the tensor lives: libtorch's CPU allocator never moves it.</summary>

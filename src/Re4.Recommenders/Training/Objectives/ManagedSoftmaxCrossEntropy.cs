@@ -62,12 +62,14 @@ internal sealed class ManagedSoftmaxCrossEntropy : autograd.SingleTensorFunction
                 throw new ArgumentOutOfRangeException(nameof(vars), targetIndex[i], $"Target {i} is {targetIndex[i]}; a target must be a column in [0, {n}).");
         if (b == 0) throw new ArgumentException("U has no rows: the mean loss of an empty batch is undefined.", nameof(vars));
 
-        var probabilities = empty(b, n, dtype: ScalarType.Float32, device: u.device);   // [B, N]: the logits, then each row's softmax
+        // Item-major: (U·Eᵀ)ᵀ = E·Uᵀ, the same products summed in the same order, but the packed panel is U's few rows
+        // rather than a transposed copy of the whole table, and each tile writes 6 whole rows of 64 users.
+        var probabilities = empty(n, b, dtype: ScalarType.Float32, device: u.device);   // Pᵀ [N, B]: the logits, then each user's softmax
         var threads = torch.get_num_threads();
-        LogitsGemm.Forward(Data(u), b, d, Data(table) + (long)skip * d, n, Data(probabilities), threads);
+        LogitsGemm.Forward(Data(table) + (long)skip * d, n, d, Data(u), b, Data(probabilities), threads);
         StepProfiler.Mark(StepPhase.Logits);
         var rowLoss = new float[b];
-        SoftmaxRows(probabilities, targetIndex, rowLoss, threads);
+        SoftmaxColumns(probabilities, targetIndex, rowLoss, threads);
         ctx.save_for_backward([u, table, targets, probabilities]);
         ctx.save_data("skip", skip);
         double sum = 0;
@@ -83,9 +85,9 @@ internal sealed class ManagedSoftmaxCrossEntropy : autograd.SingleTensorFunction
         var u = saved[0];               // [B, d]
         var table = saved[1];           // [skip + N, d]
         var targets = saved[2];         // [B]
-        var probabilities = saved[3];   // [B, N]
+        var probabilities = saved[3];   // Pᵀ [N, B]
         var skip = (int)ctx.get_data("skip");
-        int b = checked((int)u.shape[0]), d = checked((int)u.shape[1]), n = checked((int)probabilities.shape[1]);
+        int b = checked((int)u.shape[0]), d = checked((int)u.shape[1]), n = checked((int)probabilities.shape[0]);
         var c = grad_output.to(ScalarType.Float32).item<float>() / b;
         var t = targets.data<long>().ToArray();
         var threads = torch.get_num_threads();
@@ -99,7 +101,8 @@ internal sealed class ManagedSoftmaxCrossEntropy : autograd.SingleTensorFunction
         float* de = Data(gradTable), du;
         new Span<float>(de, skip * d).Clear();
         de += (long)skip * d;
-        LogitsGemm.GradTable(Data(probabilities), b, n, su, d, de, threads);
+        // Pᵀ·(c·U) with the B users summed in one pass, as the row-major product summed them.
+        LogitsGemm.GradInterests(Data(probabilities), n, b, su, d, de, threads, block: int.MaxValue);
         for (var i = 0; i < b; i++)
         {
             var row = de + t[i] * d;
@@ -110,7 +113,8 @@ internal sealed class ManagedSoftmaxCrossEntropy : autograd.SingleTensorFunction
         // dU = c·(P·E − e_t).
         var gradU = empty(b, d, dtype: ScalarType.Float32, device: u.device);   // [B, d]
         du = Data(gradU);
-        LogitsGemm.GradInterests(Data(probabilities), b, n, e, d, du, threads);
+        // (Pᵀ)ᵀ·E with the items summed in blocks of ReductionBlock, as the row-major product summed them.
+        LogitsGemm.GradTable(Data(probabilities), n, b, e, d, du, threads, block: LogitsGemm.ReductionBlock);
         for (var i = 0; i < b; i++)
         {
             var row = du + (long)i * d;
@@ -122,72 +126,124 @@ internal sealed class ManagedSoftmaxCrossEntropy : autograd.SingleTensorFunction
         return [gradU.MoveToOuterDisposeScope(), gradTable.MoveToOuterDisposeScope(), null!, null!];
     }
 
-    /// <summary>Each row of <paramref name="logits"/> (<c>[rows, n]</c>, contiguous CPU float32) becomes its softmax in place,
-    /// and <paramref name="rowLoss"/>[i] = logsumexp(row) − row[target[i]] (read before the row is overwritten).</summary>
-    internal static unsafe void SoftmaxRows(Tensor logits, long[] target, float[] rowLoss, int threads)
+    /// <summary>Each column of <paramref name="logitsT"/> (<c>[n, columns]</c>, contiguous CPU float32: column i holds user i's
+    /// logits) becomes its softmax in place, and <paramref name="columnLoss"/>[i] = logsumexp − logitsT[target[i], i]. Each
+    /// element gets exactly the arithmetic of the row-major softmax of earlier builds on the transposed row, in the same order (the sum's 16
+    /// partial sums by item index mod 16, then the tail), so both layouts give the same bits; 16 users run side by side in a
+    /// vector.</summary>
+    internal static unsafe void SoftmaxColumns(Tensor logitsT, long[] target, float[] columnLoss, int threads)
     {
-        int rows = checked((int)logits.shape[0]), n = checked((int)logits.shape[1]);
-        var p = Data(logits);
-        var tasks = Math.Clamp(threads, 1, rows);
+        int n = checked((int)logitsT.shape[0]), columns = checked((int)logitsT.shape[1]);
+        var p = Data(logitsT);
+        var whole = Vectorised ? columns / Lanes : 0;   // groups of 16 columns that run as vectors
+        var tasks = Math.Clamp(Math.Min(threads, whole), 1, int.MaxValue);
         Parallel.For(0, tasks, new ParallelOptions { MaxDegreeOfParallelism = threads }, task =>
         {
-            for (int i = (int)((long)task * rows / tasks), last = (int)((long)(task + 1) * rows / tasks); i < last; i++)
-                rowLoss[i] = SoftmaxRow(p + (long)i * n, n, target[i]);
+            // Each task sweeps its range of groups row by row, at most GroupsPerSweep at a time.
+            for (int group = (int)((long)task * whole / tasks), last = (int)((long)(task + 1) * whole / tasks); group < last; group += GroupsPerSweep)
+                SoftmaxColumnGroups(p, n, columns, group * Lanes, Math.Min(GroupsPerSweep, last - group), target, columnLoss);
         });
+
+        for (var i = whole * Lanes; i < columns; i++) columnLoss[i] = SoftmaxColumn(p + i, n, columns, target[i]);
     }
 
-    /// <summary>One row: its softmax in place; returns logsumexp − row[target].</summary>
+    private const int Lanes = 16;
+
+    /// <summary>Groups of 16 columns per sweep over the rows: their running maxima and 16 partial sums each
+    /// (16 · 16 · 16 floats, 16 KiB) stay in L1.</summary>
+    private const int GroupsPerSweep = 16;
+
+    /// <summary><paramref name="groups"/> groups of 16 adjacent columns from <paramref name="first"/>, swept row by row so
+    /// the rows' segments are read in memory order; column c of a group is lane c of its vectors.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe float SoftmaxRow(float* row, int n, long target)
+    private static unsafe void SoftmaxColumnGroups(float* p, int n, int stride, int first, int groups, long[] target, float[] columnLoss)
     {
-        var logit = row[target];
-        var max = float.NegativeInfinity;
-        var j = 0;
-        if (Vectorised && n >= 16)
+        var width = groups * Lanes;
+        p += first;
+        var logit = stackalloc float[width];
+        for (var c = 0; c < width; c++) logit[c] = p[target[first + c] * stride + c];
+
+        // The maximum: exact in any order (the row-major softmax's NaN caveat aside, which makes the sum NaN either way).
+        var max = stackalloc float[width];
+        for (var g = 0; g < groups; g++) Vector512.Create(float.NegativeInfinity).Store(max + g * Lanes);
+        for (var j = 0; j < n; j++)
         {
-            var m = Vector512.Create(float.NegativeInfinity);
-            // The maximum may skip a NaN (Avx512F.Max returns its second operand when either is NaN); the exp pass below
-            // does not: exp(NaN − max) is NaN, so the row's sum and loss are NaN.
-            for (; j <= n - 16; j += 16) m = Avx512F.Max(m, Vector512.Load(row + j));
-            for (var k = 0; k < 16; k++) max = MathF.Max(max, m.GetElement(k));
+            var row = p + (long)j * stride;
+            for (var g = 0; g < width; g += Lanes) Avx512F.Max(Vector512.Load(max + g), Vector512.Load(row + g)).Store(max + g);
         }
 
-        // MathF.Max returns NaN when either side is NaN.
-        for (; j < n; j++) max = MathF.Max(max, row[j]);
-
-        // exp(x − max), summed; the sum is a vector of 16 partial sums, then the tail, in a fixed order.
-        var sum = 0f;
-        j = 0;
-        if (Vectorised && n >= 16)
+        // As the row-major softmax: the vector exp and 16 partial sums for j below n16 (partial j mod 16), MathF.Exp for the tail.
+        var n16 = n >= Lanes ? n - n % Lanes : 0;
+        var partial = stackalloc float[Lanes * width];   // [j mod 16, column]
+        new Span<float>(partial, Lanes * width).Clear();
+        for (var j = 0; j < n16; j++)
         {
-            var shift = Vector512.Create(max);
-            var s = Vector512<float>.Zero;
-            for (; j <= n - 16; j += 16)
+            var row = p + (long)j * stride;
+            var acc = partial + (j & (Lanes - 1)) * width;
+            for (var g = 0; g < width; g += Lanes)
             {
-                var x = Exp(Vector512.Load(row + j) - shift);
-                x.Store(row + j);
-                s += x;
+                var x = Exp(Vector512.Load(row + g) - Vector512.Load(max + g));
+                x.Store(row + g);
+                (Vector512.Load(acc + g) + x).Store(acc + g);
             }
-
-            sum = Vector512.Sum(s);
         }
 
-        for (; j < n; j++)
+        var lanes = stackalloc float[Lanes];
+        var sums = stackalloc float[width];
+        for (var c = 0; c < width; c++)
         {
-            var x = MathF.Exp(row[j] - max);
-            row[j] = x;
+            for (var k = 0; k < Lanes; k++) lanes[k] = partial[k * width + c];
+            sums[c] = n16 > 0 ? Vector512.Sum(Vector512.Load(lanes)) : 0f;
+        }
+
+        for (var j = n16; j < n; j++)
+        {
+            var row = p + (long)j * stride;
+            for (var c = 0; c < width; c++)
+            {
+                var x = MathF.Exp(row[c] - max[c]);
+                row[c] = x;
+                sums[c] += x;
+            }
+        }
+
+        var inverse = stackalloc float[width];
+        for (var c = 0; c < width; c++) inverse[c] = 1f / sums[c];
+        for (var j = 0; j < n; j++)
+        {
+            var row = p + (long)j * stride;
+            for (var g = 0; g < width; g += Lanes) (Vector512.Load(row + g) * Vector512.Load(inverse + g)).Store(row + g);
+        }
+
+        for (var c = 0; c < width; c++) columnLoss[first + c] = max[c] + MathF.Log(sums[c]) - logit[c];
+    }
+
+    /// <summary>One column, strided: the row-major softmax of earlier builds's arithmetic element by element (the vector exp through one
+    /// lane), for the columns past the last whole group of 16.</summary>
+    private static unsafe float SoftmaxColumn(float* p, int n, int stride, long target)
+    {
+        var logit = p[target * stride];
+        var max = float.NegativeInfinity;
+        for (var j = 0; j < n; j++) max = MathF.Max(max, p[(long)j * stride]);
+        var n16 = Vectorised && n >= Lanes ? n - n % Lanes : 0;
+        var partial = stackalloc float[Lanes];
+        for (var j = 0; j < n16; j++)
+        {
+            var x = Exp(Vector512.Create(p[(long)j * stride] - max)).GetElement(0);
+            p[(long)j * stride] = x;
+            partial[j & (Lanes - 1)] += x;
+        }
+
+        var sum = n16 > 0 ? Vector512.Sum(Vector512.Load(partial)) : 0f;
+        for (var j = n16; j < n; j++)
+        {
+            var x = MathF.Exp(p[(long)j * stride] - max);
+            p[(long)j * stride] = x;
             sum += x;
         }
 
         var inverse = 1f / sum;
-        j = 0;
-        if (Vectorised)
-        {
-            var scale = Vector512.Create(inverse);
-            for (; j <= n - 16; j += 16) (Vector512.Load(row + j) * scale).Store(row + j);
-        }
-
-        for (; j < n; j++) row[j] *= inverse;
+        for (var j = 0; j < n; j++) p[(long)j * stride] *= inverse;
         return max + MathF.Log(sum) - logit;
     }
 
