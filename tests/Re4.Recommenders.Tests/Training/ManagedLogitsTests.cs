@@ -85,6 +85,29 @@ public sealed class ManagedLogitsTests
         MaxError(one, u.to(ScalarType.Float64).matmul(e.to(ScalarType.Float64).t())).Should().BeLessThan(1e-5);
     }
 
+    [Theory]
+    [InlineData(1000, 128, 3)]   // few columns: two or more threads split the rows, each with maxima of its own
+    [InlineData(40, 300, 2)]     // many columns: threads take column chunks; the last chunk is partial (300 = 4·64 + 44)
+    [InlineData(7, 20, 1)]       // one partial chunk, a partial row tile
+    public void Forward_ColumnMaximum_IsEachColumnsLargestValue_WhateverTheThreadCount(int b, int n, int seed)
+    {
+        using var scope = NewDisposeScope();
+        var (u, e) = Inputs(b, n, 64, seed);
+        foreach (var threads in new[] { 1, 2, 3 })
+        {
+            var c = empty(b, n);   // [B, N]
+            var max = new float[n];
+            ManagedLogits.Forward(u, e, c, threads, max);
+            var values = c.data<float>().ToArray();
+            for (var j = 0; j < n; j++)
+            {
+                var expected = float.NegativeInfinity;
+                for (var i = 0; i < b; i++) expected = Math.Max(expected, values[i * n + j]);
+                max[j].Should().Be(expected, $"column {j}, {threads} thread(s)");
+            }
+        }
+    }
+
     [Fact]
     public void Forward_ViewWithStorageOffset_ReadsTheViewsRows()
     {

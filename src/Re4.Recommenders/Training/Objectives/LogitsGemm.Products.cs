@@ -1,4 +1,6 @@
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Re4.Recommenders.Training;
 
@@ -6,13 +8,23 @@ namespace Re4.Recommenders.Training;
 internal static unsafe partial class LogitsGemm
 {
     /// <summary>Logits C[B, N] = U[B, d] · E[N, d]ᵀ. Each thread packs 64 items at a time dimension-major into a buffer of
-    /// its own (d × 64 floats, in L1) and runs every row of U over it, so E is read once and C written once.</summary>
-    public static void Forward(float* u, int b, int d, float* e, int n, float* c, int threads)
+    /// its own (d × 64 floats, in L1) and runs every row of U over it, so E is read once and C written once. With
+    /// <paramref name="columnMax"/>, also each column's maximum over the B rows (<c>[N]</c>), taken from each tile while
+    /// it is still in L1 (a softmax down the columns then skips a pass over C).</summary>
+    public static void Forward(float* u, int b, int d, float* e, int n, float* c, int threads, float* columnMax = null)
     {
         if (!Vectorised)
         {
             for (var i = 0; i < b; i++)
                 for (var j = 0; j < n; j++) c[(long)i * n + j] = Dot(u + (long)i * d, e + (long)j * d, d);
+            if (columnMax is not null)
+                for (var j = 0; j < n; j++)
+                {
+                    var max = float.NegativeInfinity;
+                    for (var i = 0; i < b; i++) max = MathF.Max(max, c[(long)i * n + j]);
+                    columnMax[j] = max;
+                }
+
             return;
         }
 
@@ -22,11 +34,28 @@ internal static unsafe partial class LogitsGemm
             // Few columns (a linear layer's, not the item table's): the threads split the rows instead, each packing the
             // (small) weights itself. Every output's sum is the same either way.
             var parts = Math.Min(threads, b / TileRows);
-            Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = threads }, part =>
+            // Each part's column maxima, combined after (a maximum is the same in any order).
+            var partMax = columnMax is null ? null : (float*)NativeMemory.Alloc((nuint)((long)parts * n * sizeof(float)));   // [parts, N]
+            try
             {
-                int first = (int)((long)part * b / parts), last = (int)((long)(part + 1) * b / parts);
-                Forward(u + (long)first * d, last - first, d, e, n, c + (long)first * n, 1);
-            });
+                Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = threads }, part =>
+                {
+                    int first = (int)((long)part * b / parts), last = (int)((long)(part + 1) * b / parts);
+                    Forward(u + (long)first * d, last - first, d, e, n, c + (long)first * n, 1, partMax is null ? null : partMax + (long)part * n);
+                });
+                if (partMax is not null)
+                    for (var j = 0; j < n; j++)
+                    {
+                        var max = partMax[j];
+                        for (var part = 1; part < parts; part++) max = MathF.Max(max, partMax[(long)part * n + j]);
+                        columnMax[j] = max;
+                    }
+            }
+            finally
+            {
+                if (partMax is not null) NativeMemory.Free(partMax);
+            }
+
             return;
         }
 
@@ -49,8 +78,13 @@ internal static unsafe partial class LogitsGemm
                     // Items past N are zeros: their columns are computed and dropped.
                     for (var j = w; j < TileColumns; j++)
                         for (var x = 0; x < d; x++) packed[x * TileColumns + j] = 0f;
+                    if (columnMax is not null) new Span<float>(columnMax + n0, w).Fill(float.NegativeInfinity);
                     for (var m0 = 0; m0 < b; m0 += TileRows)
-                        Tile(u + (long)m0 * d, d, 1, Math.Min(TileRows, b - m0), packed, TileColumns, d, c + (long)m0 * n + n0, n, w, accumulate: false);
+                    {
+                        var rows = Math.Min(TileRows, b - m0);
+                        Tile(u + (long)m0 * d, d, 1, rows, packed, TileColumns, d, c + (long)m0 * n + n0, n, w, accumulate: false);
+                        if (columnMax is not null) ColumnMax(c + (long)m0 * n + n0, n, rows, w, columnMax + n0);
+                    }
                 }
             }
             finally
@@ -149,6 +183,25 @@ internal static unsafe partial class LogitsGemm
         {
             if (bm != u) NativeMemory.AlignedFree(bm);
         }
+    }
+
+    /// <summary>max[j] = max(max[j], C[r, j]) over a tile's <paramref name="rows"/> rows and <paramref name="cols"/> columns.</summary>
+    private static void ColumnMax(float* c, long ldc, int rows, int cols, float* max)
+    {
+        if (cols == TileColumns)
+        {
+            for (var k = 0; k < TileColumns; k += 16)
+            {
+                var m = Vector512.Load(max + k);
+                for (var r = 0; r < rows; r++) m = Avx512F.Max(m, Vector512.Load(c + r * ldc + k));
+                m.Store(max + k);
+            }
+
+            return;
+        }
+
+        for (var r = 0; r < rows; r++)
+            for (var j = 0; j < cols; j++) max[j] = MathF.Max(max[j], c[r * ldc + j]);
     }
 
     /// <summary>The matrix itself when d is a multiple of 64 (every row can be read as whole vectors); otherwise a copy whose

@@ -18,9 +18,15 @@ internal static class ManagedLogits
     internal static bool Supports(Tensor t) =>
         LogitsGemm.Vectorised && t.device_type == DeviceType.CPU && t.dtype == ScalarType.Float32 && t.dim() == 2 && t.numel() <= int.MaxValue / sizeof(float);
 
-    /// <summary>logits[B, N] = U[B, d] · E[N, d]ᵀ into an existing tensor (all contiguous CPU float32).</summary>
-    internal static unsafe void Forward(Tensor u, Tensor e, Tensor logits, int threads) =>
-        LogitsGemm.Forward(Data(u), (int)u.shape[0], (int)u.shape[1], Data(e), (int)e.shape[0], Data(logits), threads);
+    /// <summary>logits[B, N] = U[B, d] · E[N, d]ᵀ into an existing tensor (all contiguous CPU float32), and each column's
+    /// maximum into <paramref name="columnMax"/> (<c>[N]</c>) when given.</summary>
+    internal static unsafe void Forward(Tensor u, Tensor e, Tensor logits, int threads, float[]? columnMax = null)
+    {
+        if (columnMax is not null && columnMax.Length != e.shape[0])
+            throw new ArgumentException($"columnMax has {columnMax.Length} elements; the logits have {e.shape[0]} columns.", nameof(columnMax));
+        fixed (float* max = columnMax)
+            LogitsGemm.Forward(Data(u), (int)u.shape[0], (int)u.shape[1], Data(e), (int)e.shape[0], Data(logits), threads, max);
+    }
 
     /// <summary>dU[B, d] = G[B, N] · E[N, d] into an existing tensor (N summed in blocks of <paramref name="block"/>).</summary>
     internal static unsafe void GradInterests(Tensor g, Tensor e, Tensor gradU, int threads, int block = LogitsGemm.ReductionBlock) =>

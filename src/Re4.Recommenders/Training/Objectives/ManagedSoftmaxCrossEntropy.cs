@@ -13,11 +13,13 @@ namespace Re4.Recommenders.Training;
 /// NLL and both their backwards, each with a tensor of its own).
 /// </summary>
 /// <remarks>
-/// Forward computes the logits with <see cref="LogitsGemm.Forward"/> into one <c>[B, N]</c> buffer and turns each row into
-/// its softmax P in place (one pass for the maximum, one for exp and the sum, one to scale), keeping the row's loss. Backward
+/// Forward computes the logits item-major, Cᵀ = E·Uᵀ with <see cref="LogitsGemm.Forward"/>, into one <c>[N, B]</c> buffer
+/// and turns each user's column into its softmax P in place (the maximum taken by the product from each tile, then one
+/// pass for exp and the sum, one to scale), keeping the user's loss: the same bits as the row-major <c>[B, N]</c> layout of earlier builds, which packed a
+/// transposed copy of the whole table each step (docs/benchmarks.md, "Item-major logits", for the measurement). Backward
 /// uses softmax − one-hot = P − Y without forming it: with c = ∂L/∂loss / B,
 /// dU = c·(P·E − E<sub>t</sub>) and dE = Pᵀ·(c·U) − Σ<sub>i: t<sub>i</sub> = j</sub> c·u<sub>i</sub>, so P stays as forward
-/// left it (backward may run twice under <c>retain_graph</c>). Rows are independent and every sum runs in a fixed order, so
+/// left it (backward may run twice under <c>retain_graph</c>). Users are independent and every sum runs in a fixed order, so
 /// results do not depend on the thread count. Exact to float rounding against libtorch, not bit-identical (tests compare
 /// both with a double-precision reference).
 /// </remarks>
@@ -66,10 +68,12 @@ internal sealed class ManagedSoftmaxCrossEntropy : autograd.SingleTensorFunction
         // rather than a transposed copy of the whole table, and each tile writes 6 whole rows of 64 users.
         var probabilities = empty(n, b, dtype: ScalarType.Float32, device: u.device);   // Pᵀ [N, B]: the logits, then each user's softmax
         var threads = torch.get_num_threads();
-        LogitsGemm.Forward(Data(table) + (long)skip * d, n, d, Data(u), b, Data(probabilities), threads);
+        var columnMax = new float[b];   // each user's largest logit, taken by the product as it goes
+        fixed (float* max = columnMax)
+            LogitsGemm.Forward(Data(table) + (long)skip * d, n, d, Data(u), b, Data(probabilities), threads, max);
         StepProfiler.Mark(StepPhase.Logits);
         var rowLoss = new float[b];
-        SoftmaxColumns(probabilities, targetIndex, rowLoss, threads);
+        SoftmaxColumns(probabilities, columnMax, targetIndex, rowLoss, threads);
         ctx.save_for_backward([u, table, targets, probabilities]);
         ctx.save_data("skip", skip);
         double sum = 0;
@@ -127,11 +131,12 @@ internal sealed class ManagedSoftmaxCrossEntropy : autograd.SingleTensorFunction
     }
 
     /// <summary>Each column of <paramref name="logitsT"/> (<c>[n, columns]</c>, contiguous CPU float32: column i holds user i's
-    /// logits) becomes its softmax in place, and <paramref name="columnLoss"/>[i] = logsumexp − logitsT[target[i], i]. Each
+    /// logits, whose maximum is <paramref name="columnMax"/>[i]) becomes its softmax in place, and
+    /// <paramref name="columnLoss"/>[i] = logsumexp − logitsT[target[i], i]. Each
     /// element gets exactly the arithmetic of the row-major softmax of earlier builds on the transposed row, in the same order (the sum's 16
     /// partial sums by item index mod 16, then the tail), so both layouts give the same bits; 16 users run side by side in a
     /// vector.</summary>
-    internal static unsafe void SoftmaxColumns(Tensor logitsT, long[] target, float[] columnLoss, int threads)
+    internal static unsafe void SoftmaxColumns(Tensor logitsT, float[] columnMax, long[] target, float[] columnLoss, int threads)
     {
         int n = checked((int)logitsT.shape[0]), columns = checked((int)logitsT.shape[1]);
         var p = Data(logitsT);
@@ -141,36 +146,29 @@ internal sealed class ManagedSoftmaxCrossEntropy : autograd.SingleTensorFunction
         {
             // Each task sweeps its range of groups row by row, at most GroupsPerSweep at a time.
             for (int group = (int)((long)task * whole / tasks), last = (int)((long)(task + 1) * whole / tasks); group < last; group += GroupsPerSweep)
-                SoftmaxColumnGroups(p, n, columns, group * Lanes, Math.Min(GroupsPerSweep, last - group), target, columnLoss);
+                SoftmaxColumnGroups(p, n, columns, group * Lanes, Math.Min(GroupsPerSweep, last - group), columnMax, target, columnLoss);
         });
 
-        for (var i = whole * Lanes; i < columns; i++) columnLoss[i] = SoftmaxColumn(p + i, n, columns, target[i]);
+        for (var i = whole * Lanes; i < columns; i++) columnLoss[i] = SoftmaxColumn(p + i, n, columns, columnMax[i], target[i]);
     }
 
     private const int Lanes = 16;
 
-    /// <summary>Groups of 16 columns per sweep over the rows: their running maxima and 16 partial sums each
+    /// <summary>Groups of 16 columns per sweep over the rows: their maxima and 16 partial sums each
     /// (16 · 16 · 16 floats, 16 KiB) stay in L1.</summary>
     private const int GroupsPerSweep = 16;
 
     /// <summary><paramref name="groups"/> groups of 16 adjacent columns from <paramref name="first"/>, swept row by row so
     /// the rows' segments are read in memory order; column c of a group is lane c of its vectors.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void SoftmaxColumnGroups(float* p, int n, int stride, int first, int groups, long[] target, float[] columnLoss)
+    private static unsafe void SoftmaxColumnGroups(float* p, int n, int stride, int first, int groups, float[] columnMax, long[] target, float[] columnLoss)
     {
         var width = groups * Lanes;
         p += first;
         var logit = stackalloc float[width];
         for (var c = 0; c < width; c++) logit[c] = p[target[first + c] * stride + c];
-
-        // The maximum: exact in any order (the row-major softmax's NaN caveat aside, which makes the sum NaN either way).
         var max = stackalloc float[width];
-        for (var g = 0; g < groups; g++) Vector512.Create(float.NegativeInfinity).Store(max + g * Lanes);
-        for (var j = 0; j < n; j++)
-        {
-            var row = p + (long)j * stride;
-            for (var g = 0; g < width; g += Lanes) Avx512F.Max(Vector512.Load(max + g), Vector512.Load(row + g)).Store(max + g);
-        }
+        columnMax.AsSpan(first, width).CopyTo(new Span<float>(max, width));
 
         // As the row-major softmax: the vector exp and 16 partial sums for j below n16 (partial j mod 16), MathF.Exp for the tail.
         var n16 = n >= Lanes ? n - n % Lanes : 0;
@@ -220,11 +218,9 @@ internal sealed class ManagedSoftmaxCrossEntropy : autograd.SingleTensorFunction
 
     /// <summary>One column, strided: the row-major softmax of earlier builds's arithmetic element by element (the vector exp through one
     /// lane), for the columns past the last whole group of 16.</summary>
-    private static unsafe float SoftmaxColumn(float* p, int n, int stride, long target)
+    private static unsafe float SoftmaxColumn(float* p, int n, int stride, float max, long target)
     {
         var logit = p[target * stride];
-        var max = float.NegativeInfinity;
-        for (var j = 0; j < n; j++) max = MathF.Max(max, p[(long)j * stride]);
         var n16 = Vectorised && n >= Lanes ? n - n % Lanes : 0;
         var partial = stackalloc float[Lanes];
         for (var j = 0; j < n16; j++)
