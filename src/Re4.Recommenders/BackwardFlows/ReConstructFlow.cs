@@ -85,9 +85,12 @@ public sealed class ReConstructFlow : nn.Module, IBackwardFlow, Extractors.IStan
         var g = logits.masked_fill(padding, TorchScalars.MaskValue).softmax(-1);
         var reconstructed = g.matmul(w_3.forward(q));                                  // X̃: [B, K, L, d]
         var error = (reconstructed - x.unsqueeze(1)).Squared();                        // [B, K, L, d]
-        var (positives, notPositives) = shared.Positives(_options.Threshold, _options.FixedThreshold);
-        // In place: the square's backward needs its input, not its output.
-        var total = error.masked_fill_(notPositives.unsqueeze(-1), TorchScalars.Zero).sum();
+        var (positives, _) = shared.Positives(_options.Threshold, _options.FixedThreshold);
+        // Times the 0/1 positive weights rather than masked_fill: the same values for a finite error, and libtorch
+        // vectorises a broadcast multiply where its masked_fill (and masked_fill's backward) is a scalar loop over all
+        // B·K·L·d cells. In place: the square's backward needs its input, not its output.
+        var weights = positives.to(ScalarType.Float32).unsqueeze(-1);                    // [B, K, L, 1]
+        var total = error.mul_(weights).sum();
         using var cells = (b * k * l * d).ToScalar();   // owned: a temporary Scalar may be freed mid-call
         using var dimension = d.ToScalar();
         var loss = normalization == FlowNormalization.AllCells
