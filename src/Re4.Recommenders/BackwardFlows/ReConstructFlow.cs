@@ -89,7 +89,7 @@ public sealed class ReConstructFlow : nn.Module, IBackwardFlow, Extractors.IStan
         // Times the 0/1 positive weights rather than masked_fill: the same values for a finite error, and libtorch
         // vectorises a broadcast multiply where its masked_fill (and masked_fill's backward) is a scalar loop over all
         // B·K·L·d cells. In place: the square's backward needs its input, not its output.
-        var weights = positives.to(ScalarType.Float32).unsqueeze(-1);                    // [B, K, L, 1]
+        var weights = positives.to(error.dtype).unsqueeze(-1);                           // [B, K, L, 1]
         var total = error.mul_(weights).sum();
         using var cells = (b * k * l * d).ToScalar();   // owned: a temporary Scalar may be freed mid-call
         using var dimension = d.ToScalar();

@@ -199,11 +199,11 @@ public sealed class ManagedSoftmaxCrossEntropyTests
             ManagedSoftmaxCrossEntropy.SoftmaxColumns(p, max, t, loss, threads);
             loss.Should().Equal(expectedLoss, $"the loss with {threads} thread(s)");
             using var back = p.t().contiguous();   // [B, N]
-            back.data<float>().ToArray().Should().Equal(rows, $"the probabilities with {threads} thread(s)");
+            var got = back.data<float>().ToArray();
+            got.Should().Equal(rows, $"the probabilities with {threads} thread(s)");
+            // Each user's column is now a distribution.
+            for (var i = 0; i < users; i++) got.Skip(i * n).Take(n).Sum().Should().BeApproximately(1f, 1e-5f);
         }
-
-        // Each user's column is now a distribution.
-        for (var i = 0; i < users; i++) rows.Skip(i * n).Take(n).Sum().Should().BeApproximately(1f, 1e-5f);
     }
 
     [Theory]
@@ -212,6 +212,7 @@ public sealed class ManagedSoftmaxCrossEntropyTests
     [InlineData(600, 70, 64)]     // more users than a block of 512: dE still sums them in one pass
     public void Loss_GivesTheRowMajorLayoutsLossAndGradientsBitForBit(int b, int n, int d)
     {
+        if (!Avx512) return;   // without AVX-512 the loss is libtorch's cross-entropy (Loss_AgreesWithLibtorchCrossEntropy)
         // Earlier builds kept the logits [B, N]: dU = c·(P·E − e_t) with the items summed in blocks of 512, dE = Pᵀ·(c·U) −
         // c·u_t with the users summed in one pass. The item-major layout must give the same bits.
         using var scope = NewDisposeScope();

@@ -42,7 +42,14 @@ internal sealed class ManagedSoftmaxCrossEntropy : autograd.SingleTensorFunction
         if (skipRows < 0 || skipRows > table.shape[0]) throw new ArgumentOutOfRangeException(nameof(skipRows), skipRows, $"skipRows must be in [0, {table.shape[0]}].");
         var n = table.shape[0] - skipRows;
         if (!ManagedLogits.Supports(u) || !ManagedLogits.Supports(table) || u.shape[0] * n > int.MaxValue / sizeof(float))
+        {
+            // The same error as the managed path for a bad target on the CPU (libtorch's own is an ExternalException); on
+            // another device reading the targets back would stall every step.
+            if (targets.device_type == DeviceType.CPU && targets.dim() == 1)
+                CheckTargets(targets.to(ScalarType.Int64).data<long>().ToArray(), n);
             return nn.functional.cross_entropy(u.matmul(table.narrow(0, skipRows, n).t()), targets);
+        }
+
         using var scope = NewDisposeScope();
         return apply(u.contiguous(), table.contiguous(), targets.to(ScalarType.Int64).contiguous(), skipRows).MoveToOuterDisposeScope();
     }
@@ -59,9 +66,7 @@ internal sealed class ManagedSoftmaxCrossEntropy : autograd.SingleTensorFunction
         if (targets.dim() != 1 || targets.shape[0] != b)
             throw new ArgumentException($"The targets must be [{b}], one per row of U; got [{string.Join(", ", targets.shape)}].", nameof(vars));
         var targetIndex = targets.data<long>().ToArray();
-        for (var i = 0; i < b; i++)
-            if ((ulong)targetIndex[i] >= (ulong)n)
-                throw new ArgumentOutOfRangeException(nameof(vars), targetIndex[i], $"Target {i} is {targetIndex[i]}; a target must be a column in [0, {n}).");
+        CheckTargets(targetIndex, n);
         if (b == 0) throw new ArgumentException("U has no rows: the mean loss of an empty batch is undefined.", nameof(vars));
 
         // Item-major: (U·Eᵀ)ᵀ = E·Uᵀ, the same products summed in the same order, but the packed panel is U's few rows
@@ -79,6 +84,13 @@ internal sealed class ManagedSoftmaxCrossEntropy : autograd.SingleTensorFunction
         double sum = 0;
         for (var i = 0; i < b; i++) sum += rowLoss[i];   // row order: the same sum for any thread count
         return tensor((float)(sum / b), dtype: ScalarType.Float32, device: u.device);
+    }
+
+    private static void CheckTargets(long[] targets, long n)
+    {
+        for (var i = 0; i < targets.Length; i++)
+            if ((ulong)targets[i] >= (ulong)n)
+                throw new ArgumentOutOfRangeException(nameof(targets), targets[i], $"Target {i} is {targets[i]}; a target must be a column in [0, {n}).");
     }
 
     /// <inheritdoc />
