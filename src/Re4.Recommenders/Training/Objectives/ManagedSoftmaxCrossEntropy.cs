@@ -47,7 +47,10 @@ internal sealed class ManagedSoftmaxCrossEntropy : autograd.SingleTensorFunction
             // another device reading the targets back would stall every step.
             if (targets.device_type == DeviceType.CPU && targets.dim() == 1)
                 CheckTargets(targets.to(ScalarType.Int64).data<long>().ToArray(), n);
-            return nn.functional.cross_entropy(u.matmul(table.narrow(0, skipRows, n).t()), targets);
+            using var fallback = NewDisposeScope();
+            var logits = u.matmul(table.narrow(0, skipRows, n).t());   // [B, N]
+            StepProfiler.Mark(StepPhase.Logits);   // as the managed forward marks it: the step's phases are the same on every machine
+            return nn.functional.cross_entropy(logits, targets).MoveToOuterDisposeScope();
         }
 
         using var scope = NewDisposeScope();
