@@ -31,8 +31,8 @@ internal static unsafe partial class LogitsGemm
         var chunks = (n + TileColumns - 1) / TileColumns;
         if (threads > 1 && chunks < 2 * threads && b >= 2 * threads * TileRows)
         {
-            // Few columns (a linear layer's, not the item table's): the threads split the rows instead, each packing the
-            // (small) weights itself. Every output's sum is the same either way.
+            // Few columns (the item-major logits' B users): the threads split the rows instead, each packing the few
+            // columns itself, so no thread idles for want of a column chunk. Every output's sum is the same either way.
             var parts = Math.Min(threads, b / TileRows);
             // Each part's column maxima, combined after (a maximum is the same in any order).
             var partMax = columnMax is null ? null : (float*)NativeMemory.Alloc((nuint)((long)parts * n * sizeof(float)));   // [parts, N]
@@ -185,7 +185,9 @@ internal static unsafe partial class LogitsGemm
         }
     }
 
-    /// <summary>max[j] = max(max[j], C[r, j]) over a tile's <paramref name="rows"/> rows and <paramref name="cols"/> columns.</summary>
+    /// <summary>max[j] = max(max[j], C[r, j]) over a tile's <paramref name="rows"/> rows and <paramref name="cols"/> columns.
+    /// The vector maximum may skip a NaN (Avx512F.Max returns its second operand when either is NaN); a softmax over the
+    /// column is NaN all the same, since exp(NaN − max) is NaN.</summary>
     private static void ColumnMax(float* c, long ldc, int rows, int cols, float* max)
     {
         if (cols == TileColumns)

@@ -15,8 +15,9 @@ namespace Re4.Recommenders.Training;
 /// <remarks>
 /// Forward computes the logits item-major, Cᵀ = E·Uᵀ with <see cref="LogitsGemm.Forward"/>, into one <c>[N, B]</c> buffer
 /// and turns each user's column into its softmax P in place (the maximum taken by the product from each tile, then one
-/// pass for exp and the sum, one to scale), keeping the user's loss: the same bits as the row-major <c>[B, N]</c> layout of earlier builds, which packed a
-/// transposed copy of the whole table each step (docs/benchmarks.md, "Item-major logits", for the measurement). Backward
+/// pass for exp and the sum, one to scale), keeping the user's loss: the same bits as the row-major <c>[B, N]</c> layout
+/// of earlier builds, which packed a transposed copy of the whole table each step (docs/benchmarks.md, "Item-major
+/// logits", for the measurement). Backward
 /// uses softmax − one-hot = P − Y without forming it: with c = ∂L/∂loss / B,
 /// dU = c·(P·E − E<sub>t</sub>) and dE = Pᵀ·(c·U) − Σ<sub>i: t<sub>i</sub> = j</sub> c·u<sub>i</sub>, so P stays as forward
 /// left it (backward may run twice under <c>retain_graph</c>). Users are independent and every sum runs in a fixed order, so
@@ -89,6 +90,7 @@ internal sealed class ManagedSoftmaxCrossEntropy : autograd.SingleTensorFunction
         return tensor((float)(sum / b), dtype: ScalarType.Float32, device: u.device);
     }
 
+    /// <summary>Throws for a target outside the N columns, naming it.</summary>
     private static void CheckTargets(long[] targets, long n)
     {
         for (var i = 0; i < targets.Length; i++)
@@ -231,8 +233,8 @@ internal sealed class ManagedSoftmaxCrossEntropy : autograd.SingleTensorFunction
         for (var c = 0; c < width; c++) columnLoss[first + c] = max[c] + MathF.Log(sums[c]) - logit[c];
     }
 
-    /// <summary>One column, strided: the row-major softmax of earlier builds's arithmetic element by element (the vector exp through one
-    /// lane), for the columns past the last whole group of 16.</summary>
+    /// <summary>One column, strided, with the row-major softmax's arithmetic element by element (the vector exp through one
+    /// lane): the columns past the last whole group of 16.</summary>
     private static unsafe float SoftmaxColumn(float* p, int n, int stride, float max, long target)
     {
         var logit = p[target * stride];
