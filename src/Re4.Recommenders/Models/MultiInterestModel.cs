@@ -109,16 +109,28 @@ public sealed class MultiInterestModel : nn.Module
     /// <param name="history">Ids into <paramref name="itemRows"/>, <c>[B, L]</c> int64, 0 for padding.</param>
     /// <param name="itemRows">A table <c>[U + 1, d]</c> whose row 0 is the padding (the item table's row 0), or null for
     /// the model's own.</param>
-    internal (InterestOutput Output, Tensor History, Tensor Mask) Encode(Tensor history, Tensor? itemRows)
+    internal (InterestOutput Output, Tensor History, Tensor Mask) Encode(Tensor history, Tensor? itemRows) => Encode(history, itemRows, historyAsLeaf: false);
+
+    /// <param name="history">Ids into <paramref name="itemRows"/> or the item table, <c>[B, L]</c> int64, 0 for padding.</param>
+    /// <param name="itemRows">See <see cref="Encode(Tensor, Tensor?)"/>.</param>
+    /// <param name="historyAsLeaf">Whether X is gathered outside the graph and enters it as a leaf of its own that requires a
+    /// gradient: backward then leaves dX in X's <c>.grad</c> and nothing reaches the table through the gather, so the
+    /// caller adds dX to the table's gradient itself (the trainer's <see cref="Training.HistoryGradientScatter"/>).</param>
+    internal (InterestOutput Output, Tensor History, Tensor Mask) Encode(Tensor history, Tensor? itemRows, bool historyAsLeaf)
     {
         ArgumentNullException.ThrowIfNull(history);
         if (history.dim() != 2) throw new ArgumentException($"history must be [B, L] item ids; got {history.dim()} dimensions.", nameof(history));
         using var scope = NewDisposeScope();
         var mask = history.ne(TorchScalars.Zero).to(ScalarType.Float32);   // [B, L]
         // [B, L, d], padding rows the table's row 0, zeros as initialised (padding_idx, or row 0 of itemRows)
-        var x = itemRows is null
-            ? items.forward(history)
-            : itemRows.index_select(0, history.reshape(-1)).view(history.shape[0], history.shape[1], itemRows.shape[1]);
+        Tensor x;
+        using (var gather = historyAsLeaf ? no_grad() : null)
+        {
+            x = itemRows is null
+                ? items.forward(history)
+                : itemRows.index_select(0, history.reshape(-1)).view(history.shape[0], history.shape[1], itemRows.shape[1]);
+        }
+        if (historyAsLeaf) x.requires_grad_(true);
         Training.StepProfiler.Mark(Training.StepPhase.EmbeddingGather);
         var output = extractor.Extract(x, mask);
         Training.StepProfiler.Mark(Training.StepPhase.Extractor);

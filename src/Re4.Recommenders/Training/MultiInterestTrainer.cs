@@ -51,6 +51,7 @@ public sealed partial class MultiInterestTrainer : IDisposable
     private readonly ItemUpdateMode _itemUpdates;        // TrainerOptions.ItemUpdates resolved: Dense or Lazy
     private readonly bool _gatherItemRows;               // lazy steps on the batch's rows only (the default objective's)
     private readonly bool _checkTableGradient;           // the table has no gradient of its own, so one appearing is a flow's
+    private readonly HistoryGradientScatter? _historyScatter;   // dense CPU steps: the history gather's gradient added by us
     private readonly RunCheckpointer? _checkpointer;
     private readonly IdMap _originalItemIds;
     private readonly ObjectiveModules _objectiveModules;   // optimised and saved with the model
@@ -175,7 +176,17 @@ public sealed partial class MultiInterestTrainer : IDisposable
         _itemUpdates = options.ResolveItemUpdates(config.ItemCount);
         // Lazy is never resolved for a full softmax (every row has a gradient), whose loss indexes the whole table.
         _gatherItemRows = _itemUpdates == ItemUpdateMode.Lazy && objective is null;
-        using (NewDisposeScope()) _checkTableGradient = _gatherItemRows && _model.ItemEmbeddings.grad is null;   // a model trained before may have one
+        using (NewDisposeScope())
+        {
+            _checkTableGradient = _gatherItemRows && _model.ItemEmbeddings.grad is null;   // a model trained before may have one
+            // Dense steps of the default objective on the CPU add the history's gradient to the table themselves (the same
+            // floats as libtorch's embedding backward, without its passes over the whole table); LogitsKernel.Torch keeps
+            // libtorch's own path throughout.
+            var table = _model.ItemEmbeddings;
+            if (options.TrainerAddsHistoryGradient && _itemUpdates == ItemUpdateMode.Dense && objective is null && options.LogitsKernel == LogitsKernel.Managed
+                && table.requires_grad && HistoryGradientScatter.Supports(table))
+                _historyScatter = new HistoryGradientScatter(table.shape[0]);
+        }
         _optimizer = new AdamOptimizer(_model.parameters().Concat(_objectiveModules.parameters()), options.LearningRate, weightDecay: options.WeightDecay,
             rowSparseIndex: _itemUpdates == ItemUpdateMode.Lazy ? ItemTableIndex(_model) : -1)
         {
@@ -192,6 +203,10 @@ public sealed partial class MultiInterestTrainer : IDisposable
             _negatives = new NegativeSampler(_softmax, config.ItemCount, options.ResolvedNegativeCount, _negativeRandom);
         if (options.CheckpointDirectory is { } dir) _checkpointer = new RunCheckpointer(dir);
     }
+
+    /// <summary>Whether this trainer's steps add the history's gradient to the table themselves (see
+    /// <see cref="HistoryGradientScatter"/>).</summary>
+    internal bool AddsHistoryGradient => _historyScatter is not null;
 
     /// <summary>The model being trained (after <see cref="Fit"/>: the selected one).</summary>
     public MultiInterestModel Model => _model;
@@ -341,7 +356,7 @@ public sealed partial class MultiInterestTrainer : IDisposable
         var targets = tensor(targetIds, device: _device);                                                                          // [B]
         var negatives = negativeIds is null ? null : tensor(negativeIds, device: _device);                                         // [S]
         StepProfiler.Mark(StepPhase.Batch);
-        var (output, x, mask) = _model.Encode(histories, rows?.Table);
+        var (output, x, mask) = _model.Encode(histories, rows?.Table, historyAsLeaf: _historyScatter is not null);
 
         _stepParts.Begin(_step + 1);
         var context = new TrainingStepContext(_model, output, x, mask, targets, negatives, logQ, targetLogQ, rows?.Table) { LogitsKernel = _options.LogitsKernel };
@@ -352,6 +367,7 @@ public sealed partial class MultiInterestTrainer : IDisposable
         StepProfiler.Mark(StepPhase.Objective);
         _optimizer.ZeroGrad();
         total.backward();
+        if (_historyScatter is not null) AddHistoryGradient(_historyScatter, historyIds, x);
         StepProfiler.Mark(StepPhase.Backward);
         if (rows is not null)
         {
@@ -365,6 +381,23 @@ public sealed partial class MultiInterestTrainer : IDisposable
         StepProfiler.Mark(StepPhase.Optimizer);
         _lastBatch = batch;
         return totalValue;
+    }
+
+    /// <summary>Adds dX, which backward left in the history leaf, to the item table's gradient (see
+    /// <see cref="HistoryGradientScatter"/>).</summary>
+    private void AddHistoryGradient(HistoryGradientScatter scatter, long[] historyIds, Tensor x)
+    {
+        var historyGradient = x.grad;
+        if (historyGradient is null) return;               // nothing in the loss read the history
+        var table = _model.ItemEmbeddings;
+        var gradient = table.grad;
+        if (gradient is null)
+        {
+            // Only the history reached the table this step: its gradient starts at zero, as libtorch's embedding backward's.
+            using (no_grad()) table.grad = zeros_like(table);
+            gradient = table.grad!;
+        }
+        scatter.Add(gradient, historyIds, historyGradient.contiguous());
     }
 
     /// <summary>A finite loss far above the first one means the run is blowing up (e.g. a learning rate of 1e15 gives

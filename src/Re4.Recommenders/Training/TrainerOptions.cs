@@ -107,6 +107,12 @@ public sealed class TrainerOptions
     /// against each other but not bit-identical. A resumed run keeps the kernel it started with.</summary>
     public LogitsKernel LogitsKernel { get; set; } = LogitsKernel.Managed;
 
+    /// <summary>Whether dense CPU steps of the default objective add the history gather's gradient to the item table in the
+    /// trainer (<see cref="HistoryGradientScatter"/>, the default) rather than through libtorch's embedding backward. The
+    /// same floats either way; tests switch it off to compare.</summary>
+    [JsonIgnore]
+    internal bool TrainerAddsHistoryGradient { get; set; } = true;
+
     /// <summary>The largest <see cref="PrefetchBatches"/>.</summary>
     public const int MaxPrefetchBatches = 16;
 
