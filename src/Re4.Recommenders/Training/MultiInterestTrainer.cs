@@ -365,6 +365,10 @@ public sealed partial class MultiInterestTrainer : IDisposable
         parts.Clear();
         foreach (var (name, value) in _stepParts.Values) parts[name] = value;
         StepProfiler.Mark(StepPhase.Objective);
+        // The table's gradient is dropped rather than zeroed: backward then hands the logits' fresh dE over as the gradient
+        // (no fill, no add of the whole table), and the history's rows are added to it below. Every step's loss reads the
+        // table, so Adam still updates it each step as with a zeroed gradient.
+        if (_historyScatter is not null) _model.ItemEmbeddings.grad = null;
         _optimizer.ZeroGrad();
         total.backward();
         if (_historyScatter is not null) AddHistoryGradient(_historyScatter, historyIds, x);
