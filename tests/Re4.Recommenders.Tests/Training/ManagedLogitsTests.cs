@@ -86,6 +86,40 @@ public sealed class ManagedLogitsTests
     }
 
     [Theory]
+    [InlineData(1100, 37, 64)]   // three blocks of items, the last partial (1100 = 2·512 + 76); a partial user tile
+    [InlineData(1030, 13, 24)]   // padded columns
+    [InlineData(300, 128, 80)]   // one block: one task whatever the threads; two column tiles, the second partial
+    public void GradientsItemMajor_AreTheTwoProductsBitForBit_WhateverTheThreadCount(int n, int b, int d)
+    {
+        using var scope = NewDisposeScope();
+        var generator = new Generator((ulong)(n + b + d));
+        // Probabilities of many magnitudes, so that a sum in another order rounds differently.
+        var pT = rand(new long[] { n, b }, generator: generator).mul_(exp(randn(new long[] { n, b }, generator: generator).mul_(3)));   // [N, B]
+        var s = randn(new long[] { b, d }, generator: generator);                                                                      // [B, d]
+        var e = randn(new long[] { n, d }, generator: generator);                                                                      // [N, d]
+        var expectedE = empty(n, d);
+        var expectedU = empty(b, d);
+        ManagedLogits.GradInterests(pT, s, expectedE, 1, block: int.MaxValue);
+        ManagedLogits.GradTable(pT, e, expectedU, 1, block: LogitsGemm.ReductionBlock);
+        foreach (var threads in new[] { 1, 2, 3 })
+        {
+            var gradE = empty(n, d).fill_(float.NaN);
+            var gradU = empty(b, d).fill_(float.NaN);
+            ManagedLogits.GradientsItemMajor(pT, s, e, gradE, gradU, threads);
+            gradE.data<float>().ToArray().Should().Equal(expectedE.data<float>().ToArray(), $"dE, {threads} threads");
+            gradU.data<float>().ToArray().Should().Equal(expectedU.data<float>().ToArray(), $"dU, {threads} threads");
+        }
+
+        // And the products themselves, against float64, relative to the largest term's scale.
+        var exactU = pT.to(ScalarType.Float64).t().matmul(e.to(ScalarType.Float64));
+        var exactE = pT.to(ScalarType.Float64).matmul(s.to(ScalarType.Float64));
+        var scaleU = pT.abs().t().matmul(e.abs()).max().item<float>();   // the largest Σ|p·e| of an output
+        var scaleE = pT.abs().matmul(s.abs()).max().item<float>();
+        (MaxError(expectedU, exactU) / scaleU).Should().BeLessThan(1e-5);
+        (MaxError(expectedE, exactE) / scaleE).Should().BeLessThan(1e-5);
+    }
+
+    [Theory]
     [InlineData(1000, 128, 3)]   // few columns: two or more threads split the rows, each with maxima of its own
     [InlineData(40, 300, 2)]     // many columns: threads take column chunks; the last chunk is partial (300 = 4·64 + 44)
     [InlineData(7, 20, 1)]       // one partial chunk, a partial row tile

@@ -185,6 +185,76 @@ internal static unsafe partial class LogitsGemm
         }
     }
 
+    /// <summary>The most floats the block sums of <see cref="GradientsItemMajor"/> may take on several threads (16 MiB); beyond
+    /// it the two products run one after the other.</summary>
+    internal const long MaxBlockSums = 4L << 20;
+
+    /// <summary>Both gradients of the item-major logits from Pᵀ <c>[N, B]</c> in one pass over it: dE[N, d] = Pᵀ·S (S
+    /// <c>[B, d]</c>, the B users summed in one pass) and dU[B, d] = (Pᵀ)ᵀ·E (the items summed in blocks of
+    /// <see cref="ReductionBlock"/>, each block's sum added in item order). The same floats as
+    /// <see cref="GradInterests"/>(block: int.MaxValue) and <see cref="GradTable"/>(block: ReductionBlock), but each block of
+    /// Pᵀ is read from memory once, for both, while it is in the cache.</summary>
+    /// <remarks>On several threads each takes a range of blocks; its block sums of dU go to buffers of their own and are
+    /// added in block order at the end, the order of one thread.</remarks>
+    public static void GradientsItemMajor(float* pT, int n, int b, float* s, float* e, int d, float* de, float* du, int threads)
+    {
+        var blocks = (n + ReductionBlock - 1) / ReductionBlock;
+        var tasks = Math.Min(blocks, Math.Max(1, threads));
+        if (!Vectorised || (tasks > 1 && (long)blocks * b * d > MaxBlockSums))
+        {
+            GradInterests(pT, n, b, s, d, de, threads, block: int.MaxValue);
+            GradTable(pT, n, b, e, d, du, threads, block: ReductionBlock);
+            return;
+        }
+
+        var sm = Panel(s, b, d, out var lds);
+        var em = Panel(e, n, d, out var lde);
+        // [blocks, B, d]: block k's sum of dU when several threads share the blocks.
+        var sums = tasks > 1 ? (float*)NativeMemory.AlignedAlloc((nuint)((long)blocks * b * d * sizeof(float)), 64) : null;
+        try
+        {
+            float* sPanel = sm, ePanel = em, blockSums = sums;
+            Parallel.For(0, tasks, new ParallelOptions { MaxDegreeOfParallelism = tasks }, task =>
+            {
+                int first = (int)((long)task * blocks / tasks), last = (int)((long)(task + 1) * blocks / tasks);
+                for (var block = first; block < last; block++)
+                {
+                    int k0 = block * ReductionBlock, kw = Math.Min(ReductionBlock, n - k0);
+                    // dE's rows of this block's items (a row's sum does not depend on the tile it is computed in).
+                    for (var m0 = k0; m0 < k0 + kw; m0 += TileRows)
+                        for (var c0 = 0; c0 < d; c0 += TileColumns)
+                            Tile(pT + (long)m0 * b, b, 1, Math.Min(TileRows, k0 + kw - m0), sPanel + c0, lds, b,
+                                de + (long)m0 * d + c0, d, Math.Min(TileColumns, d - c0), accumulate: false);
+
+                    // dU: this block's sum, added to the earlier blocks' in place on one thread, kept apart on several.
+                    var target = blockSums is null ? du : blockSums + (long)block * b * d;
+                    var accumulate = blockSums is null && block > 0;
+                    for (var m0 = 0; m0 < b; m0 += TileRows)
+                        for (var c0 = 0; c0 < d; c0 += TileColumns)
+                            Tile(pT + (long)k0 * b + m0, 1, b, Math.Min(TileRows, b - m0), ePanel + (long)k0 * lde + c0, lde, kw,
+                                target + (long)m0 * d + c0, d, Math.Min(TileColumns, d - c0), accumulate);
+                }
+            });
+
+            if (sums is not null)
+            {
+                var count = (long)b * d;
+                new ReadOnlySpan<float>(sums, (int)count).CopyTo(new Span<float>(du, (int)count));
+                for (var block = 1; block < blocks; block++)
+                {
+                    var from = sums + block * count;
+                    for (long i = 0; i < count; i++) du[i] += from[i];
+                }
+            }
+        }
+        finally
+        {
+            if (sums is not null) NativeMemory.AlignedFree(sums);
+            if (sm != s) NativeMemory.AlignedFree(sm);
+            if (em != e) NativeMemory.AlignedFree(em);
+        }
+    }
+
     /// <summary>max[j] = max(max[j], C[r, j]) over a tile's <paramref name="rows"/> rows and <paramref name="cols"/> columns.
     /// The vector maximum may skip a NaN (Avx512F.Max returns its second operand when either is NaN); a softmax over the
     /// column is NaN all the same, since exp(NaN − max) is NaN.</summary>

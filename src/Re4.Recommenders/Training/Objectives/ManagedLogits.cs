@@ -36,6 +36,11 @@ internal static class ManagedLogits
     internal static unsafe void GradTable(Tensor g, Tensor u, Tensor gradE, int threads, int block = int.MaxValue) =>
         LogitsGemm.GradTable(Data(g), (int)g.shape[0], (int)g.shape[1], Data(u), (int)u.shape[1], Data(gradE), threads, block);
 
+    /// <summary>dE[N, d] = Pᵀ[N, B] · S[B, d] and dU[B, d] = (Pᵀ)ᵀ · E[N, d] in one pass over Pᵀ (see
+    /// <see cref="LogitsGemm.GradientsItemMajor"/>), into existing tensors.</summary>
+    internal static unsafe void GradientsItemMajor(Tensor pT, Tensor s, Tensor e, Tensor gradE, Tensor gradU, int threads) =>
+        LogitsGemm.GradientsItemMajor(Data(pT), (int)pT.shape[0], (int)pT.shape[1], Data(s), Data(e), (int)e.shape[1], Data(gradE), Data(gradU), threads);
+
     /// <summary>The first float of a contiguous CPU float32 tensor (its storage offset included). The memory stays where it is
     /// while the tensor lives: libtorch's CPU allocator never moves it.</summary>
     internal static unsafe float* Data(Tensor t) => (float*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(t.bytes));

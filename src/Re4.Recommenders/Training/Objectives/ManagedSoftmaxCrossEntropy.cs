@@ -114,7 +114,8 @@ internal sealed class ManagedSoftmaxCrossEntropy : autograd.SingleTensorFunction
         var threads = torch.get_num_threads();
         float* e = Data(table) + (long)skip * d;
 
-        // dE = Pᵀ·(c·U), then the one-hot part: row t_i of dE loses c·u_i. The skipped rows' gradient is zero.
+        // dE = Pᵀ·(c·U), then the one-hot part: row t_i of dE loses c·u_i. The skipped rows' gradient is zero. dU = c·(P·E − e_t)
+        // below; its product P·E comes from the same pass over Pᵀ.
         var scaledU = empty(b, d, dtype: ScalarType.Float32, device: u.device);   // [B, d]
         float* su = Data(scaledU), uv = Data(u);
         for (long k = 0, count = (long)b * d; k < count; k++) su[k] = c * uv[k];
@@ -122,8 +123,11 @@ internal sealed class ManagedSoftmaxCrossEntropy : autograd.SingleTensorFunction
         float* de = Data(gradTable), du;
         new Span<float>(de, skip * d).Clear();
         de += (long)skip * d;
-        // Pᵀ·(c·U) with the B users summed in one pass, as the row-major product summed them.
-        LogitsGemm.GradInterests(Data(probabilities), n, b, su, d, de, threads, block: int.MaxValue);
+        var gradU = empty(b, d, dtype: ScalarType.Float32, device: u.device);   // [B, d]
+        du = Data(gradU);
+        // Pᵀ·(c·U) with the B users summed in one pass, and (Pᵀ)ᵀ·E with the items summed in blocks of ReductionBlock, as the
+        // row-major products summed them; one pass over Pᵀ for both.
+        LogitsGemm.GradientsItemMajor(Data(probabilities), n, b, su, e, d, de, du, threads);
         for (var i = 0; i < b; i++)
         {
             var row = de + t[i] * d;
@@ -132,10 +136,6 @@ internal sealed class ManagedSoftmaxCrossEntropy : autograd.SingleTensorFunction
         }
 
         // dU = c·(P·E − e_t).
-        var gradU = empty(b, d, dtype: ScalarType.Float32, device: u.device);   // [B, d]
-        du = Data(gradU);
-        // (Pᵀ)ᵀ·E with the items summed in blocks of ReductionBlock, as the row-major product summed them.
-        LogitsGemm.GradTable(Data(probabilities), n, b, e, d, du, threads, block: LogitsGemm.ReductionBlock);
         for (var i = 0; i < b; i++)
         {
             var row = du + (long)i * d;
