@@ -108,6 +108,21 @@ public sealed class ManagedLogitsTests
             ManagedLogits.GradientsItemMajor(pT, s, e, gradE, gradU, threads);
             gradE.data<float>().ToArray().Should().Equal(expectedE.data<float>().ToArray(), $"dE, {threads} threads");
             gradU.data<float>().ToArray().Should().Equal(expectedU.data<float>().ToArray(), $"dU, {threads} threads");
+
+            // Pᵀ given before its column factors, which the pass applies block by block: the same bits.
+            var scale = rand(new long[] { b }, generator: generator).add_(0.5);   // [B]
+            var unscaled = pT.div(scale);                                          // [N, B]
+            var scaledE = empty(n, d);
+            var scaledU = empty(b, d);
+            var reference = unscaled.mul(scale);                                   // one rounding each, as the pass
+            var referenceE = empty(n, d);
+            var referenceU = empty(b, d);
+            ManagedLogits.GradInterests(reference, s, referenceE, 1, block: int.MaxValue);
+            ManagedLogits.GradTable(reference, e, referenceU, 1, block: LogitsGemm.ReductionBlock);
+            ManagedLogits.GradientsItemMajor(unscaled, s, e, scaledE, scaledU, threads, scale);
+            scaledE.data<float>().ToArray().Should().Equal(referenceE.data<float>().ToArray(), $"dE with column factors, {threads} threads");
+            scaledU.data<float>().ToArray().Should().Equal(referenceU.data<float>().ToArray(), $"dU with column factors, {threads} threads");
+            unscaled.data<float>().ToArray().Should().Equal(reference.data<float>().ToArray(), "Pᵀ is multiplied through in place");
         }
 
         // And the products themselves, against float64, relative to the largest term's scale.

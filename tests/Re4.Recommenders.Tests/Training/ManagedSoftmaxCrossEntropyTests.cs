@@ -203,7 +203,38 @@ public sealed class ManagedSoftmaxCrossEntropyTests
             got.Should().Equal(rows, $"the probabilities with {threads} thread(s)");
             // Each user's column is now a distribution.
             for (var i = 0; i < users; i++) got.Skip(i * n).Take(n).Sum().Should().BeApproximately(1f, 1e-5f);
+
+            // Left as exponentials with the factors handed back (what the fused loss does): times 1/Σ, the same bits.
+            using var q = logits.t().contiguous();   // [N, B]
+            var inverse = new float[users];
+            var lossLeft = new float[users];
+            ManagedSoftmaxCrossEntropy.SoftmaxColumns(q, max, t, lossLeft, threads, inverse);
+            lossLeft.Should().Equal(expectedLoss, $"the loss with the factors left, {threads} thread(s)");
+            using var scaled = q.mul(tensor(inverse)).t().contiguous();   // [B, N]
+            scaled.data<float>().ToArray().Should().Equal(rows, $"the exponentials times 1/Σ, {threads} thread(s)");
         }
+    }
+
+    /// <summary>Backward multiplies the saved exponentials through by 1/Σ in place: a second backward of the same graph
+    /// (retain_graph) must not apply it twice, so the gradients add up to exactly twice the first.</summary>
+    [Fact]
+    public void Backward_Twice_WithRetainGraph_GivesTheSameGradientsAgain()
+    {
+        using var scope = NewDisposeScope();
+        var (u, e) = Inputs(40, 1100, 64, seed: 77, spread: 3);
+        var t = tensor(Enumerable.Range(0, 40).Select(i => (long)(i * 13 % 1100)).ToArray());
+        var um = u.clone().requires_grad_(true);
+        var em = e.clone().requires_grad_(true);
+        var loss = ManagedSoftmaxCrossEntropy.Loss(um, em, t, skipRows: 0);
+
+        loss.backward(retain_graph: true);
+        var firstU = um.grad!.clone();
+        var firstE = em.grad!.clone();
+        loss.backward();
+
+        // g + g is exact in float.
+        um.grad!.data<float>().ToArray().Should().Equal(firstU.mul(2).data<float>().ToArray());
+        em.grad!.data<float>().ToArray().Should().Equal(firstE.mul(2).data<float>().ToArray());
     }
 
     [Theory]

@@ -195,13 +195,16 @@ internal static unsafe partial class LogitsGemm
     /// <see cref="GradInterests"/>(block: int.MaxValue) and <see cref="GradTable"/>(block: ReductionBlock), but each block of
     /// Pᵀ is read from memory once, for both, while it is in the cache.</summary>
     /// <remarks>On several threads each takes a range of blocks; its block sums of dU go to buffers of their own and are
-    /// added in block order at the end, the order of one thread.</remarks>
-    public static void GradientsItemMajor(float* pT, int n, int b, float* s, float* e, int d, float* de, float* du, int threads)
+    /// added in block order at the end, the order of one thread. With <c>columnScale</c> (<c>[B]</c>), Pᵀ holds each column
+    /// before its factor: column i is multiplied through by columnScale[i] in place first, block by block as the pass reaches
+    /// it (the softmax's division by Σ, left for here so the buffer is not swept once more).</remarks>
+    public static void GradientsItemMajor(float* pT, int n, int b, float* s, float* e, int d, float* de, float* du, int threads, float* columnScale = null)
     {
         var blocks = (n + ReductionBlock - 1) / ReductionBlock;
         var tasks = Math.Min(blocks, Math.Max(1, threads));
         if (!Vectorised || (tasks > 1 && (long)blocks * b * d > MaxBlockSums))
         {
+            if (columnScale is not null) ScaleColumns(pT, n, b, columnScale);
             GradInterests(pT, n, b, s, d, de, threads, block: int.MaxValue);
             GradTable(pT, n, b, e, d, du, threads, block: ReductionBlock);
             return;
@@ -220,6 +223,7 @@ internal static unsafe partial class LogitsGemm
                 for (var block = first; block < last; block++)
                 {
                     int k0 = block * ReductionBlock, kw = Math.Min(ReductionBlock, n - k0);
+                    if (columnScale is not null) ScaleColumns(pT + (long)k0 * b, kw, b, columnScale);
                     // dE's rows of this block's items (a row's sum does not depend on the tile it is computed in).
                     for (var m0 = k0; m0 < k0 + kw; m0 += TileRows)
                         for (var c0 = 0; c0 < d; c0 += TileColumns)
@@ -252,6 +256,20 @@ internal static unsafe partial class LogitsGemm
             if (sums is not null) NativeMemory.AlignedFree(sums);
             if (sm != s) NativeMemory.AlignedFree(sm);
             if (em != e) NativeMemory.AlignedFree(em);
+        }
+    }
+
+    /// <summary>m[r, c] *= scale[c] over <paramref name="rows"/> rows of <paramref name="columns"/> (one rounding each, so the
+    /// same floats in any vector width).</summary>
+    private static void ScaleColumns(float* m, int rows, int columns, float* scale)
+    {
+        var whole = Vector512.IsHardwareAccelerated ? columns - columns % 16 : 0;
+        for (long r = 0; r < rows; r++)
+        {
+            var row = m + r * columns;
+            var c = 0;
+            for (; c < whole; c += 16) (Vector512.Load(row + c) * Vector512.Load(scale + c)).Store(row + c);
+            for (; c < columns; c++) row[c] *= scale[c];
         }
     }
 

@@ -38,8 +38,9 @@ internal static class ManagedLogits
 
     /// <summary>dE[N, d] = Pᵀ[N, B] · S[B, d] and dU[B, d] = (Pᵀ)ᵀ · E[N, d] in one pass over Pᵀ (see
     /// <see cref="LogitsGemm.GradientsItemMajor"/>), into existing tensors.</summary>
-    internal static unsafe void GradientsItemMajor(Tensor pT, Tensor s, Tensor e, Tensor gradE, Tensor gradU, int threads) =>
-        LogitsGemm.GradientsItemMajor(Data(pT), (int)pT.shape[0], (int)pT.shape[1], Data(s), Data(e), (int)e.shape[1], Data(gradE), Data(gradU), threads);
+    internal static unsafe void GradientsItemMajor(Tensor pT, Tensor s, Tensor e, Tensor gradE, Tensor gradU, int threads, Tensor? columnScale = null) =>
+        LogitsGemm.GradientsItemMajor(Data(pT), (int)pT.shape[0], (int)pT.shape[1], Data(s), Data(e), (int)e.shape[1], Data(gradE), Data(gradU), threads,
+            columnScale is null ? null : Data(columnScale));
 
     /// <summary>The first float of a contiguous CPU float32 tensor (its storage offset included). The memory stays where it is
     /// while the tensor lives: libtorch's CPU allocator never moves it.</summary>

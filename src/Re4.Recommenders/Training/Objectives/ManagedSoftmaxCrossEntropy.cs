@@ -75,19 +75,30 @@ internal sealed class ManagedSoftmaxCrossEntropy : autograd.SingleTensorFunction
 
         // Item-major: (U·Eᵀ)ᵀ = E·Uᵀ, the same products summed in the same order, but the packed panel is U's few rows
         // rather than a transposed copy of the whole table, and each tile writes 6 whole rows of 64 users.
-        var probabilities = empty(n, b, dtype: ScalarType.Float32, device: u.device);   // Pᵀ [N, B]: the logits, then each user's softmax
+        var probabilities = empty(n, b, dtype: ScalarType.Float32, device: u.device);   // Pᵀ [N, B]: the logits, then each user's exponentials
         var threads = torch.get_num_threads();
         var columnMax = new float[b];   // each user's largest logit, taken by the product as it goes
         fixed (float* max = columnMax)
             LogitsGemm.Forward(Data(table) + (long)skip * d, n, d, Data(u), b, Data(probabilities), threads, max);
         StepProfiler.Mark(StepPhase.Logits);
         var rowLoss = new float[b];
-        SoftmaxColumns(probabilities, columnMax, targetIndex, rowLoss, threads);
+        var inverse = new float[b];   // 1/Σ per user: backward divides each block of Pᵀ through as it reads it
+        SoftmaxColumns(probabilities, columnMax, targetIndex, rowLoss, threads, inverse);
         ctx.save_for_backward([u, table, targets, probabilities]);
         ctx.save_data("skip", skip);
+        ctx.save_data("inverse", new PendingScale(inverse));
         double sum = 0;
         for (var i = 0; i < b; i++) sum += rowLoss[i];   // row order: the same sum for any thread count
         return tensor((float)(sum / b), dtype: ScalarType.Float32, device: u.device);
+    }
+
+    /// <summary>The softmax's factors 1/Σ that backward still has to apply to the saved Pᵀ: handed out once, since applying
+    /// them changes Pᵀ in place.</summary>
+    private sealed class PendingScale(float[] inverse)
+    {
+        private float[]? _inverse = inverse;
+
+        internal float[]? Take() => Interlocked.Exchange(ref _inverse, null);
     }
 
     /// <summary>Throws for a target outside the N columns, naming it.</summary>
@@ -106,8 +117,10 @@ internal sealed class ManagedSoftmaxCrossEntropy : autograd.SingleTensorFunction
         var u = saved[0];               // [B, d]
         var table = saved[1];           // [skip + N, d]
         var targets = saved[2];         // [B]
-        var probabilities = saved[3];   // Pᵀ [N, B]
+        var probabilities = saved[3];   // Pᵀ [N, B], each column's exponentials, not yet times its 1/Σ
         var skip = (int)ctx.get_data("skip");
+        // [B]; null when an earlier backward of this graph (retain_graph) has already multiplied Pᵀ through.
+        var inverse = ((PendingScale)ctx.get_data("inverse")).Take();
         int b = checked((int)u.shape[0]), d = checked((int)u.shape[1]), n = checked((int)probabilities.shape[0]);
         var c = grad_output.to(ScalarType.Float32).item<float>() / b;
         var t = targets.data<long>().ToArray();
@@ -127,7 +140,8 @@ internal sealed class ManagedSoftmaxCrossEntropy : autograd.SingleTensorFunction
         du = Data(gradU);
         // Pᵀ·(c·U) with the B users summed in one pass, and (Pᵀ)ᵀ·E with the items summed in blocks of ReductionBlock, as the
         // row-major products summed them; one pass over Pᵀ for both.
-        LogitsGemm.GradientsItemMajor(Data(probabilities), n, b, su, e, d, de, du, threads);
+        fixed (float* scale = inverse)   // a null array pins as a null pointer: nothing to scale
+            LogitsGemm.GradientsItemMajor(Data(probabilities), n, b, su, e, d, de, du, threads, scale);
         for (var i = 0; i < b; i++)
         {
             var row = de + t[i] * d;
@@ -153,8 +167,13 @@ internal sealed class ManagedSoftmaxCrossEntropy : autograd.SingleTensorFunction
     /// element gets exactly the arithmetic of the row-major softmax of earlier builds on the transposed row, in the same order (the sum's 16
     /// partial sums by item index mod 16, then the tail), so both layouts give the same bits; 16 users run side by side in a
     /// vector.</summary>
-    internal static unsafe void SoftmaxColumns(Tensor logitsT, float[] columnMax, long[] target, float[] columnLoss, int threads)
+    /// <remarks>Without <c>inverse</c> each column is multiplied through by 1/Σ here. With it each column is left as its
+    /// exponentials and its factor 1/Σ goes to inverse[i], for the caller to apply where it next reads the column (the
+    /// backward pass, block by block while each block is in the cache): the same product, one pass over the buffer fewer.</remarks>
+    internal static unsafe void SoftmaxColumns(Tensor logitsT, float[] columnMax, long[] target, float[] columnLoss, int threads, float[]? inverse = null)
     {
+        if (inverse is not null && inverse.Length != logitsT.shape[1])
+            throw new ArgumentException($"inverse has {inverse.Length} elements; the logits have {logitsT.shape[1]} columns.", nameof(inverse));
         int n = checked((int)logitsT.shape[0]), columns = checked((int)logitsT.shape[1]);
         var p = Data(logitsT);
         var whole = Vectorised ? columns / Lanes : 0;   // groups of 16 columns that run as vectors
@@ -163,10 +182,14 @@ internal sealed class ManagedSoftmaxCrossEntropy : autograd.SingleTensorFunction
         {
             // Each task sweeps its range of groups row by row, at most GroupsPerSweep at a time.
             for (int group = (int)((long)task * whole / tasks), last = (int)((long)(task + 1) * whole / tasks); group < last; group += GroupsPerSweep)
-                SoftmaxColumnGroups(p, n, columns, group * Lanes, Math.Min(GroupsPerSweep, last - group), columnMax, target, columnLoss);
+                SoftmaxColumnGroups(p, n, columns, group * Lanes, Math.Min(GroupsPerSweep, last - group), columnMax, target, columnLoss, inverse);
         });
 
-        for (var i = whole * Lanes; i < columns; i++) columnLoss[i] = SoftmaxColumn(p + i, n, columns, columnMax[i], target[i]);
+        for (var i = whole * Lanes; i < columns; i++)
+        {
+            columnLoss[i] = SoftmaxColumn(p + i, n, columns, columnMax[i], target[i], out var factor, normalise: inverse is null);
+            if (inverse is not null) inverse[i] = factor;
+        }
     }
 
     private const int Lanes = 16;
@@ -178,7 +201,7 @@ internal sealed class ManagedSoftmaxCrossEntropy : autograd.SingleTensorFunction
     /// <summary><paramref name="groups"/> groups of 16 adjacent columns from <paramref name="first"/>, swept row by row so
     /// the rows' segments are read in memory order; column c of a group is lane c of its vectors.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void SoftmaxColumnGroups(float* p, int n, int stride, int first, int groups, float[] columnMax, long[] target, float[] columnLoss)
+    private static unsafe void SoftmaxColumnGroups(float* p, int n, int stride, int first, int groups, float[] columnMax, long[] target, float[] columnLoss, float[]? inverseOut)
     {
         var width = groups * Lanes;
         p += first;
@@ -224,18 +247,20 @@ internal sealed class ManagedSoftmaxCrossEntropy : autograd.SingleTensorFunction
 
         var inverse = stackalloc float[width];
         for (var c = 0; c < width; c++) inverse[c] = 1f / sums[c];
-        for (var j = 0; j < n; j++)
-        {
-            var row = p + (long)j * stride;
-            for (var g = 0; g < width; g += Lanes) (Vector512.Load(row + g) * Vector512.Load(inverse + g)).Store(row + g);
-        }
+        if (inverseOut is not null) new ReadOnlySpan<float>(inverse, width).CopyTo(inverseOut.AsSpan(first, width));
+        else
+            for (var j = 0; j < n; j++)
+            {
+                var row = p + (long)j * stride;
+                for (var g = 0; g < width; g += Lanes) (Vector512.Load(row + g) * Vector512.Load(inverse + g)).Store(row + g);
+            }
 
         for (var c = 0; c < width; c++) columnLoss[first + c] = max[c] + MathF.Log(sums[c]) - logit[c];
     }
 
     /// <summary>One column, strided, with the row-major softmax's arithmetic element by element (the vector exp through one
     /// lane): the columns past the last whole group of 16.</summary>
-    private static unsafe float SoftmaxColumn(float* p, int n, int stride, float max, long target)
+    private static unsafe float SoftmaxColumn(float* p, int n, int stride, float max, long target, out float inverse, bool normalise)
     {
         var logit = p[target * stride];
         var n16 = Vectorised && n >= Lanes ? n - n % Lanes : 0;
@@ -255,8 +280,9 @@ internal sealed class ManagedSoftmaxCrossEntropy : autograd.SingleTensorFunction
             sum += x;
         }
 
-        var inverse = 1f / sum;
-        for (var j = 0; j < n; j++) p[(long)j * stride] *= inverse;
+        inverse = 1f / sum;
+        if (normalise)
+            for (var j = 0; j < n; j++) p[(long)j * stride] *= inverse;
         return max + MathF.Log(sum) - logit;
     }
 
