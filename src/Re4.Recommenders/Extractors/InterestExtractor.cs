@@ -29,7 +29,8 @@ public abstract class InterestExtractor : nn.Module
     public abstract int Dimension { get; }
 
     /// <summary>Encodes a batch.</summary>
-    /// <param name="history">X, <c>[B, L, d]</c>.</param>
+    /// <param name="history">X, <c>[B, L, d]</c>. Read it, never change it in place: in training steps it may be a leaf that
+    /// requires a gradient (the trainer adds that gradient to the item table itself), which libtorch refuses to modify.</param>
     /// <param name="mask">m, <c>[B, L]</c>, 1 for valid items and 0 for padding (float).</param>
     /// <returns>Tensors outside every dispose scope of the call, owned by the caller.</returns>
     public abstract InterestOutput Extract(Tensor history, Tensor mask);

@@ -356,7 +356,9 @@ public sealed partial class MultiInterestTrainer : IDisposable
         var targets = tensor(targetIds, device: _device);                                                                          // [B]
         var negatives = negativeIds is null ? null : tensor(negativeIds, device: _device);                                         // [S]
         StepProfiler.Mark(StepPhase.Batch);
-        var (output, x, mask) = _model.Encode(histories, rows?.Table, historyAsLeaf: _historyScatter is not null);
+        // Checked each step: a table frozen after construction (requires_grad off) must get no gradient, as through the gather.
+        var scatter = _historyScatter is not null && _model.ItemEmbeddings.requires_grad ? _historyScatter : null;
+        var (output, x, mask) = _model.Encode(histories, rows?.Table, historyAsLeaf: scatter is not null);
 
         _stepParts.Begin(_step + 1);
         var context = new TrainingStepContext(_model, output, x, mask, targets, negatives, logQ, targetLogQ, rows?.Table) { LogitsKernel = _options.LogitsKernel };
@@ -368,10 +370,10 @@ public sealed partial class MultiInterestTrainer : IDisposable
         // The table's gradient is dropped rather than zeroed: backward then hands the logits' fresh dE over as the gradient
         // (no fill, no add of the whole table), and the history's rows are added to it below. Every step's loss reads the
         // table, so Adam still updates it each step as with a zeroed gradient.
-        if (_historyScatter is not null) _model.ItemEmbeddings.grad = null;
+        if (scatter is not null) _model.ItemEmbeddings.grad = null;
         _optimizer.ZeroGrad();
         total.backward();
-        if (_historyScatter is not null) AddHistoryGradient(_historyScatter, historyIds, x);
+        if (scatter is not null) AddHistoryGradient(scatter, historyIds, x);
         StepProfiler.Mark(StepPhase.Backward);
         if (rows is not null)
         {

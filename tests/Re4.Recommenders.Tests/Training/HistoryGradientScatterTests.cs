@@ -58,7 +58,7 @@ public sealed class HistoryGradientScatterTests
     public void Add_SumsAnItemsRowsInBatchOrderBeforeAddingThemToTheTable()
     {
         // One item used three times: (1 + 1e8) - 1e8 in that order is 0, and the table's 1 then gives 1; adding each row to the
-        // table in turn would give (1 + 1) + 1e8 - 1e8 = 0, summing backwards 1 - 1e8 + 1e8 = 0 too.
+        // table in turn would give ((1 + 1) + 1e8) - 1e8 = 0, summing backwards (-1e8 + 1e8) + 1 = 1 and then 2.
         var gradient = tensor(new float[] { 0, 0, 1, 1 }, [2, 2]);
         var rows = tensor(new float[] { 1, 1, 1e8f, 1e8f, -1e8f, -1e8f }, [3, 2]);
         new HistoryGradientScatter(2).Add(gradient, [1, 1, 1], rows);
@@ -150,5 +150,23 @@ public sealed class HistoryGradientScatterTests
         var wa = ours.Model.state_dict();
         var wb = torchs.Model.state_dict();
         foreach (var (name, w) in wa) Bits(w.detach()).Should().Equal(Bits(wb[name].detach()), $"{name} must be the same bit for bit");
+    }
+
+    /// <summary>A table frozen after the trainer was built gets no gradient through the history, as through libtorch's gather:
+    /// Adam leaves it as it was.</summary>
+    [Fact]
+    public void DenseTraining_LeavesATableFrozenAfterConstruction_Unchanged()
+    {
+        var config = new ModelConfig { Encoder = ComiRecSaDescriptor.EncoderName, ItemCount = TinySplit.Value.Dataset.ItemCount, Dimension = 16, Interests = 3, MaxLength = 10 };
+        var options = new TrainerOptions { BatchSize = 32, Negatives = NegativeSampling.Full, ItemUpdates = ItemUpdateMode.Dense, MaxSteps = 10, EvaluateEvery = 10, Seed = 3 };
+        using var trainer = new MultiInterestTrainer(TinySplit.Value, config, options);
+        trainer.AddsHistoryGradient.Should().BeTrue();
+        trainer.Model.ItemEmbeddings.requires_grad_(false);
+        var before = trainer.Model.ItemEmbeddings.detach().clone();
+
+        trainer.Fit();
+
+        Bits(trainer.Model.ItemEmbeddings.detach()).Should().Equal(Bits(before));
+        trainer.Model.ItemEmbeddings.grad.Should().BeNull();
     }
 }

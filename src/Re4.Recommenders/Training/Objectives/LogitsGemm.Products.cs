@@ -204,6 +204,8 @@ internal static unsafe partial class LogitsGemm
         var tasks = Math.Min(blocks, Math.Max(1, threads));
         if (!Vectorised || (tasks > 1 && (long)blocks * b * d > MaxBlockSums))
         {
+            // One thread sweeps the factors here: this fallback is for very wide batches (more than 16 MiB of block sums)
+            // or machines without AVX-512, where the products dominate.
             if (columnScale is not null) ScaleColumns(pT, n, b, columnScale);
             GradInterests(pT, n, b, s, d, de, threads, block: int.MaxValue);
             GradTable(pT, n, b, e, d, du, threads, block: ReductionBlock);

@@ -14,13 +14,14 @@ namespace Re4.Recommenders.Training;
 /// </summary>
 /// <remarks>
 /// Forward computes the logits item-major, Cᵀ = E·Uᵀ with <see cref="LogitsGemm.Forward"/>, into one <c>[N, B]</c> buffer
-/// and turns each user's column into its softmax P in place (the maximum taken by the product from each tile, then one
-/// pass for exp and the sum, one to scale), keeping the user's loss: the same bits as the row-major <c>[B, N]</c> layout
+/// and turns each user's column into its exponentials in place (the maximum taken by the product from each tile, then one
+/// pass for exp and the sum), keeping the user's loss and 1/Σ; backward multiplies each block of the buffer by 1/Σ as it
+/// reaches it, which makes it P. The same bits as the row-major <c>[B, N]</c> layout
 /// of earlier builds, which packed a transposed copy of the whole table each step (docs/benchmarks.md, "Item-major
 /// logits", for the measurement). Backward
 /// uses softmax − one-hot = P − Y without forming it: with c = ∂L/∂loss / B,
-/// dU = c·(P·E − E<sub>t</sub>) and dE = Pᵀ·(c·U) − Σ<sub>i: t<sub>i</sub> = j</sub> c·u<sub>i</sub>, so P stays as forward
-/// left it (backward may run twice under <c>retain_graph</c>). Users are independent and every sum runs in a fixed order, so
+/// dU = c·(P·E − E<sub>t</sub>) and dE = Pᵀ·(c·U) − Σ<sub>i: t<sub>i</sub> = j</sub> c·u<sub>i</sub>; the division by Σ is
+/// applied once, so a second backward under <c>retain_graph</c> reads P as the first left it. Users are independent and every sum runs in a fixed order, so
 /// results do not depend on the thread count. Exact to float rounding against libtorch, not bit-identical (tests compare
 /// both with a double-precision reference).
 /// </remarks>
@@ -119,8 +120,6 @@ internal sealed class ManagedSoftmaxCrossEntropy : autograd.SingleTensorFunction
         var targets = saved[2];         // [B]
         var probabilities = saved[3];   // Pᵀ [N, B], each column's exponentials, not yet times its 1/Σ
         var skip = (int)ctx.get_data("skip");
-        // [B]; null when an earlier backward of this graph (retain_graph) has already multiplied Pᵀ through.
-        var inverse = ((PendingScale)ctx.get_data("inverse")).Take();
         int b = checked((int)u.shape[0]), d = checked((int)u.shape[1]), n = checked((int)probabilities.shape[0]);
         var c = grad_output.to(ScalarType.Float32).item<float>() / b;
         var t = targets.data<long>().ToArray();
@@ -140,6 +139,9 @@ internal sealed class ManagedSoftmaxCrossEntropy : autograd.SingleTensorFunction
         du = Data(gradU);
         // Pᵀ·(c·U) with the B users summed in one pass, and (Pᵀ)ᵀ·E with the items summed in blocks of ReductionBlock, as the
         // row-major products summed them; one pass over Pᵀ for both.
+        // [B]; null when an earlier backward of this graph (retain_graph) has already multiplied Pᵀ through. Taken only
+        // now, after every allocation that could throw, so a failed backward leaves the factors for a retry.
+        var inverse = ((PendingScale)ctx.get_data("inverse")).Take();
         fixed (float* scale = inverse)   // a null array pins as a null pointer: nothing to scale
             LogitsGemm.GradientsItemMajor(Data(probabilities), n, b, su, e, d, de, du, threads, scale);
         for (var i = 0; i < b; i++)
