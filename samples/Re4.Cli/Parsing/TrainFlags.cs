@@ -94,7 +94,7 @@ internal sealed class TrainFlags
             "validate on N of the validation users, spread evenly (default: all); test users are always evaluated in full", min: 1);
         Device = CliOptions.DeviceOption(string.Empty);
         Logits = CliOptions.Choice("logits-kernel",
-            "managed (the library's SIMD kernels: full-softmax logits and cross-entropy, forward and backward, and one-pass\nAdam; CPU float32 on AVX-512) | torch (libtorch's operations throughout: bit-identical to runs of earlier\nversions; exact to float rounding against managed)",
+            "managed (the library's SIMD kernels: full-softmax logits and cross-entropy, forward and backward, one-pass\nAdam and re-construct's weighted error; CPU float32 on AVX-512) | torch (libtorch's operations throughout: bit-identical to runs of earlier\nversions; exact to float rounding against managed)",
             LogitsKernels, trainer.LogitsKernel, "K");
     }
 

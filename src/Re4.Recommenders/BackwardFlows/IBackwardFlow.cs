@@ -27,4 +27,8 @@ public sealed record BackwardFlowContext(Tensor Interests, Tensor Attention, Ten
     /// <summary>What the step's flows derive from these tensors, computed once for all of them; null outside the
     /// objective (each flow then derives its own).</summary>
     internal FlowSharedInputs? Shared { get; init; }
+
+    /// <summary>Whether a flow may use the library's own kernels (the step's <see cref="Training.TrainerOptions.LogitsKernel"/>);
+    /// libtorch's operations outside the trainer's objective.</summary>
+    internal Training.LogitsKernel Kernel { get; init; } = Training.LogitsKernel.Torch;
 }

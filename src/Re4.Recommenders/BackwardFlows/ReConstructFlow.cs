@@ -11,7 +11,10 @@ namespace Re4.Recommenders.BackwardFlows;
 /// X̃ = G·(Q·W₃). The loss is the squared error between X̃<sub>k,l</sub> and x<sub>l</sub> on the positive cells.
 /// With <see cref="FlowScaling.Normalized"/>, z and x are first rescaled to norm √d, so the error no longer scales with ‖x‖².
 /// </summary>
-/// <remarks>A TorchSharp module with its own parameters: the trainer optimises and checkpoints them with the model.</remarks>
+/// <remarks>A TorchSharp module with its own parameters: the trainer optimises and checkpoints them with the model. Under the
+/// trainer's default <see cref="Training.LogitsKernel.Managed"/>, X̃, the squared error and its weighted sum are one autograd
+/// function that skips the cells that are not positives (exact to float rounding against libtorch's operations, which a
+/// context outside the trainer and <see cref="Training.LogitsKernel.Torch"/> use).</remarks>
 public sealed class ReConstructFlow : nn.Module, IBackwardFlow, Extractors.IStandardNormalInitializable
 {
     private readonly Linear expand;   // d → L·d, Q
@@ -76,21 +79,37 @@ public sealed class ReConstructFlow : nn.Module, IBackwardFlow, Extractors.IStan
         var x = FlowVectors.Scaled(context.History, _options.Scaling);                 // [B, L, d]
         long b = z.shape[0], k = z.shape[1], l = x.shape[1], d = _dimension;
         if (l > _maxLength) throw new ArgumentException($"History length {l} exceeds the generator's {_maxLength} slots.", nameof(context));
-        var q = expand.forward(z).view(b, k, _maxLength, d).narrow(2, 0, l);           // Q: [B, K, L, d]
+        // Narrowed only when the batch is shorter than L: narrow's backward fills a zero tensor of the whole input and
+        // copies the gradient into it, two passes over [B, K, L, d] that give the same values when nothing is cut.
+        var q = expand.forward(z).view(b, k, _maxLength, d);                           // [B, K, L_max, d]
+        if (l < _maxLength) q = q.narrow(2, 0, l);                                     // Q: [B, K, L, d]
         // In place where autograd allows: a linear layer's backward needs its input, not its output, and tanh's
         // backward reads its own output.
-        var logits = w_2.forward(w_1.forward(q).tanh_())                               // [B, K, L(slots), L(positions)]
-            .narrow(3, 0, l).transpose(2, 3);                                          // G: [B, K, L(positions), L(slots)]
+        var logits = w_2.forward(w_1.forward(q).tanh_());                              // [B, K, L(slots), L_max(positions)]
+        if (l < _maxLength) logits = logits.narrow(3, 0, l);
+        logits = logits.transpose(2, 3);                                               // G: [B, K, L(positions), L(slots)]
         var padding = shared.Padding.unsqueeze(1);                                     // [B, 1, 1, L]: slot j is history position j
         var g = logits.masked_fill(padding, TorchScalars.MaskValue).softmax(-1);
-        var reconstructed = g.matmul(w_3.forward(q));                                  // X̃: [B, K, L, d]
-        var error = (reconstructed - x.unsqueeze(1)).Squared();                        // [B, K, L, d]
+        var values = w_3.forward(q);                                                   // Q·W₃: [B, K, L(slots), d]
         var (positives, _) = shared.Positives(_options.Threshold, _options.FixedThreshold);
         // Times the 0/1 positive weights rather than masked_fill: the same values for a finite error, and libtorch
         // vectorises a broadcast multiply where its masked_fill (and masked_fill's backward) is a scalar loop over all
-        // B·K·L·d cells. In place: the square's backward needs its input, not its output.
-        var weights = positives.to(error.dtype).unsqueeze(-1);                           // [B, K, L, 1]
-        var total = error.mul_(weights).sum();
+        // B·K·L·d cells.
+        var weights = positives.to(values.dtype);                                      // [B, K, L]
+        Tensor total;
+        if (context.Kernel == Training.LogitsKernel.Managed && ManagedReconstructionError.Supports(g, values, x, weights))
+        {
+            // One function for X̃, the error and its weighted sum, and their gradients; it skips the cells that are not positives.
+            total = ManagedReconstructionError.Sum(g, values, x, weights);
+        }
+        else
+        {
+            var reconstructed = g.matmul(values);                                      // X̃: [B, K, L, d]
+            var error = (reconstructed - x.unsqueeze(1)).Squared();                    // [B, K, L, d]
+            // In place: the square's backward needs its input, not its output.
+            total = error.mul_(weights.unsqueeze(-1)).sum();
+        }
+
         using var cells = (b * k * l * d).ToScalar();   // owned: a temporary Scalar may be freed mid-call
         using var dimension = d.ToScalar();
         var loss = normalization == FlowNormalization.AllCells

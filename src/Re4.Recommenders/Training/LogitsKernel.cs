@@ -10,7 +10,8 @@ public enum LogitsKernel
 
     /// <summary>The default: with the full softmax, the library's own cache-blocked SIMD kernel computes the logits, the
     /// softmax cross-entropy and their gradients in one function on the tensors' memory; and Adam updates each CPU float32
-    /// parameter in one pass. CPU float32 tensors on machines with AVX-512 only (others fall back to libtorch); a sampled
+    /// parameter in one pass; re-construct's weighted squared error and its gradients are one function as well
+    /// (<see cref="BackwardFlows.ReConstructFlow"/>). CPU float32 tensors on machines with AVX-512 only (others fall back to libtorch); a sampled
     /// softmax keeps libtorch's product for its negatives (at S = 10·B the managed one measured slower). Exact to float
     /// rounding, not bit-identical to <see cref="Torch"/>: the sums run in another order, and Adam's square root is IEEE's
     /// where libtorch's (MKL's) can differ in the last bit.</summary>

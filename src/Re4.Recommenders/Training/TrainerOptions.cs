@@ -101,8 +101,8 @@ public sealed class TrainerOptions
     public string? CheckpointDirectory { get; set; }
 
     /// <summary>Which code computes the main loss's logits U·Eᵀ and their gradients, and Adam's update (default
-    /// <see cref="LogitsKernel.Managed"/>: the library's SIMD kernels, with the full softmax's cross-entropy fused in and Adam
-    /// in one pass, for CPU float32 tensors on AVX-512 machines; others fall back to libtorch). <see cref="LogitsKernel.Torch"/>
+    /// <see cref="LogitsKernel.Managed"/>: the library's SIMD kernels, with the full softmax's cross-entropy fused in, Adam
+    /// in one pass and re-construct's weighted error in one function, for CPU float32 tensors on AVX-512 machines; others fall back to libtorch). <see cref="LogitsKernel.Torch"/>
     /// is libtorch's operations throughout, the arithmetic of earlier builds bit for bit; the two are exact to float rounding
     /// against each other but not bit-identical. A resumed run keeps the kernel it started with.</summary>
     public LogitsKernel LogitsKernel { get; set; } = LogitsKernel.Managed;

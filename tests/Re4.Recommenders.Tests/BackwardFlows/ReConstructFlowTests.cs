@@ -1,5 +1,6 @@
 using Re4.Recommenders.BackwardFlows;
 using Re4.Recommenders.Tests.Extractors;
+using Re4.Recommenders.Training;
 using static TorchSharp.torch;
 
 namespace Re4.Recommenders.Tests.BackwardFlows;
@@ -20,13 +21,20 @@ public sealed class ReConstructFlowTests
         return new ReConstructFlow(s.D, maxLength ?? s.L, o);
     }
 
+    /// <summary>libtorch's operations, and the managed weighted error the trainer's default kernel selects.</summary>
+    private static readonly LogitsKernel[] Kernels = [LogitsKernel.Torch, LogitsKernel.Managed];
+
     private static void MatchesNaive(FlowCase c, ReConstructOptions o, string what, int? maxLength = null)
     {
         using var flow = Generator(c.Shape, o, maxLength);
-        using var scope = NewDisposeScope();
-        var (context, _, _, _) = c.Tensors();
-        var loss = flow.ComputeLoss(context);
-        FlowAssert.LossClose(loss, NaiveFlows.Construct(c.Shape, Naive.Parameters(flow), c.Zd, c.Xd, c.Ad, o), what);
+        var expected = NaiveFlows.Construct(c.Shape, Naive.Parameters(flow), c.Zd, c.Xd, c.Ad, o);
+        foreach (var kernel in Kernels)
+        {
+            using var scope = NewDisposeScope();
+            var (context, _, _, _) = c.Tensors();
+            var loss = flow.ComputeLoss(context with { Kernel = kernel });
+            FlowAssert.LossClose(loss, expected, $"{what} ({kernel})");
+        }
     }
 
     private static Dictionary<string, NaiveWeights> With(Dictionary<string, NaiveWeights> p, string name, double[] data)
@@ -164,17 +172,75 @@ public sealed class ReConstructFlowTests
     {
         var c = FlowCase.Random(Shape, seed: 50);
         var o = Options(normalization);
-        using var flow = Generator(Shape, o);
-        var p = Naive.Parameters(flow);
-        using var scope = NewDisposeScope();
-        var (context, z, x, _) = c.Tensors(grad: true);
-        flow.ComputeLoss(context).backward();
-        FlowAssert.GradientMatches(z.grad, c.Zd, zz => NaiveFlows.Construct(Shape, p, zz, c.Xd, c.Ad, o), "dL/dZ");
-        FlowAssert.GradientMatches(x.grad, c.Xd, xx => NaiveFlows.Construct(Shape, p, c.Zd, xx, c.Ad, o), "dL/dX");
-        var parameters = flow.named_parameters().ToDictionary(t => t.name, t => t.parameter);
-        foreach (var name in new[] { "w_1.weight", "w_2.weight", "expand.bias" })
+        foreach (var kernel in Kernels)
         {
-            FlowAssert.GradientMatches(parameters[name].grad, p[name].Data, w => NaiveFlows.Construct(Shape, With(p, name, w), c.Zd, c.Xd, c.Ad, o), $"dL/d{name}");
+            using var flow = Generator(Shape, o);
+            var p = Naive.Parameters(flow);
+            using var scope = NewDisposeScope();
+            var (context, z, x, _) = c.Tensors(grad: true);
+            flow.ComputeLoss(context with { Kernel = kernel }).backward();
+            FlowAssert.GradientMatches(z.grad, c.Zd, zz => NaiveFlows.Construct(Shape, p, zz, c.Xd, c.Ad, o), $"dL/dZ ({kernel})");
+            FlowAssert.GradientMatches(x.grad, c.Xd, xx => NaiveFlows.Construct(Shape, p, c.Zd, xx, c.Ad, o), $"dL/dX ({kernel})");
+            var parameters = flow.named_parameters().ToDictionary(t => t.name, t => t.parameter);
+            foreach (var name in new[] { "w_1.weight", "w_2.weight", "w_3.weight", "expand.bias" })
+            {
+                FlowAssert.GradientMatches(parameters[name].grad, p[name].Data, w => NaiveFlows.Construct(Shape, With(p, name, w), c.Zd, c.Xd, c.Ad, o), $"dL/d{name} ({kernel})");
+            }
         }
+    }
+
+    [Theory]
+    [InlineData(20, 20)]   // the trainer's shape: whole vectors of 16 and a tail, every slot used
+    [InlineData(7, 9)]     // a batch shorter than the generator
+    public void ManagedKernel_MatchesLibtorch_InLossAndEveryGradient_AtAVectorWidth(int length, int maxLength)
+    {
+        // d = 37: two 16-float vectors and a tail of 5, where the managed error runs its vector loops.
+        var shape = new FlowShape(B: 4, K: 3, L: length, D: 37, Lengths: [length, length - 2, 3, 1]);
+        var c = FlowCase.Random(shape, seed: 52);
+        var results = new Dictionary<LogitsKernel, (float Loss, Dictionary<string, float[]> Gradients)>();
+        foreach (var kernel in Kernels)
+        {
+            using var flow = Generator(shape, Options(), maxLength);
+            using var scope = NewDisposeScope();
+            var (context, z, x, _) = c.Tensors(grad: true);
+            var loss = flow.ComputeLoss(context with { Kernel = kernel });
+            loss.backward();
+            var gradients = flow.named_parameters().ToDictionary(t => t.name, t => Naive.Values(t.parameter.grad!));
+            gradients["Z"] = Naive.Values(z.grad!);
+            gradients["X"] = Naive.Values(x.grad!);
+            results[kernel] = (loss.item<float>(), gradients);
+        }
+
+        var (torchLoss, torchGradients) = results[LogitsKernel.Torch];
+        var (managedLoss, managedGradients) = results[LogitsKernel.Managed];
+        torchLoss.Should().BeGreaterThan(0);
+        managedLoss.Should().BeApproximately(torchLoss, 1e-5f * torchLoss);
+        foreach (var (name, expected) in torchGradients)
+        {
+            var actual = managedGradients[name];
+            var scale = expected.Max(Math.Abs);
+            scale.Should().BeGreaterThan(0, "{0} has a gradient to compare", name);
+            for (var i = 0; i < expected.Length; i++)
+                actual[i].Should().BeApproximately(expected[i], 1e-4f * scale, "{0}[{1}]", name, i);
+        }
+    }
+
+    [Fact]
+    public void ManagedKernel_SkipsTheCellsThatAreNotPositives()
+    {
+        // A valid position below the fixed threshold for every interest, with a NaN embedding: libtorch multiplies its error
+        // by the weight 0 (NaN·0 = NaN), the managed kernel never forms it (ManagedReconstructionError's remarks).
+        var shape = new FlowShape(B: 2, K: 2, L: 4, D: 20, Lengths: [4, 3]);
+        var c = FlowCase.Random(shape, seed: 53);
+        for (var k = 0; k < shape.K; k++) c.A[k * shape.L + 1] = 0.01f;   // b = 0, l = 1
+        for (var e = 0; e < shape.D; e++) c.X[shape.D + e] = float.NaN;      // x[0, 1]
+        var o = Options(FlowNormalization.Positives, PositiveThreshold.Fixed, fixedThreshold: 0.05);
+        using var flow = Generator(shape, o);
+        using var scope = NewDisposeScope();
+        var (context, _, _, _) = c.Tensors();
+        float.IsNaN(flow.ComputeLoss(context with { Kernel = LogitsKernel.Torch }).item<float>()).Should().BeTrue();
+        var managed = flow.ComputeLoss(context with { Kernel = LogitsKernel.Managed }).item<float>();
+        float.IsFinite(managed).Should().BeTrue();
+        managed.Should().BeGreaterThan(0);
     }
 }

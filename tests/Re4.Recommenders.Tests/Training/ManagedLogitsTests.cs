@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Re4.Recommenders.BackwardFlows;
 using Re4.Recommenders.Tests.Training.Runs;
 using Re4.Recommenders.Training;
 using TorchSharp;
@@ -285,6 +286,36 @@ public sealed class ManagedLogitsTests
             options.LogitsKernel = kernel;
             using var trainer = new MultiInterestTrainer(TinyRun.Split.Value, TinyRun.Config(), options);
             trainer.OptimizerUsesKernel.Should().Be(expected, kernel.ToString());
+        }
+    }
+
+    /// <summary>Records the kernel of each context it is given.</summary>
+    private sealed class KernelRecordingFlow : IBackwardFlow
+    {
+        public List<LogitsKernel> Seen { get; } = [];
+
+        public string Name => "kernel-recorder";
+
+        public Tensor ComputeLoss(BackwardFlowContext context)
+        {
+            Seen.Add(context.Kernel);
+            return context.Interests.sum().mul(0);
+        }
+    }
+
+    [Fact]
+    public void Trainer_GivesTheFlowsItsKernel()
+    {
+        // Re-construct's managed weighted error follows the step's kernel: Torch stays libtorch's arithmetic throughout.
+        foreach (var kernel in new[] { LogitsKernel.Torch, LogitsKernel.Managed })
+        {
+            var flow = new KernelRecordingFlow();
+            var options = TinyRun.Options(null, maxSteps: 2);
+            options.LogitsKernel = kernel;
+            options.CustomFlows = [new WeightedBackwardFlow(flow, 1)];
+            using var trainer = new MultiInterestTrainer(TinyRun.Split.Value, TinyRun.Config(), options);
+            trainer.Fit();
+            flow.Seen.Should().HaveCount(2).And.OnlyContain(k => k == kernel, kernel.ToString());
         }
     }
 

@@ -59,5 +59,5 @@ public sealed class TrainingStepContext
     public Tensor? TargetLogExpected { get; }
 
     /// <summary>The tensors a backward flow reads (Z, A, log A, X, m).</summary>
-    public BackwardFlowContext FlowContext() => new(Output.Interests, Output.Attention, Output.LogAttention, History, Mask);
+    public BackwardFlowContext FlowContext() => new(Output.Interests, Output.Attention, Output.LogAttention, History, Mask) { Kernel = LogitsKernel };
 }
