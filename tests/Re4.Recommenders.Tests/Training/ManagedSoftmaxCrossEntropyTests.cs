@@ -215,6 +215,33 @@ public sealed class ManagedSoftmaxCrossEntropyTests
         }
     }
 
+    /// <summary>A leaf table's gradient is accumulated by the function itself (so autograd does not copy the returned dE);
+    /// it must equal what autograd's own accumulation gives: dE alone when it is the first, dE added to an existing
+    /// gradient otherwise, bit for bit. The table behind a ×1 is not a leaf, so there the function returns dE.</summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void LeafTable_GetsTheGradientAutogradWouldGive_BitForBit(bool otherUseFirst)
+    {
+        using var scope = NewDisposeScope();
+        var (u, e) = Inputs(13, 300, 64, seed: 21, spread: 3);
+        var t = tensor(Enumerable.Range(0, 13).Select(i => (long)(i * 37 % 300)).ToArray());
+        var other = randn(300, 64);   // another use of the table: d/dE (E·other).sum() = other
+
+        int[] Gradient(bool leaf, bool withOtherUse)
+        {
+            var table = e.clone().requires_grad_(true);
+            if (withOtherUse && otherUseFirst) table.mul(other).sum().backward();
+            var loss = ManagedSoftmaxCrossEntropy.Loss(u, leaf ? table : table.mul(1f), t, skipRows: 0);
+            loss.backward();
+            if (withOtherUse && !otherUseFirst) table.mul(other).sum().backward();
+            return table.grad!.data<float>().ToArray().Select(BitConverter.SingleToInt32Bits).ToArray();
+        }
+
+        Gradient(leaf: true, withOtherUse: false).Should().Equal(Gradient(leaf: false, withOtherUse: false), "dE alone");
+        Gradient(leaf: true, withOtherUse: true).Should().Equal(Gradient(leaf: false, withOtherUse: true), "dE and another use");
+    }
+
     /// <summary>Backward multiplies the saved exponentials through by 1/Σ in place: a second backward of the same graph
     /// (retain_graph) must not apply it twice, so the gradients add up to exactly twice the first.</summary>
     [Fact]

@@ -23,7 +23,8 @@ namespace Re4.Recommenders.Training;
 /// dU = c·(P·E − E<sub>t</sub>) and dE = Pᵀ·(c·U) − Σ<sub>i: t<sub>i</sub> = j</sub> c·u<sub>i</sub>; the division by Σ is
 /// applied once, so a second backward under <c>retain_graph</c> reads P as the first left it. Users are independent and every sum runs in a fixed order, so
 /// results do not depend on the thread count. Exact to float rounding against libtorch, not bit-identical (tests compare
-/// both with a double-precision reference).
+/// both with a double-precision reference). A leaf table's gradient is accumulated by backward itself, as autograd would
+/// (set when there is none, added in place otherwise), since a returned dE would be copied whole.
 /// </remarks>
 internal sealed class ManagedSoftmaxCrossEntropy : autograd.SingleTensorFunction<ManagedSoftmaxCrossEntropy>
 {
@@ -157,6 +158,20 @@ internal sealed class ManagedSoftmaxCrossEntropy : autograd.SingleTensorFunction
             var row = du + (long)i * d;
             var target = e + t[i] * d;
             for (var x = 0; x < d; x++) row[x] = c * (row[x] - target[x]);
+        }
+
+        if (table.is_leaf && table.requires_grad)
+        {
+            // Accumulated here rather than returned: a returned tensor still has this function's handle on it, so autograd
+            // would copy all of it into the table's gradient. The same floats: libtorch's accumulation takes the gradient
+            // as it is when there is none yet, and adds it in place to one that exists.
+            using (no_grad())
+            {
+                if (table.grad is { } existing) existing.add_(gradTable);
+                else table.grad = gradTable;
+            }
+
+            return [gradU.MoveToOuterDisposeScope(), null!, null!, null!];
         }
 
         // The caller's scope (the step's, around backward()) owns the gradients once libtorch has taken its references.
