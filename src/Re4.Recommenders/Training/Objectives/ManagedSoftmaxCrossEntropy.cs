@@ -167,7 +167,7 @@ internal sealed class ManagedSoftmaxCrossEntropy : autograd.SingleTensorFunction
             // as it is when there is none yet, and adds it in place to one that exists.
             using (no_grad())
             {
-                if (table.grad is { } existing) existing.add_(gradTable);
+                if (table.grad is { } existing) existing.add_(gradTable, TorchScalars.One);
                 else table.grad = gradTable;
             }
 
