@@ -240,6 +240,13 @@ public sealed class ReConstructFlowTests
         var (context, _, _, _) = c.Tensors();
         float.IsNaN(flow.ComputeLoss(context with { Kernel = LogitsKernel.Torch }).item<float>()).Should().BeTrue();
         var managed = flow.ComputeLoss(context with { Kernel = LogitsKernel.Managed }).item<float>();
+        if (!LogitsGemm.Vectorised)
+        {
+            // Without AVX-512 the managed kernels fall back to libtorch's operations.
+            float.IsNaN(managed).Should().BeTrue();
+            return;
+        }
+
         float.IsFinite(managed).Should().BeTrue();
         managed.Should().BeGreaterThan(0);
     }
