@@ -89,7 +89,6 @@ internal sealed class ManagedReconstructionError : autograd.SingleTensorFunction
         var tasks = Math.Clamp(threads, 1, Math.Max(1, b));
         Parallel.For(0, tasks, new ParallelOptions { MaxDegreeOfParallelism = tasks }, task =>
         {
-            var rec = stackalloc float[d];   // X̃ of one cell
             for (int user = (int)((long)task * b / tasks), last = (int)((long)(task + 1) * b / tasks); user < last; user++)
             {
                 double total = 0;
@@ -101,20 +100,20 @@ internal sealed class ManagedReconstructionError : autograd.SingleTensorFunction
                         var w = wp[cell * l + position];
                         if (w == 0f) continue;
                         var gRow = gp + (cell * l + position) * j;            // G[b, k, l, :]
-                        new Span<float>(rec, d).Clear();
-                        for (var slot = 0; slot < j; slot++) Axpy(gRow[slot], vp + (cell * j + slot) * d, rec, d);
+                        var scaled = dp + (cell * l + position) * d;         // X̃ of the cell first, then D[b, k, l] in place
+                        new Span<float>(scaled, d).Clear();
+                        for (var slot = 0; slot < j; slot++) Axpy(gRow[slot], vp + (cell * j + slot) * d, scaled, d);
                         var target = xp + ((long)user * l + position) * d;   // x[b, l]
-                        var scaled = dp + (cell * l + position) * d;         // D[b, k, l]
                         var twoW = 2f * w;
-                        var squares = 0f;
+                        var squares = 0.0;   // in double: a float sum over a wide d would drift (e·e is exact in double)
                         for (var c = 0; c < d; c++)
                         {
-                            var e = rec[c] - target[c];
-                            squares = MathF.FusedMultiplyAdd(e, e, squares);
+                            var e = scaled[c] - target[c];
+                            squares += (double)e * e;
                             scaled[c] = twoW * e;
                         }
 
-                        total += (double)w * squares;
+                        total += w * squares;
                     }
                 }
 
@@ -138,7 +137,8 @@ internal sealed class ManagedReconstructionError : autograd.SingleTensorFunction
         var tasks = Math.Clamp(threads, 1, Math.Max(1, b));
         Parallel.For(0, tasks, new ParallelOptions { MaxDegreeOfParallelism = tasks }, task =>
         {
-            var delta = stackalloc float[d];   // c·D of one cell
+            var buffer = new float[d];   // c·D of one cell (on the heap: d is not bounded)
+            fixed (float* delta = buffer)
             for (int user = (int)((long)task * b / tasks), last = (int)((long)(task + 1) * b / tasks); user < last; user++)
                 for (var interest = 0; interest < k; interest++)
                 {

@@ -23,6 +23,7 @@ public sealed class ManagedReconstructionErrorTests
     [InlineData(3, 2, 5, 5, 37)]     // two vectors of 16 and a tail
     [InlineData(2, 4, 20, 20, 64)]   // the trainer's shape
     [InlineData(2, 1, 3, 4, 5)]      // no whole vector: the scalar loops only
+    [InlineData(1, 2, 3, 2, 300_000)]   // a width whose per-cell buffer would not fit on a thread's stack
     public void Sum_MatchesTheFloat64Expression_InValueAndGradients(int b, int k, int l, int j, int d)
     {
         using var scope = NewDisposeScope();
