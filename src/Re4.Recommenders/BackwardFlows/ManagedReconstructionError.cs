@@ -28,13 +28,7 @@ internal sealed class ManagedReconstructionError : autograd.SingleTensorFunction
 
     /// <summary>Whether the managed function computes on these tensors: CPU float32 of at most 2 GiB each, on a machine with
     /// AVX-512 (elsewhere libtorch's operations are faster than a scalar loop).</summary>
-    internal static bool Supports(params Tensor[] tensors)
-    {
-        if (!Training.LogitsGemm.Vectorised) return false;
-        foreach (var t in tensors)
-            if (t.device_type != DeviceType.CPU || t.dtype != ScalarType.Float32 || t.numel() > int.MaxValue / sizeof(float)) return false;
-        return true;
-    }
+    internal static bool Supports(params Tensor[] tensors) => tensors.All(Training.ManagedLogits.ReachesMemory);
 
     /// <summary>Σ w·‖G·V − x‖² over the cells, a float32 scalar.</summary>
     /// <param name="g">G, <c>[B, K, L, J]</c>: each history position's attention over the J slots.</param>

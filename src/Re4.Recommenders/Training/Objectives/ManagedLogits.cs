@@ -15,8 +15,12 @@ internal static class ManagedLogits
     /// <summary>Whether the managed kernel computes on <paramref name="t"/>: a 2-D CPU float32 tensor of at most 2 GiB (its
     /// memory is reached through a span, whose length is an int), on a machine with AVX-512 (elsewhere libtorch's vectorised
     /// product is faster than the kernel's scalar loop).</summary>
-    internal static bool Supports(Tensor t) =>
-        LogitsGemm.Vectorised && t.device_type == DeviceType.CPU && t.dtype == ScalarType.Float32 && t.dim() == 2 && t.numel() <= int.MaxValue / sizeof(float);
+    internal static bool Supports(Tensor t) => t.dim() == 2 && ReachesMemory(t);
+
+    /// <summary>Whether the managed kernels compute on <paramref name="t"/>'s memory, whatever its rank: CPU float32 of at most
+    /// 2 GiB, on a machine with AVX-512 (see <see cref="Supports"/>).</summary>
+    internal static bool ReachesMemory(Tensor t) =>
+        LogitsGemm.Vectorised && t.device_type == DeviceType.CPU && t.dtype == ScalarType.Float32 && t.numel() <= int.MaxValue / sizeof(float);
 
     /// <summary>logits[B, N] = U[B, d] · E[N, d]ᵀ into an existing tensor (all contiguous CPU float32), and each column's
     /// maximum into <paramref name="columnMax"/> (<c>[N]</c>) when given.</summary>
